@@ -1,0 +1,130 @@
+#!/usr/bin/env node
+// `npm run bench`: the load benchmark of DESIGN.md §5. Simulator upstream (instant mode, own process),
+// Gantry (own process, governance on: auth, attribution headers, metering to the SQLite ledger,
+// Prometheus metrics), and the load generator (this process), all on loopback. Each concurrency level
+// is measured against the upstream directly and through Gantry in the same run; the difference is
+// Gantry's added latency. Results: bench/results/<date>.json and the table in docs/performance.md.
+//
+// Environment: BENCH_DURATION (seconds per run, default 8), BENCH_PIN=0 to disable CPU pinning,
+// BENCH_CONCURRENCY (default "1,16,64"), BENCH_STREAM_COUNT (default 400).
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadRun, ttfbRun } from './lib/load.mjs';
+import { cpuSeconds, rssMb, spawnNode, stop } from './lib/processes.mjs';
+
+const duration = Number(process.env.BENCH_DURATION ?? 8);
+const levels = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number);
+const streamCount = Number(process.env.BENCH_STREAM_COUNT ?? 400);
+const pin = process.env.BENCH_PIN !== '0' && cpus().length >= 2;
+const KEY = 'gk_bench_key_0123456789abcdefghijklmnopqrstuv';
+
+// Core 1: the gateway alone. Core 0: the simulator and this load generator.
+if (pin) spawnSync('taskset', ['-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
+
+const sim = await spawnNode(['bin/gantry.js', 'simulator', '--port', '0', '--instant'], {
+  cpu: pin ? 0 : undefined,
+  pattern: /listening on (http:\/\/[\d.:]+)\/v1/,
+});
+const dataDir = mkdtempSync(join(tmpdir(), 'gantry-bench-'));
+const gw = await spawnNode(['bin/gantry.js', 'start'], {
+  cpu: pin ? 1 : undefined,
+  env: {
+    GANTRY_PORT: '0',
+    GANTRY_DATA_DIR: dataDir,
+    GANTRY_CONFIG: 'examples/bench/gantry.yaml',
+    GANTRY_BENCH_UPSTREAM: `${sim.url}/v1`,
+    GANTRY_DEMO_KEY: KEY,
+    GANTRY_ADMIN_TOKEN: 'gat_bench_admin_token',
+    GANTRY_LOG_LEVEL: 'warn',
+  },
+  pattern: /listening on (http:\/\/[\d.:]+)/,
+});
+
+const body = JSON.stringify({
+  model: 'gpt-4o-mini',
+  max_tokens: 16,
+  messages: [
+    { role: 'system', content: 'You are a concise assistant.' },
+    { role: 'user', content: 'Summarise the benefits of a governed AI gateway in one sentence.' },
+  ],
+});
+const streamBody = JSON.stringify({ ...JSON.parse(body), stream: true, stream_options: { include_usage: true } });
+const gwHeaders = { authorization: `Bearer ${KEY}`, 'x-gantry-agent': 'bench-agent', 'x-gantry-run': 'bench-run', 'x-gantry-tags': 'repo=bench' };
+const direct = { url: `${sim.url}/v1/chat/completions`, headers: {} };
+const gateway = { url: `${gw.url}/v1/chat/completions`, headers: gwHeaders };
+
+console.log(`warming up (gateway pinned to core 1: ${gw.pinned})…`);
+await loadRun({ ...direct, body, connections: 16, durationSec: 2 });
+await loadRun({ ...gateway, body, connections: 16, durationSec: 3 });
+
+const runs = [];
+for (const c of levels) {
+  const d = await loadRun({ ...direct, body, connections: c, durationSec: duration });
+  const cpu0 = cpuSeconds(gw.proc.pid);
+  const t0 = performance.now();
+  const g = await loadRun({ ...gateway, body, connections: c, durationSec: duration });
+  const cpuPct = Math.round(((cpuSeconds(gw.proc.pid) - cpu0) / ((performance.now() - t0) / 1000)) * 100);
+  const row = {
+    concurrency: c,
+    direct: d,
+    gateway: g,
+    addedP50Ms: Math.round((g.p50Ms - d.p50Ms) * 1000) / 1000,
+    addedP99Ms: Math.round((g.p99Ms - d.p99Ms) * 1000) / 1000,
+    gatewayCpuPct: cpuPct,
+    gatewayRssMb: rssMb(gw.proc.pid),
+  };
+  runs.push(row);
+  console.log(
+    `c=${c}: direct ${d.rps} rps p50 ${d.p50Ms} p99 ${d.p99Ms} | gantry ${g.rps} rps p50 ${g.p50Ms} p99 ${g.p99Ms} | added p50 ${row.addedP50Ms} p99 ${row.addedP99Ms} ms | cpu ${cpuPct}% rss ${row.gatewayRssMb} MB | errors ${d.errors}/${g.errors}`,
+  );
+}
+
+const sd = await ttfbRun({ ...direct, body: streamBody, count: streamCount });
+const sg = await ttfbRun({ ...gateway, body: streamBody, count: streamCount });
+const stream = { direct: sd, gateway: sg, addedP50Ms: Math.round((sg.p50Ms - sd.p50Ms) * 1000) / 1000, addedP99Ms: Math.round((sg.p99Ms - sd.p99Ms) * 1000) / 1000 };
+console.log(`stream TTFB: direct p50 ${sd.p50Ms} p99 ${sd.p99Ms} | gantry p50 ${sg.p50Ms} p99 ${sg.p99Ms} | added p50 ${stream.addedP50Ms} ms`);
+
+const rssAfter = rssMb(gw.proc.pid);
+await stop(gw.proc);
+await stop(sim.proc);
+
+const date = new Date().toISOString().slice(0, 10);
+const result = {
+  date,
+  node: process.version,
+  cpus: cpus().length,
+  cpuModel: cpus()[0]?.model,
+  pinned: gw.pinned,
+  durationSec: duration,
+  governance: ['auth', 'attribution headers', 'metering + SQLite ledger (batched)', 'Prometheus metrics'],
+  runs,
+  stream,
+  gatewayRssAfterMb: rssAfter,
+};
+mkdirSync('bench/results', { recursive: true });
+writeFileSync(`bench/results/${date}.json`, `${JSON.stringify(result, null, 2)}\n`);
+
+const table = [
+  '| Concurrency | Direct rps | Gantry rps | Direct p50 / p99 (ms) | Gantry p50 / p99 (ms) | Added p50 / p99 (ms) | Gantry CPU | Gantry RSS |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  ...runs.map(
+    (r) =>
+      `| ${r.concurrency} | ${r.direct.rps} | ${r.gateway.rps} | ${r.direct.p50Ms} / ${r.direct.p99Ms} | ${r.gateway.p50Ms} / ${r.gateway.p99Ms} | ${r.addedP50Ms} / ${r.addedP99Ms} | ${r.gatewayCpuPct}% | ${r.gatewayRssMb} MB |`,
+  ),
+  '',
+  `Streaming, time to first SSE data frame (c=1, ${streamCount} requests): direct p50 ${sd.p50Ms} / p99 ${sd.p99Ms} ms; Gantry p50 ${sg.p50Ms} / p99 ${sg.p99Ms} ms; **added p50 ${stream.addedP50Ms} ms**, p99 ${stream.addedP99Ms} ms.`,
+  '',
+  `Gateway RSS after the run: ${rssAfter} MB. Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model}; gateway pinned to one core: ${gw.pinned}. Raw: \`bench/results/${date}.json\`.`,
+].join('\n');
+console.log(`\n${table}\n`);
+
+const docPath = 'docs/performance.md';
+const doc = readFileSync(docPath, 'utf8');
+const begin = '<!-- bench:begin -->';
+const end = '<!-- bench:end -->';
+if (doc.includes(begin) && doc.includes(end)) {
+  writeFileSync(docPath, `${doc.slice(0, doc.indexOf(begin) + begin.length)}\n${table}\n${doc.slice(doc.indexOf(end))}`);
+  console.log(`updated ${docPath}`);
+}

@@ -1,0 +1,43 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { ErrorCode } from '../kernel/errors/index.js';
+import type { Attribution, Endpoint, MeteredUsage, Principal, UsageEvent } from '../kernel/types.js';
+import type { CompiledDeployment, CompiledModel, RuntimeSnapshot } from './snapshot.js';
+
+/** Typed per-request state, filled in by the pipeline stages in order. */
+export interface RequestContext {
+  readonly requestId: string;
+  readonly endpoint: Endpoint;
+  /** Epoch ms at arrival (usage event timestamp). */
+  readonly startedAt: number;
+  /** Monotonic ms at arrival (durations). */
+  readonly startMono: number;
+  readonly headers: IncomingHttpHeaders;
+  /** The snapshot this request is served from, fixed at arrival. */
+  readonly snapshot: RuntimeSnapshot;
+  /** Aborted when the client goes away or the process drains; passed to the provider. */
+  readonly abort: AbortController;
+  principal: Principal | undefined;
+  attribution: Attribution | undefined;
+  /** Public model name the client asked for (set once the body is parsed). */
+  requestedModel: string | undefined;
+  model: CompiledModel | undefined;
+  deployment: CompiledDeployment | undefined;
+  stream: boolean;
+  usage: MeteredUsage | undefined;
+  ttftMs: number | undefined;
+  status: number;
+  errorCode: ErrorCode | undefined;
+  upstreamStatus: number | undefined;
+  outcome: UsageEvent['outcome'];
+}
+
+/** A synchronous or asynchronous pipeline step; throws GatewayError to refuse the request. */
+export type Stage = (ctx: RequestContext) => void | Promise<void>;
+
+/** Runs stages in order without an await for the synchronous ones (no needless async hops). */
+export async function runStages(stages: readonly Stage[], ctx: RequestContext): Promise<void> {
+  for (const stage of stages) {
+    const pending = stage(ctx);
+    if (pending) await pending;
+  }
+}

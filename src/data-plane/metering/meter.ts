@@ -1,0 +1,84 @@
+import type { GatewayError } from '../../kernel/errors/index.js';
+import { costMicros, type Micros } from '../../kernel/money.js';
+import type { UsageEvent } from '../../kernel/types.js';
+import type { UsageSink } from '../../storage/ports/usage-sink.js';
+import type { RequestEndMessage, TelemetryChannels } from '../../telemetry/channels.js';
+import type { RequestContext } from '../context.js';
+import type { Clock } from '../../kernel/clock.js';
+
+export interface Meter {
+  /** Cost of the usage recorded on the context so far (0 for free models). */
+  cost(ctx: RequestContext): Micros;
+  /** Writes the one usage event of a request that reached a model, and publishes telemetry. */
+  finish(ctx: RequestContext): UsageEvent;
+  /** Publishes telemetry for a request that reached no model (refused early, or GET /v1/models). */
+  unmetered(ctx: RequestContext, err: GatewayError | undefined): void;
+}
+
+export interface MeterDeps {
+  readonly usageSink: UsageSink;
+  readonly channels: TelemetryChannels;
+  readonly clock: Clock;
+}
+
+export function createMeter({ usageSink, channels, clock }: MeterDeps): Meter {
+  function cost(ctx: RequestContext): Micros {
+    const pricing = ctx.model?.pricing;
+    if (!ctx.usage || !pricing || pricing.free) return 0;
+    return costMicros(ctx.usage, pricing.prices);
+  }
+
+  function publish(message: RequestEndMessage): void {
+    if (channels.requestEnd.hasSubscribers) channels.requestEnd.publish(message);
+  }
+
+  return {
+    cost,
+    finish(ctx) {
+      const latencyMs = clock.monotonic() - ctx.startMono;
+      const usage = ctx.usage;
+      const principal = ctx.principal;
+      const attribution = ctx.attribution;
+      const event: UsageEvent = {
+        requestId: ctx.requestId,
+        ts: ctx.startedAt,
+        endpoint: ctx.endpoint,
+        keyId: principal?.keyId ?? 'unknown',
+        team: principal?.team ?? 'unknown',
+        agent: attribution?.agent,
+        workflow: attribution?.workflow,
+        run: attribution?.run,
+        tags: attribution?.tags ?? {},
+        model: ctx.model?.name ?? 'unknown',
+        route: ctx.deployment?.target.id,
+        provider: ctx.deployment?.target.provider,
+        stream: ctx.stream,
+        inputTokens: usage?.inputTokens ?? 0,
+        cachedInputTokens: usage?.cachedInputTokens ?? 0,
+        cacheWriteInputTokens: usage?.cacheWriteInputTokens ?? 0,
+        outputTokens: usage?.outputTokens ?? 0,
+        usageEstimated: usage?.estimated ?? false,
+        costMicros: cost(ctx),
+        priceVersion: ctx.snapshot.priceVersion,
+        latencyMs: Math.round(latencyMs * 1000) / 1000,
+        ttftMs: ctx.ttftMs === undefined ? undefined : Math.round(ctx.ttftMs * 1000) / 1000,
+        status: ctx.status,
+        errorCode: ctx.errorCode,
+        outcome: ctx.outcome,
+        upstreamStatus: ctx.upstreamStatus,
+      };
+      usageSink.record(event);
+      publish({ endpoint: ctx.endpoint, status: ctx.status, errorCode: ctx.errorCode, latencyMs, usage: event });
+      return event;
+    },
+    unmetered(ctx, err) {
+      publish({
+        endpoint: ctx.endpoint,
+        status: err?.status ?? ctx.status,
+        errorCode: err?.code,
+        latencyMs: clock.monotonic() - ctx.startMono,
+        usage: undefined,
+      });
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { formatMicrosAsUsd } from '../../kernel/money.js';
+import { countTextTokens } from '../../kernel/tokens.js';
+import type { EmbeddingRequest } from '../../kernel/wire/openai.js';
+import type { RequestContext } from '../context.js';
+import { parseJsonBody, readBody } from '../http/read-body.js';
+import { sendJson } from '../http/respond.js';
+import type { Meter } from '../metering/meter.js';
+import { createResolveModel } from '../stages/resolve-model.js';
+import { validateEmbeddingRequest } from '../validation/embedding-request.js';
+import { gatewayHeaders, providerContext, type Route } from './route.js';
+
+function estimateInputTokens(input: EmbeddingRequest['input']): number {
+  if (typeof input === 'string') return countTextTokens(input);
+  let total = 0;
+  for (const item of input) {
+    if (typeof item === 'string') total += countTextTokens(item);
+    else if (typeof item === 'number') total += 1;
+    else total += item.length;
+  }
+  return total;
+}
+
+export function createEmbeddingsRoute(deps: { meter: Meter; clock: { monotonic(): number }; maxBodyBytes: number }): Route {
+  const resolveModel = createResolveModel();
+  return {
+    endpoint: 'embeddings',
+    async handle(ctx: RequestContext, req: IncomingMessage, res: ServerResponse) {
+      const request = validateEmbeddingRequest(parseJsonBody(await readBody(req, deps.maxBodyBytes)));
+      ctx.requestedModel = request.model;
+      resolveModel(ctx);
+      const deployment = ctx.deployment;
+      if (!deployment) throw new Error('no deployment resolved');
+      const response = await deployment.provider.embeddings(request, providerContext(ctx));
+      ctx.ttftMs = deps.clock.monotonic() - ctx.startMono;
+      const reported = response.usage?.prompt_tokens;
+      const inputTokens = typeof reported === 'number' ? reported : estimateInputTokens(request.input);
+      ctx.usage = { inputTokens, cachedInputTokens: 0, cacheWriteInputTokens: 0, outputTokens: 0, estimated: typeof reported !== 'number' };
+      const costUsd = formatMicrosAsUsd(deps.meter.cost(ctx));
+      ctx.status = 200;
+      sendJson(res, 200, JSON.stringify(response), gatewayHeaders(ctx, costUsd));
+    },
+  };
+}

@@ -1,0 +1,30 @@
+import type { ServerResponse } from 'node:http';
+import { GatewayError } from '../../kernel/errors/index.js';
+import type { RequestContext } from '../context.js';
+import { sendJson } from '../http/respond.js';
+import type { Route } from './route.js';
+
+/** GET /v1/models: pre-rendered in the snapshot, so listing costs one write. */
+export function createListModelsRoute(): Route {
+  return {
+    endpoint: 'models',
+    handle(ctx: RequestContext, _req, res: ServerResponse) {
+      ctx.status = 200;
+      sendJson(res, 200, ctx.snapshot.modelListBody);
+    },
+  };
+}
+
+/** GET /v1/models/{id} */
+export function createGetModelRoute(idOf: (url: string) => string): Route {
+  return {
+    endpoint: 'models',
+    handle(ctx: RequestContext, req, res: ServerResponse) {
+      const id = idOf(req.url ?? '');
+      const model = ctx.snapshot.models.get(id);
+      if (!model) throw new GatewayError('GW_MODEL_NOT_FOUND', `The model "${id}" does not exist. GET /v1/models lists the models you can use.`);
+      ctx.status = 200;
+      sendJson(res, 200, JSON.stringify({ id: model.name, object: 'model', created: 0, owned_by: 'gantry' }));
+    },
+  };
+}

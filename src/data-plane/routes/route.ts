@@ -1,0 +1,28 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { GatewayError } from '../../kernel/errors/index.js';
+import type { Endpoint } from '../../kernel/types.js';
+import type { RequestContext } from '../context.js';
+
+/** One data-plane endpoint. `handle` throws GatewayError to answer with an error. */
+export interface Route {
+  readonly endpoint: Endpoint;
+  handle(ctx: RequestContext, req: IncomingMessage, res: ServerResponse): Promise<void> | void;
+  /** Error body in this endpoint's protocol (OpenAI shape when absent). */
+  errorBody?(err: GatewayError): string;
+}
+
+export function providerContext(ctx: RequestContext) {
+  const deployment = ctx.deployment;
+  if (!deployment) throw new Error('resolveModel must run before the provider call');
+  return { requestId: ctx.requestId, deployment: deployment.target, signal: ctx.abort.signal };
+}
+
+/** Response headers every served model call carries (DESIGN.md §1). */
+export function gatewayHeaders(ctx: RequestContext, costUsd?: string): Record<string, string> {
+  const headers: Record<string, string> = {
+    'x-gantry-route': ctx.deployment?.target.id ?? '',
+    'x-gantry-cache': 'bypass',
+  };
+  if (costUsd !== undefined) headers['x-gantry-cost-usd'] = costUsd;
+  return headers;
+}

@@ -1,0 +1,13 @@
+import { performance } from 'node:perf_hooks';
+
+export interface Clock {
+  /** Wall clock, epoch milliseconds (for timestamps). */
+  now(): number;
+  /** Monotonic milliseconds with sub-ms precision (for durations). */
+  monotonic(): number;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  monotonic: () => performance.now(),
+};

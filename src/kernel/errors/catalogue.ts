@@ -1,0 +1,161 @@
+/**
+ * The one catalogue of Gantry error codes. Codes are stable and never reused: add new ones, never
+ * rename or repurpose. docs/errors.md is generated from this file (`npm run docs:errors`).
+ */
+export interface ErrorSpec {
+  /** HTTP status answered to the client. */
+  readonly status: number;
+  /** OpenAI-style error type (the `type` field of the wire error). */
+  readonly type: string;
+  /** Default message: says what happened and what to do. Call sites may give a more specific one. */
+  readonly message: string;
+  /** One line for docs/errors.md: when this happens. */
+  readonly when: string;
+}
+
+export const ERROR_CATALOGUE = {
+  GW_AUTH_KEY_MISSING: {
+    status: 401,
+    type: 'authentication_error',
+    message:
+      'No API key was sent. Send it as "Authorization: Bearer <key>" or "x-api-key: <key>".',
+    when: 'A data-plane request carries no API key.',
+  },
+  GW_AUTH_KEY_INVALID: {
+    status: 401,
+    type: 'authentication_error',
+    message: 'The API key is not valid. Check the key, or ask your platform team for a new one.',
+    when: 'The API key is unknown, malformed or revoked.',
+  },
+  GW_ADMIN_TOKEN_INVALID: {
+    status: 401,
+    type: 'authentication_error',
+    message:
+      'The admin token is missing or not valid. Send "Authorization: Bearer <admin token>" (see .gantry/admin-token).',
+    when: 'An admin API request carries no valid admin token.',
+  },
+  GW_REQUEST_MALFORMED_JSON: {
+    status: 400,
+    type: 'invalid_request_error',
+    message: 'The request body is not valid JSON.',
+    when: 'The body cannot be parsed as JSON; the message says where parsing stopped.',
+  },
+  GW_REQUEST_INVALID: {
+    status: 400,
+    type: 'invalid_request_error',
+    message: 'The request is not valid.',
+    when: 'A required field is missing or a field has the wrong type or value; the message names the field.',
+  },
+  GW_REQUEST_TOO_LARGE: {
+    status: 413,
+    type: 'invalid_request_error',
+    message: 'The request body is larger than the limit.',
+    when: 'The body exceeds the configured limit (GANTRY_MAX_BODY_BYTES, default 4 MiB).',
+  },
+  GW_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    type: 'invalid_request_error',
+    message: 'Send the request body as JSON with "Content-Type: application/json".',
+    when: 'A POST body is sent with a content type other than JSON.',
+  },
+  GW_ROUTE_NOT_FOUND: {
+    status: 404,
+    type: 'invalid_request_error',
+    message: 'No such endpoint.',
+    when: 'The path or method is not served by Gantry.',
+  },
+  GW_MODEL_NOT_FOUND: {
+    status: 404,
+    type: 'invalid_request_error',
+    message: 'The model does not exist. GET /v1/models lists the models you can use.',
+    when: 'The requested model is not configured.',
+  },
+  GW_MODEL_WRONG_ENDPOINT: {
+    status: 400,
+    type: 'invalid_request_error',
+    message: 'The model cannot be used on this endpoint.',
+    when: 'A chat model is used for embeddings or the other way round.',
+  },
+  GW_MODEL_UNPRICED: {
+    status: 403,
+    type: 'invalid_request_error',
+    message:
+      'The model has no price, so its usage cannot be metered. Add pricing to the Model, or mark it "pricing: {free: true}".',
+    when: 'A request targets a Model without prices (Gantry fails closed rather than record $0).',
+  },
+  GW_UPSTREAM_TIMEOUT: {
+    status: 504,
+    type: 'api_error',
+    message: 'The upstream provider did not answer in time.',
+    when: 'Connecting to the upstream, or waiting for its response headers or body, exceeded the timeout.',
+  },
+  GW_UPSTREAM_ERROR: {
+    status: 502,
+    type: 'api_error',
+    message: 'The upstream provider failed.',
+    when: 'The upstream answered 5xx or an unusable response; the upstream status is kept in the message.',
+  },
+  GW_UPSTREAM_UNREACHABLE: {
+    status: 502,
+    type: 'api_error',
+    message: 'Gantry could not connect to the upstream provider.',
+    when: 'Connection refused, reset or DNS failure towards the upstream.',
+  },
+  GW_UPSTREAM_RATE_LIMITED: {
+    status: 429,
+    type: 'rate_limit_error',
+    message: 'The upstream provider is rate limiting requests. Retry later.',
+    when: 'The upstream answered 429; its retry-after is passed on.',
+  },
+  GW_UPSTREAM_REJECTED: {
+    status: 400,
+    type: 'invalid_request_error',
+    message: 'The upstream provider rejected the request.',
+    when: 'The upstream answered 4xx (other than 429); its status and message are passed on.',
+  },
+  GW_UPSTREAM_AUTH: {
+    status: 502,
+    type: 'api_error',
+    message:
+      "The upstream provider refused Gantry's credentials. The platform team must fix the Provider's apiKey.",
+    when: 'The upstream answered 401 or 403 to Gantry (a gateway configuration problem, not the caller\'s).',
+  },
+  GW_UPSTREAM_STREAM_INTERRUPTED: {
+    status: 502,
+    type: 'api_error',
+    message: 'The upstream stream ended before it was complete.',
+    when: 'An upstream stream was cut or sent malformed data after it started; what was delivered is metered.',
+  },
+  GW_PROVIDER_MISCONFIGURED: {
+    status: 500,
+    type: 'api_error',
+    message: 'The provider serving this model is misconfigured. The platform team must fix it.',
+    when: 'A Provider references something missing at run time (e.g. an unset environment variable).',
+  },
+  GW_SHUTTING_DOWN: {
+    status: 503,
+    type: 'api_error',
+    message: 'Gantry is shutting down. Retry on another instance or in a moment.',
+    when: 'A request arrives while the process drains for shutdown.',
+  },
+  GW_NOT_READY: {
+    status: 503,
+    type: 'api_error',
+    message: 'Gantry is not ready yet.',
+    when: '/readyz: the configuration snapshot is not loaded or a store is unreachable.',
+  },
+  GW_INTERNAL: {
+    status: 500,
+    type: 'api_error',
+    message: 'Gantry hit an internal error. The request id identifies it in the logs.',
+    when: 'An unexpected error; the process keeps serving and logs the details with the request id.',
+  },
+  GW_CONFIG_INVALID: {
+    status: 400,
+    type: 'invalid_request_error',
+    message: 'The configuration is not valid.',
+    when: 'gantry.yaml (or an applied document) fails validation; the message names the document and field.',
+  },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;

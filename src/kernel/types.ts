@@ -1,0 +1,67 @@
+import type { ErrorCode } from './errors/catalogue.js';
+import type { Micros } from './money.js';
+
+/** Who is calling: resolved from the API key by the data plane's authenticate stage. */
+export interface Principal {
+  readonly keyId: string;
+  readonly keyName: string;
+  readonly team: string;
+}
+
+/** What the request is for: from the x-gantry-* attribution headers. */
+export interface Attribution {
+  readonly agent: string | undefined;
+  readonly workflow: string | undefined;
+  readonly run: string | undefined;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/** Token counts of one request as metered. */
+export interface MeteredUsage {
+  inputTokens: number;
+  cachedInputTokens: number;
+  cacheWriteInputTokens: number;
+  outputTokens: number;
+  /** True when the provider did not report usage and Gantry counted with its tokenizer. */
+  estimated: boolean;
+}
+
+/** Data-plane endpoints; all but `models` are metered. */
+export type Endpoint = 'chat.completions' | 'embeddings' | 'messages' | 'responses' | 'models';
+
+/** One row of the ledger: every request that reached model resolution produces exactly one. */
+export interface UsageEvent {
+  readonly requestId: string;
+  /** Epoch milliseconds when the request arrived. */
+  readonly ts: number;
+  readonly endpoint: Endpoint;
+  readonly keyId: string;
+  readonly team: string;
+  readonly agent: string | undefined;
+  readonly workflow: string | undefined;
+  readonly run: string | undefined;
+  readonly tags: Readonly<Record<string, string>>;
+  /** Public model name the client asked for. */
+  readonly model: string;
+  /** provider/deployment that served, or undefined when none was reached. */
+  readonly route: string | undefined;
+  readonly provider: string | undefined;
+  readonly stream: boolean;
+  readonly inputTokens: number;
+  readonly cachedInputTokens: number;
+  readonly cacheWriteInputTokens: number;
+  readonly outputTokens: number;
+  readonly usageEstimated: boolean;
+  readonly costMicros: Micros;
+  /** Version of the price table the cost was computed with. */
+  readonly priceVersion: string;
+  readonly latencyMs: number;
+  /** Time to first token (streams) or to the response (non-stream); undefined if none came. */
+  readonly ttftMs: number | undefined;
+  /** HTTP status answered to the client (200 for a stream that started, even if later cut). */
+  readonly status: number;
+  readonly errorCode: ErrorCode | undefined;
+  /** Why the request ended: completed, client_aborted, upstream_error, rejected. */
+  readonly outcome: 'completed' | 'client_aborted' | 'upstream_error' | 'rejected';
+  readonly upstreamStatus: number | undefined;
+}

@@ -1,0 +1,150 @@
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { createAdminApi } from '../control-plane/admin-api/server.js';
+import { builtinConfig, loadConfigFile, type ValidatedConfig } from '../control-plane/config/index.js';
+import { compileSnapshot } from '../control-plane/snapshot/compile.js';
+import { createSnapshotHolder } from '../control-plane/snapshot/holder.js';
+import { createDataPlane } from '../data-plane/server.js';
+import { createMeter } from '../data-plane/metering/meter.js';
+import { createChatCompletionsRoute } from '../data-plane/routes/chat-completions.js';
+import { createEmbeddingsRoute } from '../data-plane/routes/embeddings.js';
+import { createGetModelRoute, createListModelsRoute } from '../data-plane/routes/models.js';
+import { createAttribute } from '../data-plane/stages/attribute.js';
+import { createAuthenticate } from '../data-plane/stages/authenticate.js';
+import { systemClock } from '../kernel/clock.js';
+import { createIdGenerator } from '../kernel/ids.js';
+import type { Logger } from '../kernel/logger.js';
+import { createBatchingUsageWriter } from '../storage/batching-usage-writer.js';
+import { openSqlite } from '../storage/sqlite/database.js';
+import { createSqliteKeyStore } from '../storage/sqlite/key-store.js';
+import { createSqliteLedgerStore } from '../storage/sqlite/ledger-store.js';
+import { telemetryChannels } from '../telemetry/channels.js';
+import { createPrometheusMetrics } from '../telemetry/prometheus/metrics.js';
+import { type Bootstrap, bootstrap } from './bootstrap.js';
+import { createProviders } from './providers.js';
+import type { Settings } from './settings.js';
+
+export interface RunningGateway {
+  readonly url: string;
+  readonly port: number;
+  readonly bootstrap: Bootstrap;
+  readonly configSource: string;
+  readonly server: Server;
+  /** Graceful shutdown: stop accepting, drain in-flight requests, flush usage, close stores. */
+  close(): Promise<void>;
+}
+
+function loadConfig(settings: Settings): { config: ValidatedConfig; source: string } {
+  if (existsSync(settings.configPath)) return { config: loadConfigFile(settings.configPath), source: settings.configPath };
+  if (settings.configExplicit) throw new Error(`GANTRY_CONFIG names ${settings.configPath}, which does not exist.`);
+  return { config: builtinConfig(), source: 'built-in simulator configuration (no gantry.yaml found)' };
+}
+
+/** The composition root: config → storage → snapshot → data plane → listen. */
+export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, logger: Logger): Promise<RunningGateway> {
+  const { config, source } = loadConfig(settings);
+  const clock = systemClock;
+  const newId = createIdGenerator();
+  const db = openSqlite(join(settings.dataDir, 'gantry.db'));
+  const keyStore = createSqliteKeyStore(db);
+  const ledger = createSqliteLedgerStore(db);
+  const boot = await bootstrap(settings, keyStore, newId);
+  const providers = createProviders(config, env);
+
+  const activeKeys = await keyStore.listActive();
+  const snapshots = createSnapshotHolder(
+    compileSnapshot({
+      generation: 1,
+      config,
+      providers,
+      keys: activeKeys.map((k) => ({ hash: k.hash, principal: { keyId: k.id, keyName: k.name, team: k.team } })),
+      createdAt: Math.floor(clock.now() / 1000),
+    }),
+  );
+
+  const writer = createBatchingUsageWriter({
+    ledger,
+    flushIntervalMs: settings.usageFlushMs,
+    onError: (err, pending) => logger.error({ err, pending }, 'writing usage events failed; keeping them and retrying'),
+  });
+  const metrics = createPrometheusMetrics();
+  const channels = telemetryChannels();
+  const meter = createMeter({ usageSink: writer, channels, clock });
+  const routeDeps = { meter, clock, maxBodyBytes: settings.maxBodyBytes };
+  const authenticated = (route: ReturnType<typeof createListModelsRoute>) => ({ route, authenticated: true });
+
+  const dataPlane = createDataPlane({
+    snapshots,
+    clock,
+    newId,
+    logger,
+    meter,
+    channels,
+    preStages: [createAuthenticate({ hashKey: boot.hashKey }), createAttribute()],
+    routes: new Map([
+      ['POST /v1/chat/completions', authenticated(createChatCompletionsRoute(routeDeps))],
+      ['POST /v1/embeddings', authenticated(createEmbeddingsRoute(routeDeps))],
+      ['GET /v1/models', authenticated(createListModelsRoute())],
+    ]),
+    prefixRoutes: [['GET /v1/models/', authenticated(createGetModelRoute((url) => decodeURIComponent(url.split('?')[0]!.slice('/v1/models/'.length))))]],
+    readiness: async () => {
+      if (!snapshots.current()) return 'configuration snapshot not loaded';
+      db.prepare('SELECT 1').get();
+      return undefined;
+    },
+    renderMetrics: () => metrics.render(),
+  });
+  const admin = createAdminApi({ adminToken: boot.adminToken, ledger, flushUsage: () => writer.flush() });
+
+  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 66_000 }, (req, res) => {
+    if (req.url?.startsWith('/admin/')) admin.handle(req, res);
+    else dataPlane.handle(req, res);
+  });
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(settings.port, settings.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const hostForUrl = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
+
+  let closing: Promise<void> | undefined;
+  async function shutdown(): Promise<void> {
+    dataPlane.startDraining();
+    server.close();
+    server.closeIdleConnections();
+    const deadline = clock.monotonic() + settings.shutdownTimeoutMs;
+    while (dataPlane.inFlight() > 0 && clock.monotonic() < deadline) await new Promise((r) => setTimeout(r, 25));
+    if (dataPlane.inFlight() > 0) {
+      logger.warn({ inFlight: dataPlane.inFlight() }, 'shutdown timeout: aborting in-flight requests');
+      dataPlane.abortAll('Gantry is shutting down.');
+      const hard = clock.monotonic() + 2_000;
+      while (dataPlane.inFlight() > 0 && clock.monotonic() < hard) await new Promise((r) => setTimeout(r, 10));
+    }
+    server.closeAllConnections();
+    await writer.close();
+    await Promise.all([...providers.values()].map((p) => p.close()));
+    metrics.close();
+    db.close();
+  }
+
+  return {
+    url: `http://${hostForUrl}:${port}`,
+    port,
+    bootstrap: boot,
+    configSource: source,
+    server,
+    close: () => {
+      closing ??= shutdown();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,47 @@
+import { resolve } from 'node:path';
+
+/** Process settings from the environment (DESIGN.md §1). Invalid values stop the start with a clear message. */
+export interface Settings {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  /** Path of gantry.yaml; `explicit` when GANTRY_CONFIG named it (then it must exist). */
+  readonly configPath: string;
+  readonly configExplicit: boolean;
+  readonly adminToken: string | undefined;
+  readonly demoKey: string | undefined;
+  readonly keyHashSecret: string | undefined;
+  readonly maxBodyBytes: number;
+  readonly logLevel: string;
+  readonly shutdownTimeoutMs: number;
+  readonly usageFlushMs: number;
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer from ${min} to ${max}; got "${raw}"`);
+  return n;
+}
+
+export function readSettings(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): Settings {
+  const level = env.GANTRY_LOG_LEVEL ?? 'info';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level)) {
+    throw new Error(`GANTRY_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "${level}"`);
+  }
+  return {
+    host: env.GANTRY_HOST || '127.0.0.1',
+    port: int(env, 'GANTRY_PORT', 4000, 0, 65535),
+    dataDir: resolve(cwd, env.GANTRY_DATA_DIR || '.gantry'),
+    configPath: resolve(cwd, env.GANTRY_CONFIG || 'gantry.yaml'),
+    configExplicit: Boolean(env.GANTRY_CONFIG),
+    adminToken: env.GANTRY_ADMIN_TOKEN || undefined,
+    demoKey: env.GANTRY_DEMO_KEY || undefined,
+    keyHashSecret: env.GANTRY_KEY_HASH_SECRET || undefined,
+    maxBodyBytes: int(env, 'GANTRY_MAX_BODY_BYTES', 4 * 1024 * 1024, 1024, 512 * 1024 * 1024),
+    logLevel: level,
+    shutdownTimeoutMs: int(env, 'GANTRY_SHUTDOWN_TIMEOUT_MS', 30_000, 0, 3_600_000),
+    usageFlushMs: int(env, 'GANTRY_USAGE_FLUSH_MS', 200, 10, 60_000),
+  };
+}

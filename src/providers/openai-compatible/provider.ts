@@ -1,0 +1,230 @@
+import { Pool } from 'undici';
+import { GatewayError } from '../../kernel/errors/index.js';
+import { createSseParser } from '../../kernel/sse/parser.js';
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionRequest,
+  EmbeddingRequest,
+  EmbeddingResponse,
+} from '../../kernel/wire/openai.js';
+import type { ChatChunkStream, Provider, ProviderCallContext } from '../contract.js';
+import { errorFromResponse, transportError, upstreamMessage } from './errors.js';
+
+export interface OpenAiCompatibleOptions {
+  readonly name: string;
+  /** e.g. https://api.openai.com/v1, http://vllm:8000/v1, http://localhost:11434/v1 */
+  readonly baseUrl: string;
+  /** Resolved credential (from the environment), if any. */
+  readonly apiKey: string | undefined;
+  /** The environment variable the key is read from, named in errors when it is unset. */
+  readonly apiKeyEnvName: string | undefined;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Keep-alive connections to the upstream (default 128). */
+  readonly maxConnections?: number;
+  readonly connectTimeoutMs?: number;
+}
+
+type BodyReadable = Awaited<ReturnType<Pool['request']>>['body'];
+
+/** One upstream call in flight: its own abort controller, linked to the caller's signal, owns the timers. */
+interface Call {
+  readonly ac: AbortController;
+  /** Arms (or re-arms) the body idle timer; call on every received chunk. */
+  touch(): void;
+  /** Clears timers and unlinks from the caller's signal. */
+  done(): void;
+}
+
+function startCall(ctx: ProviderCallContext): Call {
+  const ac = new AbortController();
+  const { timeouts } = ctx.deployment;
+  const forward = () => ac.abort(ctx.signal.reason);
+  ctx.signal.addEventListener('abort', forward, { once: true });
+  // Native timers: undici's own timeouts tick at ~1 s resolution, too coarse for a gateway deadline.
+  let timer: NodeJS.Timeout | undefined = setTimeout(
+    () => ac.abort(new GatewayError('GW_UPSTREAM_TIMEOUT', `The upstream provider sent no response headers within ${timeouts.headersMs} ms.`)),
+    timeouts.headersMs,
+  );
+  let idleArmed = false;
+  return {
+    ac,
+    touch() {
+      if (idleArmed) {
+        timer?.refresh();
+        return;
+      }
+      clearTimeout(timer);
+      idleArmed = true;
+      timer = setTimeout(
+        () => ac.abort(new GatewayError('GW_UPSTREAM_TIMEOUT', `The upstream response was idle for more than ${timeouts.bodyIdleMs} ms.`)),
+        timeouts.bodyIdleMs,
+      );
+    },
+    done() {
+      clearTimeout(timer);
+      timer = undefined;
+      ctx.signal.removeEventListener('abort', forward);
+    },
+  };
+}
+
+/** Parses the upstream's SSE body into chunks; ends on [DONE], fails on a cut or an in-band error. */
+async function* readChunks(body: BodyReadable, call: Call, ctx: ProviderCallContext): AsyncGenerator<ChatCompletionChunk> {
+  const parser = createSseParser();
+  let done = false;
+  let finished = false;
+  try {
+    try {
+      call.touch();
+      for await (const bytes of body) {
+        call.touch();
+        for (const event of parser.push(bytes as Buffer)) {
+          if (event.data === '[DONE]') {
+            done = true;
+            return;
+          }
+          const chunk = parseChunk(event.data);
+          if (chunk.choices.some((c) => c.finish_reason)) finished = true;
+          yield chunk;
+        }
+      }
+      for (const event of parser.end()) {
+        if (event.data === '[DONE]') done = true;
+        else yield parseChunk(event.data);
+      }
+    } catch (err) {
+      throw transportError(err, 'body', ctx.deployment.timeouts, call.ac.signal);
+    }
+    // Some servers omit [DONE]; a stream that reached finish_reason is complete, anything else was cut.
+    if (!done && !finished) {
+      throw new GatewayError('GW_UPSTREAM_STREAM_INTERRUPTED', 'The upstream stream ended before it was complete (no finish_reason, no [DONE]).');
+    }
+  } finally {
+    call.done();
+    if (!done && !body.destroyed) body.destroy();
+  }
+}
+
+function parseChunk(data: string): ChatCompletionChunk {
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    throw new GatewayError('GW_UPSTREAM_STREAM_INTERRUPTED', 'The upstream stream sent data that is not JSON.');
+  }
+  if (typeof value !== 'object' || value === null) throw new GatewayError('GW_UPSTREAM_STREAM_INTERRUPTED', 'The upstream stream sent an unexpected event.');
+  const v = value as Record<string, unknown>;
+  if (v.error !== undefined) {
+    throw new GatewayError('GW_UPSTREAM_STREAM_INTERRUPTED', `The upstream reported an error mid-stream: ${upstreamMessage(data) ?? 'unknown error'}`);
+  }
+  if (!Array.isArray(v.choices)) v.choices = [];
+  return v as unknown as ChatCompletionChunk;
+}
+
+/** Any OpenAI-style upstream: OpenAI, Azure-style proxies, vLLM, Ollama, llama.cpp server, LM Studio. */
+export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions): Provider {
+  const url = new URL(options.baseUrl);
+  const basePath = url.pathname.replace(/\/+$/, '');
+  const pool = new Pool(url.origin, {
+    connections: options.maxConnections ?? 128,
+    connect: { timeout: options.connectTimeoutMs ?? 5_000 },
+    keepAliveTimeout: 30_000,
+    keepAliveMaxTimeout: 600_000,
+  });
+  const baseHeaders: Record<string, string> = {
+    ...options.headers,
+    'content-type': 'application/json',
+    'user-agent': 'gantry/0.1',
+  };
+  if (options.apiKey) baseHeaders.authorization = `Bearer ${options.apiKey}`;
+  const missingKey = options.apiKeyEnvName !== undefined && !options.apiKey;
+
+  async function post(path: string, payload: unknown, ctx: ProviderCallContext, accept?: string) {
+    if (missingKey) {
+      throw new GatewayError(
+        'GW_PROVIDER_MISCONFIGURED',
+        `Provider "${options.name}" reads its API key from the environment variable ${options.apiKeyEnvName}, which is not set. The platform team must set it and restart Gantry.`,
+      );
+    }
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    const { timeouts } = ctx.deployment;
+    const call = startCall(ctx);
+    try {
+      const response = await pool.request({
+        path: basePath + path,
+        method: 'POST',
+        headers: { ...baseHeaders, accept: accept ?? 'application/json', 'x-gantry-request-id': ctx.requestId },
+        body: JSON.stringify(payload),
+        signal: call.ac.signal,
+        // Backstops only; the precise deadlines are the call's native timers.
+        headersTimeout: timeouts.headersMs + 1_000,
+        bodyTimeout: timeouts.bodyIdleMs + 1_000,
+      });
+      if (response.statusCode >= 400) throw await errorFromResponse(response.statusCode, response.headers, response.body, Date.now());
+      return { response, call };
+    } catch (err) {
+      call.done();
+      throw transportError(err, 'request', timeouts, call.ac.signal);
+    }
+  }
+
+  async function json<T>(path: string, payload: unknown, ctx: ProviderCallContext, check: (v: Record<string, unknown>) => boolean): Promise<T> {
+    const { response, call } = await post(path, payload, ctx);
+    let value: unknown;
+    try {
+      call.touch();
+      value = await response.body.json();
+    } catch (err) {
+      const mapped = transportError(err, 'body', ctx.deployment.timeouts, call.ac.signal);
+      if (err instanceof SyntaxError) {
+        throw new GatewayError('GW_UPSTREAM_ERROR', 'The upstream answered 2xx with a body that is not valid JSON.', { cause: err });
+      }
+      throw mapped;
+    } finally {
+      call.done();
+    }
+    if (typeof value !== 'object' || value === null || !check(value as Record<string, unknown>)) {
+      throw new GatewayError('GW_UPSTREAM_ERROR', 'The upstream answered 2xx with an unexpected body (not an OpenAI-style response).');
+    }
+    return value as T;
+  }
+
+  return {
+    name: options.name,
+    type: 'openai-compatible',
+
+    chat(request: ChatCompletionRequest, ctx) {
+      const payload = { ...request, model: ctx.deployment.upstreamModel };
+      return json<ChatCompletion>('/chat/completions', payload, ctx, (v) => Array.isArray(v.choices));
+    },
+
+    async chatStream(request: ChatCompletionRequest, ctx): Promise<ChatChunkStream> {
+      // Always ask for usage so streams are metered from the provider's own count.
+      const payload = {
+        ...request,
+        model: ctx.deployment.upstreamModel,
+        stream: true,
+        stream_options: { ...request.stream_options, include_usage: true },
+      };
+      const { response, call } = await post('/chat/completions', payload, ctx, 'text/event-stream');
+      const type = String(response.headers['content-type'] ?? '');
+      if (type.includes('application/json')) {
+        // Some servers answer an error (or a whole completion) as JSON even to a stream request.
+        const text = await response.body.text().catch(() => '');
+        call.done();
+        throw new GatewayError('GW_UPSTREAM_ERROR', `The upstream answered a stream request with JSON: ${upstreamMessage(text) ?? 'empty body'}`);
+      }
+      return readChunks(response.body, call, ctx);
+    },
+
+    embeddings(request: EmbeddingRequest, ctx) {
+      const payload = { ...request, model: ctx.deployment.upstreamModel };
+      return json<EmbeddingResponse>('/embeddings', payload, ctx, (v) => Array.isArray(v.data));
+    },
+
+    async close() {
+      await pool.close();
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import { GatewayError, upstreamStatusError } from '../../kernel/errors/index.js';
+import type { FaultKnobs, Timeouts } from '../contract.js';
+import type { Rng } from './random.js';
+
+/** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(abortReason(signal));
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortReason(signal));
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new Error('aborted');
+}
+
+/** The decision for one call: speeds, an injected delay and an injected error, if any. */
+export interface CallPlan {
+  readonly ttftMs: number;
+  readonly tokensPerSecond: number;
+  readonly spikeMs: number;
+  readonly error: GatewayError | undefined;
+  readonly cutAfterChunks: number | undefined;
+}
+
+export function planCall(
+  profile: { ttftMs: number; tokensPerSecond: number },
+  faults: FaultKnobs | undefined,
+  instant: boolean,
+  faultRng: Rng,
+): CallPlan {
+  // Explicit per-deployment speeds win over instant mode: tests pace streams on purpose.
+  const ttftMs = faults?.ttftMs ?? (instant ? 0 : profile.ttftMs);
+  const tokensPerSecond = faults?.tokensPerSecond ?? (instant ? 0 : profile.tokensPerSecond);
+  const spike = faults?.latencySpikeRate !== undefined && faultRng.next() < faults.latencySpikeRate;
+  const failing = faults?.errorRate !== undefined && faultRng.next() < faults.errorRate;
+  const status = faults?.errorStatus ?? 500;
+  return {
+    ttftMs,
+    tokensPerSecond,
+    spikeMs: spike ? (faults?.latencySpikeMs ?? 1000) : 0,
+    error: failing ? upstreamStatusError(status, 'simulated fault (faults.errorRate)', status === 429 ? 1 : undefined) : undefined,
+    cutAfterChunks: faults?.cutStreamAfterChunks,
+  };
+}
+
+/** Waits `ms` before the response headers, failing like a real client would if it exceeds the header timeout. */
+export async function waitForHeaders(ms: number, timeouts: Timeouts, signal: AbortSignal): Promise<void> {
+  if (ms > timeouts.headersMs) {
+    await sleep(timeouts.headersMs, signal);
+    throw new GatewayError('GW_UPSTREAM_TIMEOUT', `The upstream provider sent no response headers within ${timeouts.headersMs} ms.`);
+  }
+  if (ms > 0) await sleep(ms, signal);
+}
+
+/** Waits `ms` between two body chunks, failing if it exceeds the body idle timeout. */
+export async function waitForChunk(ms: number, timeouts: Timeouts, signal: AbortSignal): Promise<void> {
+  if (ms > timeouts.bodyIdleMs) {
+    await sleep(timeouts.bodyIdleMs, signal);
+    throw new GatewayError('GW_UPSTREAM_TIMEOUT', `The upstream stream was idle for more than ${timeouts.bodyIdleMs} ms.`);
+  }
+  if (ms >= 1) await sleep(ms, signal);
+  else if (signal.aborted) throw abortReason(signal);
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import type { UsageEvent } from '../../kernel/types.js';
+import type { LedgerStore } from '../ports/ledger-store.js';
+
+export function usageEvent(overrides: Partial<UsageEvent> = {}): UsageEvent {
+  return {
+    requestId: 'req_1',
+    ts: 1_700_000_000_000,
+    endpoint: 'chat.completions',
+    keyId: 'key_1',
+    team: 'team-a',
+    agent: 'support-bot',
+    workflow: undefined,
+    run: 'run-9',
+    tags: { repo: 'web' },
+    model: 'sim-small',
+    route: 'simulator/sim-small',
+    provider: 'simulator',
+    stream: true,
+    inputTokens: 12,
+    cachedInputTokens: 2,
+    cacheWriteInputTokens: 0,
+    outputTokens: 30,
+    usageEstimated: false,
+    costMicros: 21,
+    priceVersion: 'pt-abc',
+    latencyMs: 12.5,
+    ttftMs: 3.25,
+    status: 200,
+    errorCode: undefined,
+    outcome: 'completed',
+    upstreamStatus: undefined,
+    ...overrides,
+  };
+}
+
+/** The behaviour every LedgerStore adapter must have. */
+export function describeLedgerStoreContract(name: string, make: () => Promise<LedgerStore> | LedgerStore): void {
+  describe(`LedgerStore contract: ${name}`, () => {
+    it('round-trips every field of an event', async () => {
+      const store = await make();
+      const e = usageEvent();
+      await store.appendBatch([e]);
+      expect(await store.get('req_1')).toEqual(e);
+      const failed = usageEvent({ requestId: 'req_2', ttftMs: undefined, errorCode: 'GW_UPSTREAM_ERROR', upstreamStatus: 500, outcome: 'upstream_error', agent: undefined });
+      await store.appendBatch([failed]);
+      expect(await store.get('req_2')).toEqual(failed);
+    });
+
+    it('ignores a re-appended request id (idempotent batches)', async () => {
+      const store = await make();
+      await store.appendBatch([usageEvent()]);
+      await store.appendBatch([usageEvent({ costMicros: 999 })]);
+      expect(await store.totals()).toEqual({ events: 1, costMicros: 21 });
+    });
+
+    it('lists recent events newest first and sums cost', async () => {
+      const store = await make();
+      await store.appendBatch([
+        usageEvent({ requestId: 'a', ts: 1, costMicros: 5 }),
+        usageEvent({ requestId: 'b', ts: 3, costMicros: 7 }),
+        usageEvent({ requestId: 'c', ts: 2, costMicros: 11 }),
+      ]);
+      expect((await store.recent(2)).map((e) => e.requestId)).toEqual(['b', 'c']);
+      expect(await store.totals()).toEqual({ events: 3, costMicros: 23 });
+      expect(await store.get('nope')).toBeUndefined();
+    });
+  });
+}

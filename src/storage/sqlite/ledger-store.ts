@@ -1,0 +1,110 @@
+import type { Database } from 'better-sqlite3';
+import type { ErrorCode } from '../../kernel/errors/index.js';
+import type { UsageEvent } from '../../kernel/types.js';
+import type { LedgerStore } from '../ports/ledger-store.js';
+
+interface Row {
+  request_id: string;
+  ts: number;
+  endpoint: string;
+  key_id: string;
+  team: string;
+  agent: string | null;
+  workflow: string | null;
+  run: string | null;
+  tags: string;
+  model: string;
+  route: string | null;
+  provider: string | null;
+  stream: number;
+  input_tokens: number;
+  cached_input_tokens: number;
+  cache_write_input_tokens: number;
+  output_tokens: number;
+  usage_estimated: number;
+  cost_micros: number;
+  price_version: string;
+  latency_ms: number;
+  ttft_ms: number | null;
+  status: number;
+  error_code: string | null;
+  outcome: string;
+  upstream_status: number | null;
+}
+
+const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
+
+function toEvent(r: Row): UsageEvent {
+  return {
+    requestId: r.request_id,
+    ts: r.ts,
+    endpoint: r.endpoint as UsageEvent['endpoint'],
+    keyId: r.key_id,
+    team: r.team,
+    agent: opt(r.agent),
+    workflow: opt(r.workflow),
+    run: opt(r.run),
+    tags: JSON.parse(r.tags) as Record<string, string>,
+    model: r.model,
+    route: opt(r.route),
+    provider: opt(r.provider),
+    stream: r.stream === 1,
+    inputTokens: r.input_tokens,
+    cachedInputTokens: r.cached_input_tokens,
+    cacheWriteInputTokens: r.cache_write_input_tokens,
+    outputTokens: r.output_tokens,
+    usageEstimated: r.usage_estimated === 1,
+    costMicros: r.cost_micros,
+    priceVersion: r.price_version,
+    latencyMs: r.latency_ms,
+    ttftMs: opt(r.ttft_ms),
+    status: r.status,
+    errorCode: opt(r.error_code) as ErrorCode | undefined,
+    outcome: r.outcome as UsageEvent['outcome'],
+    upstreamStatus: opt(r.upstream_status),
+  };
+}
+
+export function createSqliteLedgerStore(db: Database): LedgerStore {
+  const insert = db.prepare(`INSERT OR IGNORE INTO usage_events VALUES (
+    @requestId, @ts, @endpoint, @keyId, @team, @agent, @workflow, @run, @tags, @model, @route, @provider, @stream,
+    @inputTokens, @cachedInputTokens, @cacheWriteInputTokens, @outputTokens, @usageEstimated, @costMicros,
+    @priceVersion, @latencyMs, @ttftMs, @status, @errorCode, @outcome, @upstreamStatus)`);
+  const appendAll = db.transaction((events: readonly UsageEvent[]) => {
+    for (const e of events) {
+      insert.run({
+        ...e,
+        agent: e.agent ?? null,
+        workflow: e.workflow ?? null,
+        run: e.run ?? null,
+        tags: JSON.stringify(e.tags),
+        route: e.route ?? null,
+        provider: e.provider ?? null,
+        stream: e.stream ? 1 : 0,
+        usageEstimated: e.usageEstimated ? 1 : 0,
+        ttftMs: e.ttftMs ?? null,
+        errorCode: e.errorCode ?? null,
+        upstreamStatus: e.upstreamStatus ?? null,
+      });
+    }
+  });
+  const recent = db.prepare('SELECT * FROM usage_events ORDER BY ts DESC, rowid DESC LIMIT ?');
+  const byId = db.prepare('SELECT * FROM usage_events WHERE request_id = ?');
+  const totals = db.prepare('SELECT COUNT(*) AS events, COALESCE(SUM(cost_micros), 0) AS costMicros FROM usage_events');
+
+  return {
+    async appendBatch(events) {
+      if (events.length > 0) appendAll(events);
+    },
+    async recent(limit) {
+      return (recent.all(limit) as Row[]).map(toEvent);
+    },
+    async get(requestId) {
+      const row = byId.get(requestId) as Row | undefined;
+      return row ? toEvent(row) : undefined;
+    },
+    async totals() {
+      return totals.get() as { events: number; costMicros: number };
+    },
+  };
+}
