@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -47,6 +47,8 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
   const { config, source } = loadConfig(settings);
   const clock = systemClock;
   const newId = createIdGenerator();
+  // The data directory holds secrets: owner-only, created before anything is written into it.
+  mkdirSync(settings.dataDir, { recursive: true, mode: 0o700 });
   const db = openSqlite(join(settings.dataDir, 'gantry.db'));
   const keyStore = createSqliteKeyStore(db);
   const ledger = createSqliteLedgerStore(db);

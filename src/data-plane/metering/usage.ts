@@ -1,4 +1,4 @@
-import { countChatPromptTokens, countTextTokens } from '../../kernel/tokens.js';
+import { loadTokenizer } from '../../kernel/tokens.js';
 import type { MeteredUsage } from '../../kernel/types.js';
 import type { ChatCompletionRequest, OpenAiUsage } from '../../kernel/wire/openai.js';
 
@@ -16,12 +16,13 @@ export function usageFromProvider(usage: OpenAiUsage | null | undefined): Metere
 }
 
 /** Counts usage with the tokenizer when the provider reported none (e.g. a stream cut short). */
-export function estimateChatUsage(request: ChatCompletionRequest, deliveredOutput: string): MeteredUsage {
+export async function estimateChatUsage(request: ChatCompletionRequest, deliveredOutput: string): Promise<MeteredUsage> {
+  const tokenizer = await loadTokenizer();
   return {
-    inputTokens: countChatPromptTokens(request.messages, request.tools),
+    inputTokens: tokenizer.countChatPrompt(request.messages, request.tools),
     cachedInputTokens: 0,
     cacheWriteInputTokens: 0,
-    outputTokens: countTextTokens(deliveredOutput),
+    outputTokens: tokenizer.countText(deliveredOutput),
     estimated: true,
   };
 }

@@ -47,7 +47,7 @@ export function createChatServer({ meter, clock }: ChatServeDeps) {
       const completion = await deployment.provider.chat(request, pctx);
       ctx.ttftMs = clock.monotonic() - ctx.startMono;
       const usage = usageFromProvider(completion.usage);
-      ctx.usage = usage ?? estimateChatUsage(request, completionText(completion));
+      ctx.usage = usage ?? (await estimateChatUsage(request, completionText(completion)));
       const costUsd = formatMicrosAsUsd(meter.cost(ctx));
       completion.usage = withCost(completion.usage, ctx, costUsd);
       ctx.status = 200;
@@ -69,7 +69,7 @@ export function createChatServer({ meter, clock }: ChatServeDeps) {
         if (pending) await pending;
         if (ctx.abort.signal.aborted) break;
       }
-      ctx.usage = usageFromProvider(acc.usage()) ?? estimateChatUsage(request, acc.deliveredText());
+      ctx.usage = usageFromProvider(acc.usage()) ?? (await estimateChatUsage(request, acc.deliveredText()));
       if (ctx.abort.signal.aborted) return;
       const costUsd = formatMicrosAsUsd(meter.cost(ctx));
       const usageChunk: ChatCompletionChunk = {
@@ -82,7 +82,7 @@ export function createChatServer({ meter, clock }: ChatServeDeps) {
       };
       sink.finish(usageChunk);
     } catch (err) {
-      ctx.usage = usageFromProvider(acc.usage()) ?? estimateChatUsage(request, acc.deliveredText());
+      ctx.usage = usageFromProvider(acc.usage()) ?? (await estimateChatUsage(request, acc.deliveredText()));
       if (ctx.abort.signal.aborted) return;
       const gw = toGatewayError(err);
       ctx.errorCode = gw.code;

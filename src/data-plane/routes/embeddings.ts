@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { formatMicrosAsUsd } from '../../kernel/money.js';
-import { countTextTokens } from '../../kernel/tokens.js';
+import { loadTokenizer } from '../../kernel/tokens.js';
 import type { EmbeddingRequest } from '../../kernel/wire/openai.js';
 import type { RequestContext } from '../context.js';
 import { parseJsonBody, readBody } from '../http/read-body.js';
@@ -10,11 +10,12 @@ import { createResolveModel } from '../stages/resolve-model.js';
 import { validateEmbeddingRequest } from '../validation/embedding-request.js';
 import { gatewayHeaders, providerContext, type Route } from './route.js';
 
-function estimateInputTokens(input: EmbeddingRequest['input']): number {
-  if (typeof input === 'string') return countTextTokens(input);
+async function estimateInputTokens(input: EmbeddingRequest['input']): Promise<number> {
+  const { countText } = await loadTokenizer();
+  if (typeof input === 'string') return countText(input);
   let total = 0;
   for (const item of input) {
-    if (typeof item === 'string') total += countTextTokens(item);
+    if (typeof item === 'string') total += countText(item);
     else if (typeof item === 'number') total += 1;
     else total += item.length;
   }
@@ -34,7 +35,7 @@ export function createEmbeddingsRoute(deps: { meter: Meter; clock: { monotonic()
       const response = await deployment.provider.embeddings(request, providerContext(ctx));
       ctx.ttftMs = deps.clock.monotonic() - ctx.startMono;
       const reported = response.usage?.prompt_tokens;
-      const inputTokens = typeof reported === 'number' ? reported : estimateInputTokens(request.input);
+      const inputTokens = typeof reported === 'number' ? reported : await estimateInputTokens(request.input);
       ctx.usage = { inputTokens, cachedInputTokens: 0, cacheWriteInputTokens: 0, outputTokens: 0, estimated: typeof reported !== 'number' };
       const costUsd = formatMicrosAsUsd(deps.meter.cost(ctx));
       ctx.status = 200;

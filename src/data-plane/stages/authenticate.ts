@@ -18,8 +18,20 @@ export function presentedKey(headers: RequestContext['headers']): string | undef
   return typeof xKey === 'string' ? xKey.trim() : undefined;
 }
 
-/** Resolves the caller from the snapshot's key table: one HMAC and one Map lookup, no I/O. */
+const HASH_CACHE_MAX = 10_000;
+
+/**
+ * Resolves the caller from the snapshot's key table: one Map lookup, no I/O. The keyed hash of a key
+ * that resolved is remembered (bounded), since creating an HMAC costs more than the rest of
+ * authentication; unknown keys are never cached, so invalid keys cannot grow the cache.
+ */
 export function createAuthenticate({ hashKey }: AuthenticateDeps) {
+  const hashes = new Map<string, string>();
+  const hashOf = (key: string): string => {
+    const known = hashes.get(key);
+    if (known !== undefined) return known;
+    return hashKey(key);
+  };
   return function authenticate(ctx: RequestContext): void {
     const key = presentedKey(ctx.headers);
     if (key === undefined || key.length === 0) {
@@ -29,8 +41,12 @@ export function createAuthenticate({ hashKey }: AuthenticateDeps) {
         hasAuth ? 'The Authorization header must be "Bearer <key>".' : undefined,
       );
     }
-    const principal = looksLikeApiKey(key) ? ctx.snapshot.keys.get(hashKey(key)) : undefined;
+    if (!looksLikeApiKey(key)) throw new GatewayError('GW_AUTH_KEY_INVALID');
+    const hash = hashOf(key);
+    // The snapshot decides validity on every request: a revoked key fails even when its hash is cached.
+    const principal = ctx.snapshot.keys.get(hash);
     if (!principal) throw new GatewayError('GW_AUTH_KEY_INVALID');
+    if (hashes.size < HASH_CACHE_MAX) hashes.set(key, hash);
     ctx.principal = principal;
   };
 }

@@ -46,7 +46,7 @@ function codeOf(err: unknown): string | undefined {
  * Maps a transport failure (undici / socket errors) to the catalogue. `phase` tells whether the
  * response had started: a failure mid-stream is an interruption, not an unreachable upstream.
  */
-export function transportError(err: unknown, phase: 'request' | 'body', timeouts: { connectMs: number; headersMs: number; bodyIdleMs: number }, signal: AbortSignal): unknown {
+export function transportError(err: unknown, phase: 'request' | 'body', timeouts: { connectMs: number; headersMs: number; bodyIdleMs: number }, signal: { readonly aborted: boolean; readonly reason: unknown }): unknown {
   if (signal.aborted) return signal.reason ?? err;
   if (isGatewayError(err)) return err;
   const code = codeOf(err);

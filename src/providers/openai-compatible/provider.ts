@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { Pool } from 'undici';
 import { GatewayError } from '../../kernel/errors/index.js';
 import { createSseParser } from '../../kernel/sse/parser.js';
@@ -27,50 +28,61 @@ export interface OpenAiCompatibleOptions {
 
 type BodyReadable = Awaited<ReturnType<Pool['request']>>['body'];
 
-/** One upstream call in flight: its own abort controller, linked to the caller's signal, owns the timers. */
-interface Call {
-  readonly ac: AbortController;
-  /** Arms (or re-arms) the body idle timer; call on every received chunk. */
-  touch(): void;
-  /** Clears timers and unlinks from the caller's signal. */
-  done(): void;
-}
+/**
+ * One upstream call in flight. It is the abort signal handed to undici (an EventEmitter, which undici
+ * accepts and which costs far less than an AbortController per request), linked to the caller's
+ * signal, and it owns the header and body-idle timers.
+ */
+class UpstreamCall extends EventEmitter {
+  aborted = false;
+  reason: unknown = undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private idleArmed = false;
+  private readonly forward = () => this.abort(this.ctx.signal.reason);
 
-function startCall(ctx: ProviderCallContext): Call {
-  const ac = new AbortController();
-  const { timeouts } = ctx.deployment;
-  const forward = () => ac.abort(ctx.signal.reason);
-  ctx.signal.addEventListener('abort', forward, { once: true });
-  // Native timers: undici's own timeouts tick at ~1 s resolution, too coarse for a gateway deadline.
-  let timer: NodeJS.Timeout | undefined = setTimeout(
-    () => ac.abort(new GatewayError('GW_UPSTREAM_TIMEOUT', `The upstream provider sent no response headers within ${timeouts.headersMs} ms.`)),
-    timeouts.headersMs,
-  );
-  let idleArmed = false;
-  return {
-    ac,
-    touch() {
-      if (idleArmed) {
-        timer?.refresh();
-        return;
-      }
-      clearTimeout(timer);
-      idleArmed = true;
-      timer = setTimeout(
-        () => ac.abort(new GatewayError('GW_UPSTREAM_TIMEOUT', `The upstream response was idle for more than ${timeouts.bodyIdleMs} ms.`)),
-        timeouts.bodyIdleMs,
-      );
-    },
-    done() {
-      clearTimeout(timer);
-      timer = undefined;
-      ctx.signal.removeEventListener('abort', forward);
-    },
-  };
+  constructor(private readonly ctx: ProviderCallContext) {
+    super();
+    const { headersMs } = ctx.deployment.timeouts;
+    ctx.signal.addEventListener('abort', this.forward, { once: true });
+    // Native timers: undici's own timeouts tick at ~1 s resolution, too coarse for a gateway deadline.
+    this.timer = setTimeout(
+      () => this.abort(new GatewayError('GW_UPSTREAM_TIMEOUT', `The upstream provider sent no response headers within ${headersMs} ms.`)),
+      headersMs,
+    );
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.emit('abort');
+  }
+
+  /** Arms (or re-arms) the body idle timer; called on every received chunk. */
+  touch(): void {
+    if (this.idleArmed) {
+      this.timer?.refresh();
+      return;
+    }
+    clearTimeout(this.timer);
+    this.idleArmed = true;
+    const { bodyIdleMs } = this.ctx.deployment.timeouts;
+    this.timer = setTimeout(
+      () => this.abort(new GatewayError('GW_UPSTREAM_TIMEOUT', `The upstream response was idle for more than ${bodyIdleMs} ms.`)),
+      bodyIdleMs,
+    );
+  }
+
+  /** Clears timers and unlinks from the caller's signal. */
+  done(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.ctx.signal.removeEventListener('abort', this.forward);
+  }
 }
 
 /** Parses the upstream's SSE body into chunks; ends on [DONE], fails on a cut or an in-band error. */
-async function* readChunks(body: BodyReadable, call: Call, ctx: ProviderCallContext): AsyncGenerator<ChatCompletionChunk> {
+async function* readChunks(body: BodyReadable, call: UpstreamCall, ctx: ProviderCallContext): AsyncGenerator<ChatCompletionChunk> {
   const parser = createSseParser();
   let done = false;
   let finished = false;
@@ -94,7 +106,7 @@ async function* readChunks(body: BodyReadable, call: Call, ctx: ProviderCallCont
         else yield parseChunk(event.data);
       }
     } catch (err) {
-      throw transportError(err, 'body', ctx.deployment.timeouts, call.ac.signal);
+      throw transportError(err, 'body', ctx.deployment.timeouts, call);
     }
     // Some servers omit [DONE]; a stream that reached finish_reason is complete, anything else was cut.
     if (!done && !finished) {
@@ -149,14 +161,14 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
     }
     if (ctx.signal.aborted) throw ctx.signal.reason;
     const { timeouts } = ctx.deployment;
-    const call = startCall(ctx);
+    const call = new UpstreamCall(ctx);
     try {
       const response = await pool.request({
         path: basePath + path,
         method: 'POST',
         headers: { ...baseHeaders, accept: accept ?? 'application/json', 'x-gantry-request-id': ctx.requestId },
         body: JSON.stringify(payload),
-        signal: call.ac.signal,
+        signal: call,
         // Backstops only; the precise deadlines are the call's native timers.
         headersTimeout: timeouts.headersMs + 1_000,
         bodyTimeout: timeouts.bodyIdleMs + 1_000,
@@ -165,7 +177,7 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
       return { response, call };
     } catch (err) {
       call.done();
-      throw transportError(err, 'request', timeouts, call.ac.signal);
+      throw transportError(err, 'request', timeouts, call);
     }
   }
 
@@ -176,7 +188,7 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
       call.touch();
       value = await response.body.json();
     } catch (err) {
-      const mapped = transportError(err, 'body', ctx.deployment.timeouts, call.ac.signal);
+      const mapped = transportError(err, 'body', ctx.deployment.timeouts, call);
       if (err instanceof SyntaxError) {
         throw new GatewayError('GW_UPSTREAM_ERROR', 'The upstream answered 2xx with a body that is not valid JSON.', { cause: err });
       }

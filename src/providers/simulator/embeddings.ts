@@ -1,19 +1,19 @@
-import { countTextTokens, decodeTokens } from '../../kernel/tokens.js';
+import type { Tokenizer } from '../../kernel/tokens.js';
 import type { EmbeddingRequest } from '../../kernel/wire/openai.js';
 import { hashString } from './random.js';
 
 /** The inputs of an embeddings request as texts, with their token counts. */
-export function embeddingInputs(input: EmbeddingRequest['input']): { texts: string[]; tokens: number } {
+export function embeddingInputs(tok: Tokenizer, input: EmbeddingRequest['input']): { texts: string[]; tokens: number } {
   const items: unknown[] = typeof input === 'string' ? [input] : Array.isArray(input) && typeof input[0] === 'number' ? [input] : (input as unknown[]);
   let tokens = 0;
   const texts = items.map((item) => {
     if (typeof item === 'string') {
-      tokens += countTextTokens(item);
+      tokens += tok.countText(item);
       return item;
     }
     const ids = item as number[];
     tokens += ids.length;
-    return decodeTokens(ids);
+    return tok.decode(ids);
   });
   return { texts, tokens };
 }

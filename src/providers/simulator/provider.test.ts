@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../kernel/errors/index.js';
-import { countChatPromptTokens } from '../../kernel/tokens.js';
+import { loadTokenizer } from '../../kernel/tokens.js';
 import type { ChatCompletionChunk, ChatCompletionRequest } from '../../kernel/wire/openai.js';
 import type { FaultKnobs, ProviderCallContext, Timeouts } from '../contract.js';
 import { cosine } from './embeddings.js';
@@ -74,7 +74,7 @@ describe('simulator provider', () => {
     const b = await sim().chat(hello, ctx());
     expect(a.choices[0]?.message.content).toBe(b.choices[0]?.message.content);
     expect(a.choices[0]?.finish_reason).toBe('stop');
-    expect(a.usage?.prompt_tokens).toBe(countChatPromptTokens(hello.messages));
+    expect(a.usage?.prompt_tokens).toBe((await loadTokenizer()).countChatPrompt(hello.messages));
     expect(a.usage?.total_tokens).toBe((a.usage?.prompt_tokens ?? 0) + (a.usage?.completion_tokens ?? 0));
     golden('chat-text', a);
     const other = await sim().chat({ ...hello, messages: [{ role: 'user', content: 'Something else entirely.' }] }, ctx());

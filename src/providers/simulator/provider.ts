@@ -1,4 +1,5 @@
 import { GatewayError } from '../../kernel/errors/index.js';
+import { loadTokenizer, type Tokenizer } from '../../kernel/tokens.js';
 import type {
   ChatCompletion,
   ChatCompletionChunk,
@@ -47,22 +48,22 @@ function completionOf(reply: SimReply, model: string): ChatCompletion {
         logprobs: null,
       },
     ],
-    usage: reply.usage,
+    usage: { ...reply.usage },
   };
 }
 
 /** The pieces a stream delivers after the role chunk, one per simulated token. */
-function streamDeltas(reply: SimReply): ChatCompletionChunkChoice['delta'][] {
+function streamDeltas(tok: Tokenizer, reply: SimReply): ChatCompletionChunkChoice['delta'][] {
   if (!reply.toolCalls) return reply.contentTokens.map((t) => ({ content: t }));
   const deltas: ChatCompletionChunkChoice['delta'][] = [];
   reply.toolCalls.forEach((call, index) => {
     deltas.push({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }] });
-    for (const piece of splitTokens(call.function.arguments)) deltas.push({ tool_calls: [{ index, function: { arguments: piece } }] });
+    for (const piece of splitTokens(tok, call.function.arguments)) deltas.push({ tool_calls: [{ index, function: { arguments: piece } }] });
   });
   return deltas;
 }
 
-async function* streamReply(reply: SimReply, model: string, plan: CallPlan, ctx: ProviderCallContext): AsyncGenerator<ChatCompletionChunk> {
+async function* streamReply(tok: Tokenizer, reply: SimReply, model: string, plan: CallPlan, ctx: ProviderCallContext): AsyncGenerator<ChatCompletionChunk> {
   const { signal } = ctx;
   const { timeouts } = ctx.deployment;
   const created = nowSeconds();
@@ -80,7 +81,7 @@ async function* streamReply(reply: SimReply, model: string, plan: CallPlan, ctx:
   ];
 
   yield chunk(choice({ role: 'assistant', content: reply.toolCalls ? null : '', refusal: null }));
-  const deltas = streamDeltas(reply);
+  const deltas = streamDeltas(tok, reply);
   const perToken = plan.tokensPerSecond > 0 ? 1000 / plan.tokensPerSecond : 0;
   const start = performance.now();
   for (let i = 0; i < deltas.length; i++) {
@@ -95,21 +96,36 @@ async function* streamReply(reply: SimReply, model: string, plan: CallPlan, ctx:
   if (signal.aborted) throw abortReason(signal);
   yield chunk(choice({}, reply.finishReason));
   // Always report usage: the gateway meters from it and decides whether the client sees it.
-  yield chunk([], reply.usage);
+  yield chunk([], { ...reply.usage });
 }
 
 /** The embedded simulator provider: deterministic, tokenizer-accurate, with fault knobs. */
 export function createSimulatorProvider(options: SimulatorOptions): Provider {
   // Fault sampling is a per-instance sequence (not per request), so a retried request can succeed.
   const faultRng = createRng(hashString(options.name));
+  const tokenizer = loadTokenizer();
+  // Replies are a pure function of the request: a small memo keeps the simulator cheap under load,
+  // so benchmarks measure the gateway, not the mock upstream.
+  const memo = new Map<string, SimReply>();
+  const MEMO_MAX = 256;
+  const replyFor = (tok: Tokenizer, request: ChatCompletionRequest, profile: ReturnType<typeof chatProfile>): SimReply => {
+    const key = JSON.stringify(request);
+    const hit = memo.get(key);
+    if (hit) return hit;
+    const reply = planReply(tok, request, profile);
+    if (memo.size >= MEMO_MAX) memo.delete(memo.keys().next().value as string);
+    memo.set(key, reply);
+    return reply;
+  };
 
-  const prepare = (request: ChatCompletionRequest, ctx: ProviderCallContext) => {
+  const prepare = async (request: ChatCompletionRequest, ctx: ProviderCallContext) => {
     if (ctx.signal.aborted) throw abortReason(ctx.signal);
+    const tok = await tokenizer;
     const model = ctx.deployment.upstreamModel;
     const profile = chatProfile(model);
     const plan = planCall(profile, ctx.deployment.faults, options.instant, faultRng);
-    const reply = planReply({ ...request, model }, profile);
-    return { model, plan, reply };
+    const reply = replyFor(tok, { ...request, model }, profile);
+    return { tok, model, plan, reply };
   };
 
   return {
@@ -117,7 +133,7 @@ export function createSimulatorProvider(options: SimulatorOptions): Provider {
     type: 'simulator',
 
     async chat(request, ctx) {
-      const { model, plan, reply } = prepare(request, ctx);
+      const { model, plan, reply } = await prepare(request, ctx);
       const genMs = plan.tokensPerSecond > 0 ? plan.ttftMs + (reply.usage.completion_tokens * 1000) / plan.tokensPerSecond : plan.ttftMs;
       await waitForHeaders(plan.spikeMs + (plan.error ? 0 : genMs), ctx.deployment.timeouts, ctx.signal);
       if (plan.error) throw plan.error;
@@ -125,10 +141,10 @@ export function createSimulatorProvider(options: SimulatorOptions): Provider {
     },
 
     async chatStream(request, ctx): Promise<ChatChunkStream> {
-      const { model, plan, reply } = prepare(request, ctx);
+      const { tok, model, plan, reply } = await prepare(request, ctx);
       await waitForHeaders(plan.spikeMs, ctx.deployment.timeouts, ctx.signal);
       if (plan.error) throw plan.error;
-      return streamReply(reply, model, plan, ctx);
+      return streamReply(tok, reply, model, plan, ctx);
     },
 
     async embeddings(request: EmbeddingRequest, ctx): Promise<EmbeddingResponse> {
@@ -139,7 +155,7 @@ export function createSimulatorProvider(options: SimulatorOptions): Provider {
       await waitForHeaders(plan.spikeMs + plan.ttftMs, ctx.deployment.timeouts, ctx.signal);
       if (plan.error) throw plan.error;
       const dims = request.dimensions ?? profile.dimensions;
-      const { texts, tokens } = embeddingInputs(request.input);
+      const { texts, tokens } = embeddingInputs(await tokenizer, request.input);
       return {
         object: 'list',
         data: texts.map((text, index) => {

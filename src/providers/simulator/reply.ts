@@ -1,4 +1,4 @@
-import { countChatPromptTokens, countTextTokens, messageText } from '../../kernel/tokens.js';
+import { messageText, type Tokenizer } from '../../kernel/tokens.js';
 import type {
   ChatCompletionRequest,
   ChatMessage,
@@ -57,43 +57,43 @@ function shouldCallTool(request: ChatCompletionRequest, last: ChatMessage | unde
   return last?.role !== 'tool';
 }
 
-function applyStop(text: GeneratedText, stop: ChatCompletionRequest['stop']): GeneratedText | undefined {
+function applyStop(tok: Tokenizer, text: GeneratedText, stop: ChatCompletionRequest['stop']): GeneratedText | undefined {
   const stops = typeof stop === 'string' ? [stop] : Array.isArray(stop) ? stop : [];
   let cut = -1;
   for (const s of stops) {
     const at = s ? text.text.indexOf(s) : -1;
     if (at !== -1 && (cut === -1 || at < cut)) cut = at;
   }
-  return cut === -1 ? undefined : limitText(text.text.slice(0, cut), undefined);
+  return cut === -1 ? undefined : limitText(tok, text.text.slice(0, cut), undefined);
 }
 
-function toolResultReply(request: ChatCompletionRequest, rng: Rng, limit: number | undefined): GeneratedText {
+function toolResultReply(tok: Tokenizer, request: ChatCompletionRequest, rng: Rng, limit: number | undefined): GeneratedText {
   const result = lastOf(request.messages, 'tool');
   const call = request.messages
     .flatMap((m) => m.tool_calls ?? [])
     .find((c) => c.id === result?.tool_call_id);
   const summary = messageText(result?.content).slice(0, 200);
   const intro = `Based on the ${call?.function.name ?? 'tool'} result (${summary}), here is the answer. `;
-  const prose = generateProse(rng, 12, undefined);
-  return limitText(intro + prose.text, limit);
+  const prose = generateProse(tok, rng, 12, undefined);
+  return limitText(tok, intro + prose.text, limit);
 }
 
-function textReply(request: ChatCompletionRequest, profile: SimModelProfile, rng: Rng, prompt: string, limit: number | undefined): GeneratedText {
+function textReply(tok: Tokenizer, request: ChatCompletionRequest, profile: SimModelProfile, rng: Rng, prompt: string, limit: number | undefined): GeneratedText {
   const format = request.response_format?.type;
   if (format === 'json_schema') {
     const schema = (request.response_format?.json_schema as { schema?: unknown } | undefined)?.schema;
-    return limitText(JSON.stringify(valueForSchema(schema ?? { type: 'object' }, rng, prompt)), limit);
+    return limitText(tok, JSON.stringify(valueForSchema(schema ?? { type: 'object' }, rng, prompt)), limit);
   }
   const [min, max] = profile.replyTokens;
   const target = rng.int(min, max) * (LONG_HINT.test(prompt) ? 4 : 1);
   if (format === 'json_object') {
-    return limitText(JSON.stringify({ answer: generateProse(rng, target, undefined).text }), limit);
+    return limitText(tok, JSON.stringify({ answer: generateProse(tok, rng, target, undefined).text }), limit);
   }
-  return generateProse(rng, target, limit);
+  return generateProse(tok, rng, target, limit);
 }
 
 /** Plans the deterministic reply to a chat request: same request, same answer. */
-export function planReply(request: ChatCompletionRequest, profile: SimModelProfile): SimReply {
+export function planReply(tok: Tokenizer, request: ChatCompletionRequest, profile: SimModelProfile): SimReply {
   const seedText = JSON.stringify([request.model, request.messages, request.tools ?? null, request.response_format ?? null, request.seed ?? null]);
   const seed = hashString(seedText);
   const rng = createRng(seed);
@@ -102,7 +102,7 @@ export function planReply(request: ChatCompletionRequest, profile: SimModelProfi
   const messages = request.messages;
   const last = messages[messages.length - 1];
   const prompt = messageText(lastOf(messages, 'user')?.content);
-  const promptTokens = countChatPromptTokens(messages, request.tools);
+  const promptTokens = tok.countChatPrompt(messages, request.tools);
   const usage = (completion: number): OpenAiUsage => ({
     prompt_tokens: promptTokens,
     completion_tokens: completion,
@@ -113,7 +113,7 @@ export function planReply(request: ChatCompletionRequest, profile: SimModelProfi
 
   if (last?.role === 'user' && messageText(last.content).startsWith(ECHO)) {
     // Echo mode: proves to tests exactly which messages reached the upstream.
-    const echoed = limitText(JSON.stringify(messages), limit);
+    const echoed = limitText(tok, JSON.stringify(messages), limit);
     return text(id, echoed, usage);
   }
 
@@ -126,13 +126,13 @@ export function planReply(request: ChatCompletionRequest, profile: SimModelProfi
         type: 'function',
         function: { name: tool.function.name, arguments: args },
       };
-      const tokens = countTextTokens(tool.function.name) + countTextTokens(args) + 3;
+      const tokens = tok.countText(tool.function.name) + tok.countText(args) + 3;
       return { id, content: null, contentTokens: [], toolCalls: [call], finishReason: 'tool_calls', usage: usage(tokens) };
     }
   }
 
-  let reply = last?.role === 'tool' ? toolResultReply(request, rng, limit) : textReply(request, profile, rng, prompt, limit);
-  const stopped = applyStop(reply, request.stop);
+  let reply = last?.role === 'tool' ? toolResultReply(tok, request, rng, limit) : textReply(tok, request, profile, rng, prompt, limit);
+  const stopped = applyStop(tok, reply, request.stop);
   if (stopped) reply = stopped;
   return text(id, reply, usage, stopped ? false : reply.truncated);
 }

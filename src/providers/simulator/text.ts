@@ -1,4 +1,4 @@
-import { decodeTokens, encodeText } from '../../kernel/tokens.js';
+import type { Tokenizer } from '../../kernel/tokens.js';
 import type { Rng } from './random.js';
 
 const WORDS = (
@@ -27,35 +27,35 @@ export interface GeneratedText {
 }
 
 /** Splits text into per-token pieces; multi-byte characters spanning tokens stay whole. */
-export function splitTokens(text: string): string[] {
-  const ids = encodeText(text);
+export function splitTokens(tok: Tokenizer, text: string): string[] {
+  const ids = tok.encode(text);
   const pieces: string[] = [];
   let pending: number[] = [];
   for (const id of ids) {
     pending.push(id);
-    const piece = decodeTokens(pending);
+    const piece = tok.decode(pending);
     if (piece.includes('\uFFFD')) continue; // incomplete UTF-8 sequence: join with the next token
     pieces.push(piece);
     pending = [];
   }
-  if (pending.length > 0) pieces.push(decodeTokens(pending));
+  if (pending.length > 0) pieces.push(tok.decode(pending));
   return pieces;
 }
 
 /** Cuts a known text to at most `limit` tokens. */
-export function limitText(text: string, limit: number | undefined): GeneratedText {
-  const tokens = splitTokens(text);
+export function limitText(tok: Tokenizer, text: string, limit: number | undefined): GeneratedText {
+  const tokens = splitTokens(tok, text);
   if (limit === undefined || tokens.length <= limit) return { text, tokens, truncated: false };
   const kept = tokens.slice(0, limit);
   return { text: kept.join(''), tokens: kept, truncated: true };
 }
 
 /** Generates about `target` tokens of prose, cut to `limit` tokens if given. */
-export function generateProse(rng: Rng, target: number, limit: number | undefined): GeneratedText {
+export function generateProse(tok: Tokenizer, rng: Rng, target: number, limit: number | undefined): GeneratedText {
   let text = '';
   // ~1.2 tokens per word: overshoot a little, then cut at the target on a token boundary.
   while (text.length < target * 6) text += (text ? ' ' : '') + sentence(rng);
-  const tokens = splitTokens(text).slice(0, target);
+  const tokens = splitTokens(tok, text).slice(0, target);
   const full = tokens.join('');
-  return limit !== undefined && limit < tokens.length ? limitText(full, limit) : { text: full, tokens, truncated: false };
+  return limit !== undefined && limit < tokens.length ? limitText(tok, full, limit) : { text: full, tokens, truncated: false };
 }

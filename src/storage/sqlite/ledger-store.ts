@@ -66,26 +66,38 @@ function toEvent(r: Row): UsageEvent {
 }
 
 export function createSqliteLedgerStore(db: Database): LedgerStore {
-  const insert = db.prepare(`INSERT OR IGNORE INTO usage_events VALUES (
-    @requestId, @ts, @endpoint, @keyId, @team, @agent, @workflow, @run, @tags, @model, @route, @provider, @stream,
-    @inputTokens, @cachedInputTokens, @cacheWriteInputTokens, @outputTokens, @usageEstimated, @costMicros,
-    @priceVersion, @latencyMs, @ttftMs, @status, @errorCode, @outcome, @upstreamStatus)`);
+  // Positional parameters: binding an array is markedly cheaper than named parameters per row.
+  const insert = db.prepare(`INSERT OR IGNORE INTO usage_events VALUES (${Array(26).fill('?').join(', ')})`);
   const appendAll = db.transaction((events: readonly UsageEvent[]) => {
     for (const e of events) {
-      insert.run({
-        ...e,
-        agent: e.agent ?? null,
-        workflow: e.workflow ?? null,
-        run: e.run ?? null,
-        tags: JSON.stringify(e.tags),
-        route: e.route ?? null,
-        provider: e.provider ?? null,
-        stream: e.stream ? 1 : 0,
-        usageEstimated: e.usageEstimated ? 1 : 0,
-        ttftMs: e.ttftMs ?? null,
-        errorCode: e.errorCode ?? null,
-        upstreamStatus: e.upstreamStatus ?? null,
-      });
+      insert.run(
+        e.requestId,
+        e.ts,
+        e.endpoint,
+        e.keyId,
+        e.team,
+        e.agent ?? null,
+        e.workflow ?? null,
+        e.run ?? null,
+        JSON.stringify(e.tags),
+        e.model,
+        e.route ?? null,
+        e.provider ?? null,
+        e.stream ? 1 : 0,
+        e.inputTokens,
+        e.cachedInputTokens,
+        e.cacheWriteInputTokens,
+        e.outputTokens,
+        e.usageEstimated ? 1 : 0,
+        e.costMicros,
+        e.priceVersion,
+        e.latencyMs,
+        e.ttftMs ?? null,
+        e.status,
+        e.errorCode ?? null,
+        e.outcome,
+        e.upstreamStatus ?? null,
+      );
     }
   });
   const recent = db.prepare('SELECT * FROM usage_events ORDER BY ts DESC, rowid DESC LIMIT ?');

@@ -62,23 +62,51 @@ export function createPrometheusMetrics(options: { defaultMetrics?: boolean } = 
     registers: [registry],
   });
 
+  // prom-client hashes the label object on every call; label sets repeat, so their children are
+  // resolved once per distinct combination and reused (bounded by the configured models and routes).
+  type Children = {
+    requests: ReturnType<typeof requests.labels>;
+    latency: ReturnType<typeof latency.labels>;
+    ttft: ReturnType<typeof ttft.labels>;
+    input: ReturnType<typeof tokens.labels>;
+    cached: ReturnType<typeof tokens.labels>;
+    output: ReturnType<typeof tokens.labels>;
+  };
+  const children = new Map<string, Children>();
+  const childrenFor = (endpoint: string, model: string, route: string, status: number, code: string, stream: string): Children => {
+    const key = `${endpoint}\u0000${model}\u0000${route}\u0000${status}\u0000${code}\u0000${stream}`;
+    let c = children.get(key);
+    if (!c) {
+      c = {
+        requests: requests.labels({ endpoint, model, route, status, code }),
+        latency: latency.labels({ endpoint, model, route }),
+        ttft: ttft.labels({ endpoint, model, route, stream }),
+        input: tokens.labels({ model, route, direction: 'input' }),
+        cached: tokens.labels({ model, route, direction: 'cached_input' }),
+        output: tokens.labels({ model, route, direction: 'output' }),
+      };
+      if (children.size > 10_000) children.clear(); // a safety valve, never expected in practice
+      children.set(key, c);
+    }
+    return c;
+  };
+
   const onStart = () => inFlight.inc();
   const onEnd = (message: unknown) => {
     const m = message as RequestEndMessage;
     inFlight.dec();
     const u = m.usage;
-    const model = u?.model ?? '';
-    const route = u?.route ?? '';
-    requests.inc({ endpoint: m.endpoint, model, route, status: m.status, code: m.errorCode ?? '' });
-    latency.observe({ endpoint: m.endpoint, model, route }, m.latencyMs / 1000);
+    const c = childrenFor(m.endpoint, u?.model ?? '', u?.route ?? '', m.status, m.errorCode ?? '', u ? String(u.stream) : '');
+    c.requests.inc();
+    c.latency.observe(m.latencyMs / 1000);
     if (!u) return;
-    if (u.ttftMs !== undefined) ttft.observe({ endpoint: m.endpoint, model, route, stream: String(u.stream) }, u.ttftMs / 1000);
-    if (u.inputTokens) tokens.inc({ model, route, direction: 'input' }, u.inputTokens);
-    if (u.cachedInputTokens) tokens.inc({ model, route, direction: 'cached_input' }, u.cachedInputTokens);
-    if (u.outputTokens) tokens.inc({ model, route, direction: 'output' }, u.outputTokens);
-    if (u.costMicros) cost.inc({ model, team: u.team }, u.costMicros);
+    if (u.ttftMs !== undefined) c.ttft.observe(u.ttftMs / 1000);
+    if (u.inputTokens) c.input.inc(u.inputTokens);
+    if (u.cachedInputTokens) c.cached.inc(u.cachedInputTokens);
+    if (u.outputTokens) c.output.inc(u.outputTokens);
+    if (u.costMicros) cost.inc({ model: u.model, team: u.team }, u.costMicros);
     if (u.errorCode?.startsWith('GW_UPSTREAM')) {
-      upstreamErrors.inc({ route, code: u.errorCode, upstream_status: u.upstreamStatus === undefined ? '' : String(u.upstreamStatus) });
+      upstreamErrors.inc({ route: u.route ?? '', code: u.errorCode, upstream_status: u.upstreamStatus === undefined ? '' : String(u.upstreamStatus) });
     }
   };
   diagnosticsChannel.subscribe(CHANNEL_NAMES.requestStart, onStart);
