@@ -5,6 +5,12 @@
 // is measured against the upstream directly and through Gantry in the same run; the difference is
 // Gantry's added latency. Results: bench/results/<date>.json and the table in docs/performance.md.
 //
+// A third target, a bare Node proxy (bench/lib/bare-proxy.mjs), shows the floor any Node proxy pays on
+// this machine; Gantry's distance to it is the cost of its governance.
+//
+// Streaming TTFB uses a second simulator that paces tokens (1 ms apart): with an instant upstream the
+// whole stream arrives in one read and "first byte" would measure the whole stream.
+//
 // Environment: BENCH_DURATION (seconds per run, default 8), BENCH_PIN=0 to disable CPU pinning,
 // BENCH_CONCURRENCY (default "1,16,64"), BENCH_STREAM_COUNT (default 400).
 import { spawnSync } from 'node:child_process';
@@ -27,18 +33,25 @@ const sim = await spawnNode(['bin/gantry.js', 'simulator', '--port', '0', '--ins
   cpu: pin ? 0 : undefined,
   pattern: /listening on (http:\/\/[\d.:]+)\/v1/,
 });
-const dataDir = mkdtempSync(join(tmpdir(), 'gantry-bench-'));
-const gw = await spawnNode(['bin/gantry.js', 'start'], {
+function startGantry(upstreamUrl) {
+  return spawnNode(['bin/gantry.js', 'start'], {
+    cpu: pin ? 1 : undefined,
+    env: {
+      GANTRY_PORT: '0',
+      GANTRY_DATA_DIR: mkdtempSync(join(tmpdir(), 'gantry-bench-')),
+      GANTRY_CONFIG: 'examples/bench/gantry.yaml',
+      GANTRY_BENCH_UPSTREAM: `${upstreamUrl}/v1`,
+      GANTRY_DEMO_KEY: KEY,
+      GANTRY_ADMIN_TOKEN: 'gat_bench_admin_token',
+      GANTRY_LOG_LEVEL: 'warn',
+    },
+    pattern: /listening on (http:\/\/[\d.:]+)/,
+  });
+}
+const gw = await startGantry(sim.url);
+const bare = await spawnNode(['bench/lib/bare-proxy.mjs'], {
   cpu: pin ? 1 : undefined,
-  env: {
-    GANTRY_PORT: '0',
-    GANTRY_DATA_DIR: dataDir,
-    GANTRY_CONFIG: 'examples/bench/gantry.yaml',
-    GANTRY_BENCH_UPSTREAM: `${sim.url}/v1`,
-    GANTRY_DEMO_KEY: KEY,
-    GANTRY_ADMIN_TOKEN: 'gat_bench_admin_token',
-    GANTRY_LOG_LEVEL: 'warn',
-  },
+  env: { BARE_UPSTREAM: `${sim.url}/v1` },
   pattern: /listening on (http:\/\/[\d.:]+)/,
 });
 
@@ -54,22 +67,31 @@ const streamBody = JSON.stringify({ ...JSON.parse(body), stream: true, stream_op
 const gwHeaders = { authorization: `Bearer ${KEY}`, 'x-gantry-agent': 'bench-agent', 'x-gantry-run': 'bench-run', 'x-gantry-tags': 'repo=bench' };
 const direct = { url: `${sim.url}/v1/chat/completions`, headers: {} };
 const gateway = { url: `${gw.url}/v1/chat/completions`, headers: gwHeaders };
+const bareProxy = { url: `${bare.url}/v1/chat/completions`, headers: {} };
 
 console.log(`warming up (gateway pinned to core 1: ${gw.pinned})…`);
 await loadRun({ ...direct, body, connections: 16, durationSec: 2 });
 await loadRun({ ...gateway, body, connections: 16, durationSec: 3 });
+await loadRun({ ...bareProxy, body, connections: 16, durationSec: 1 });
 
 const runs = [];
 for (const c of levels) {
   const d = await loadRun({ ...direct, body, connections: c, durationSec: duration });
+  const bp0 = cpuSeconds(bare.proc.pid);
+  const b = await loadRun({ ...bareProxy, body, connections: c, durationSec: duration });
+  const bareCpuUs = Math.round(((cpuSeconds(bare.proc.pid) - bp0) / Math.max(1, b.requests)) * 1e6);
   const cpu0 = cpuSeconds(gw.proc.pid);
   const t0 = performance.now();
   const g = await loadRun({ ...gateway, body, connections: c, durationSec: duration });
   const cpuPct = Math.round(((cpuSeconds(gw.proc.pid) - cpu0) / ((performance.now() - t0) / 1000)) * 100);
+  const gatewayCpuUs = Math.round(((cpuSeconds(gw.proc.pid) - cpu0) / Math.max(1, g.requests)) * 1e6);
   const row = {
     concurrency: c,
     direct: d,
+    bare: b,
     gateway: g,
+    gatewayCpuUsPerRequest: gatewayCpuUs,
+    bareCpuUsPerRequest: bareCpuUs,
     addedP50Ms: Math.round((g.p50Ms - d.p50Ms) * 1000) / 1000,
     addedP99Ms: Math.round((g.p99Ms - d.p99Ms) * 1000) / 1000,
     gatewayCpuPct: cpuPct,
@@ -77,17 +99,29 @@ for (const c of levels) {
   };
   runs.push(row);
   console.log(
-    `c=${c}: direct ${d.rps} rps p50 ${d.p50Ms} p99 ${d.p99Ms} | gantry ${g.rps} rps p50 ${g.p50Ms} p99 ${g.p99Ms} | added p50 ${row.addedP50Ms} p99 ${row.addedP99Ms} ms | cpu ${cpuPct}% rss ${row.gatewayRssMb} MB | errors ${d.errors}/${g.errors}`,
+    `c=${c}: direct ${d.rps} rps p50 ${d.p50Ms} p99 ${d.p99Ms} | bare proxy ${b.rps} rps p50 ${b.p50Ms} (${bareCpuUs} µs CPU/req) | gantry ${g.rps} rps p50 ${g.p50Ms} p99 ${g.p99Ms} | added p50 ${row.addedP50Ms} p99 ${row.addedP99Ms} ms | cpu ${cpuPct}% ${gatewayCpuUs} µs/req rss ${row.gatewayRssMb} MB | errors ${d.errors}/${g.errors}`,
   );
 }
 
-const sd = await ttfbRun({ ...direct, body: streamBody, count: streamCount });
-const sg = await ttfbRun({ ...gateway, body: streamBody, count: streamCount });
+const rssAfter = rssMb(gw.proc.pid);
+await stop(gw.proc);
+await stop(bare.proc);
+
+const paced = await spawnNode(['bin/gantry.js', 'simulator', '--port', '0', '--ttft-ms', '0', '--tokens-per-second', '1000'], {
+  cpu: pin ? 0 : undefined,
+  pattern: /listening on (http:\/\/[\d.:]+)\/v1/,
+});
+const gwStream = await startGantry(paced.url);
+const pacedDirect = { url: `${paced.url}/v1/chat/completions`, headers: {} };
+const pacedGateway = { url: `${gwStream.url}/v1/chat/completions`, headers: gwHeaders };
+await ttfbRun({ ...pacedGateway, body: streamBody, count: 50 });
+const sd = await ttfbRun({ ...pacedDirect, body: streamBody, count: streamCount });
+const sg = await ttfbRun({ ...pacedGateway, body: streamBody, count: streamCount });
+await stop(gwStream.proc);
+await stop(paced.proc);
 const stream = { direct: sd, gateway: sg, addedP50Ms: Math.round((sg.p50Ms - sd.p50Ms) * 1000) / 1000, addedP99Ms: Math.round((sg.p99Ms - sd.p99Ms) * 1000) / 1000 };
 console.log(`stream TTFB: direct p50 ${sd.p50Ms} p99 ${sd.p99Ms} | gantry p50 ${sg.p50Ms} p99 ${sg.p99Ms} | added p50 ${stream.addedP50Ms} ms`);
 
-const rssAfter = rssMb(gw.proc.pid);
-await stop(gw.proc);
 await stop(sim.proc);
 
 const date = new Date().toISOString().slice(0, 10);
@@ -107,14 +141,14 @@ mkdirSync('bench/results', { recursive: true });
 writeFileSync(`bench/results/${date}.json`, `${JSON.stringify(result, null, 2)}\n`);
 
 const table = [
-  '| Concurrency | Direct rps | Gantry rps | Direct p50 / p99 (ms) | Gantry p50 / p99 (ms) | Added p50 / p99 (ms) | Gantry CPU | Gantry RSS |',
-  '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  '| Concurrency | Direct rps | Bare proxy rps | Gantry rps | Direct p50 / p99 (ms) | Gantry p50 / p99 (ms) | Added p50 / p99 (ms) | CPU µs/req bare / Gantry | Gantry CPU | Gantry RSS |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ...runs.map(
     (r) =>
-      `| ${r.concurrency} | ${r.direct.rps} | ${r.gateway.rps} | ${r.direct.p50Ms} / ${r.direct.p99Ms} | ${r.gateway.p50Ms} / ${r.gateway.p99Ms} | ${r.addedP50Ms} / ${r.addedP99Ms} | ${r.gatewayCpuPct}% | ${r.gatewayRssMb} MB |`,
+      `| ${r.concurrency} | ${r.direct.rps} | ${r.bare.rps} | ${r.gateway.rps} | ${r.direct.p50Ms} / ${r.direct.p99Ms} | ${r.gateway.p50Ms} / ${r.gateway.p99Ms} | ${r.addedP50Ms} / ${r.addedP99Ms} | ${r.bareCpuUsPerRequest} / ${r.gatewayCpuUsPerRequest} | ${r.gatewayCpuPct}% | ${r.gatewayRssMb} MB |`,
   ),
   '',
-  `Streaming, time to first SSE data frame (c=1, ${streamCount} requests): direct p50 ${sd.p50Ms} / p99 ${sd.p99Ms} ms; Gantry p50 ${sg.p50Ms} / p99 ${sg.p99Ms} ms; **added p50 ${stream.addedP50Ms} ms**, p99 ${stream.addedP99Ms} ms.`,
+  `Streaming, time to first SSE data frame (c=1, ${streamCount} requests, upstream pacing tokens 1 ms apart): direct p50 ${sd.p50Ms} / p99 ${sd.p99Ms} ms; Gantry p50 ${sg.p50Ms} / p99 ${sg.p99Ms} ms; **added p50 ${stream.addedP50Ms} ms**, p99 ${stream.addedP99Ms} ms.`,
   '',
   `Gateway RSS after the run: ${rssAfter} MB. Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model}; gateway pinned to one core: ${gw.pinned}. Raw: \`bench/results/${date}.json\`.`,
 ].join('\n');

@@ -7,7 +7,7 @@ const HELP = `Usage: gantry <command> [options]
 
 Commands:
   start                      Run the gateway (reads ./gantry.yaml, or serves the built-in simulator)
-  simulator [--port 4100] [--host 127.0.0.1] [--instant]
+  simulator [--port 4100] [--host 127.0.0.1] [--instant] [--ttft-ms N] [--tokens-per-second N]
                              Run the simulator as a standalone OpenAI-compatible upstream
   help                       Show this help
 

@@ -111,8 +111,9 @@ export function openAiChatOutput(includeUsage: boolean): ChatOutput {
       sendJson(res, 200, JSON.stringify(completion), gatewayHeaders(ctx, costUsd));
     },
     startStream(res, ctx) {
+      // Headers leave with the first frame (one packet, one syscall): the upstream already answered,
+      // so the first chunk follows at once.
       res.writeHead(200, { ...SSE_HEADERS, ...gatewayHeaders(ctx) });
-      res.flushHeaders();
       const sse = createSseWriter(res);
       return {
         chunk: (chunk) => sse.data(JSON.stringify(chunk)),

@@ -11,6 +11,9 @@ export interface SimulatorServerOptions {
   /** 0 picks a free port. */
   readonly port: number;
   readonly instant: boolean;
+  /** Default pacing for every request (per-request `x-simulator-faults` still wins). */
+  readonly ttftMs?: number;
+  readonly tokensPerSecond?: number;
 }
 
 export interface SimulatorServer {
@@ -48,11 +51,11 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
 }
 
 /** Fault knobs per request over HTTP: `x-simulator-faults: {"errorRate":1,"errorStatus":503}`. */
-function faultsFrom(req: IncomingMessage): FaultKnobs | undefined {
+function faultsFrom(req: IncomingMessage, defaults: FaultKnobs | undefined): FaultKnobs | undefined {
   const raw = req.headers['x-simulator-faults'];
-  if (typeof raw !== 'string') return undefined;
+  if (typeof raw !== 'string') return defaults;
   try {
-    return JSON.parse(raw) as FaultKnobs;
+    return { ...defaults, ...(JSON.parse(raw) as FaultKnobs) };
   } catch {
     throw new GatewayError('GW_REQUEST_INVALID', 'x-simulator-faults must be a JSON object of fault knobs.');
   }
@@ -64,13 +67,15 @@ function faultsFrom(req: IncomingMessage): FaultKnobs | undefined {
  */
 export async function startSimulatorServer(options: SimulatorServerOptions): Promise<SimulatorServer> {
   const provider = createSimulatorProvider({ name: 'simulator', instant: options.instant });
+  const pacing: FaultKnobs | undefined =
+    options.ttftMs === undefined && options.tokensPerSecond === undefined ? undefined : { ttftMs: options.ttftMs, tokensPerSecond: options.tokensPerSecond };
 
   const context = (req: IncomingMessage, res: ServerResponse, model: string): ProviderCallContext & { abort: AbortController } => {
     const abort = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) abort.abort(new Error('client closed the connection'));
     });
-    const deployment: DeploymentTarget = { id: `simulator/${model}`, provider: 'simulator', upstreamModel: model, timeouts: NO_TIMEOUTS, faults: faultsFrom(req) };
+    const deployment: DeploymentTarget = { id: `simulator/${model}`, provider: 'simulator', upstreamModel: model, timeouts: NO_TIMEOUTS, faults: faultsFrom(req, pacing) };
     return { requestId: '', deployment, signal: abort.signal, abort };
   };
 
