@@ -60,6 +60,25 @@ describe('an OpenAI-compatible upstream', () => {
     expect(event).toMatchObject({ inputTokens: 1000, cachedInputTokens: 400, outputTokens: 500, costMicros: 420, route: 'fake/fake-model' });
   });
 
+  it('aborts the upstream request when the client disconnects, and meters what was delivered', async () => {
+    const controller = new AbortController();
+    const res = await fetch(`${g.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${g.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'go on forever' }] }),
+      signal: controller.signal,
+    });
+    const requestId = res.headers.get('x-gantry-request-id') ?? '';
+    const reader = res.body!.getReader();
+    let text = '';
+    while ((text.match(/tick/g) ?? []).length < 3) text += new TextDecoder().decode((await reader.read()).value);
+    controller.abort();
+    await eventually(async () => (upstream.cutStreams.includes(requestId) ? true : undefined));
+    const event = await eventually(async () => (await usageEvents(g, `requestId=${requestId}`))[0]);
+    expect(event).toMatchObject({ outcome: 'client_aborted', usageEstimated: true });
+    expect(event.outputTokens as number).toBeGreaterThanOrEqual(3);
+  });
+
   it('makes no upstream call for a bad key', async () => {
     const before = upstream.requests.length;
     const bad = new OpenAI({ baseURL: `${g.url}/v1`, apiKey: 'gk_wrong_wrong_wrong_wrong_wrong', maxRetries: 0 });

@@ -8,14 +8,29 @@ export interface RecordedRequest {
   readonly body: string;
 }
 
-/** A recording OpenAI-compatible upstream: answers every chat call with a fixed completion. */
+/**
+ * A recording OpenAI-compatible upstream: answers every chat call with a fixed completion; a stream
+ * request gets an endless slow stream (one chunk every 20 ms) so tests can watch a disconnect travel.
+ */
 export async function startFakeUpstream() {
   const requests: RecordedRequest[] = [];
+  /** Streams the upstream was serving when their connection closed before the end. */
+  const cutStreams: string[] = [];
   const server = createServer((req, res) => {
     let body = '';
     req.on('data', (d: Buffer) => (body += d.toString()));
     req.on('end', () => {
       requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      if ((JSON.parse(body || '{}') as { stream?: boolean }).stream === true) {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        const frame = 'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"fake-model","choices":[{"index":0,"delta":{"content":"tick "},"finish_reason":null}]}\n\n';
+        const timer = setInterval(() => res.write(frame), 20);
+        res.on('close', () => {
+          clearInterval(timer);
+          if (!res.writableFinished) cutStreams.push(String(req.headers['x-gantry-request-id']));
+        });
+        return;
+      }
       const reply = JSON.stringify({
         id: 'chatcmpl-fake',
         object: 'chat.completion',
@@ -33,6 +48,11 @@ export async function startFakeUpstream() {
   return {
     url: `http://127.0.0.1:${port}/v1`,
     requests,
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    cutStreams,
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
   };
 }
