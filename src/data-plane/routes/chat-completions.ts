@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { toGatewayError } from '../../kernel/errors/index.js';
 import { formatMicrosAsUsd } from '../../kernel/money.js';
-import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../../kernel/wire/openai.js';
+import { type ChatCompletion, type ChatCompletionChunk, type ChatCompletionRequest, RAW_JSON } from '../../kernel/wire/openai.js';
 import type { RequestContext } from '../context.js';
 import { parseJsonBody, readBody } from '../http/read-body.js';
 import { openAiErrorBody, sendJson } from '../http/respond.js';
@@ -116,7 +116,7 @@ export function openAiChatOutput(includeUsage: boolean): ChatOutput {
       res.writeHead(200, { ...SSE_HEADERS, ...gatewayHeaders(ctx) });
       const sse = createSseWriter(res);
       return {
-        chunk: (chunk) => sse.data(JSON.stringify(chunk)),
+        chunk: (chunk) => sse.data(chunk[RAW_JSON] ?? JSON.stringify(chunk)),
         finish(usageChunk) {
           if (includeUsage) sse.write(`data: ${JSON.stringify(usageChunk)}\n\n`);
           sse.end('data: [DONE]\n\n');

@@ -111,7 +111,15 @@ export interface ChatCompletionChunkChoice {
   [key: string]: unknown;
 }
 
+/**
+ * The upstream's own JSON text of a chunk, set by a provider when the parsed chunk is unchanged, so
+ * the OpenAI renderer can forward it without serialising again (streams are mostly this work).
+ * Whoever changes a chunk must delete this property first.
+ */
+export const RAW_JSON: unique symbol = Symbol('gantry.rawJson');
+
 export interface ChatCompletionChunk {
+  [RAW_JSON]?: string;
   id: string;
   object: 'chat.completion.chunk';
   created: number;

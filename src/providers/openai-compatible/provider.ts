@@ -9,6 +9,7 @@ import type {
   EmbeddingRequest,
   EmbeddingResponse,
 } from '../../kernel/wire/openai.js';
+import { RAW_JSON } from '../../kernel/wire/openai.js';
 import type { ChatChunkStream, Provider, ProviderCallContext } from '../contract.js';
 import { errorFromResponse, transportError, upstreamMessage } from './errors.js';
 
@@ -130,8 +131,13 @@ function parseChunk(data: string): ChatCompletionChunk {
   if (v.error !== undefined) {
     throw new GatewayError('GW_UPSTREAM_STREAM_INTERRUPTED', `The upstream reported an error mid-stream: ${upstreamMessage(data) ?? 'unknown error'}`);
   }
-  if (!Array.isArray(v.choices)) v.choices = [];
-  return v as unknown as ChatCompletionChunk;
+  if (!Array.isArray(v.choices)) {
+    v.choices = [];
+    return v as unknown as ChatCompletionChunk;
+  }
+  const chunk = v as unknown as ChatCompletionChunk;
+  chunk[RAW_JSON] = data;
+  return chunk;
 }
 
 /** Any OpenAI-style upstream: OpenAI, Azure-style proxies, vLLM, Ollama, llama.cpp server, LM Studio. */
