@@ -54,6 +54,18 @@ export function describeLedgerStoreContract(name: string, make: () => Promise<Le
       expect(await store.totals()).toEqual({ events: 1, costMicros: 21 });
     });
 
+    it('writes large batches whole, every row intact, duplicates inside a batch ignored', async () => {
+      const store = await make();
+      const events = Array.from({ length: 75 }, (_, i) =>
+        usageEvent({ requestId: `big-${i}`, ts: i, costMicros: i, agent: i % 2 ? undefined : `agent-${i}`, tags: { n: String(i) } }),
+      );
+      await store.appendBatch([...events, usageEvent({ requestId: 'big-3', costMicros: 1_000_000 })]);
+      expect(await store.totals()).toEqual({ events: 75, costMicros: (74 * 75) / 2 });
+      expect(await store.get('big-40')).toEqual(events[40]);
+      expect(await store.get('big-73')).toEqual(events[73]);
+      expect(await store.get('big-3')).toEqual(events[3]);
+    });
+
     it('lists recent events newest first and sums cost', async () => {
       const store = await make();
       await store.appendBatch([

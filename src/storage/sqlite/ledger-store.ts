@@ -66,38 +66,54 @@ function toEvent(r: Row): UsageEvent {
 }
 
 export function createSqliteLedgerStore(db: Database): LedgerStore {
-  // Positional parameters: binding an array is markedly cheaper than named parameters per row.
-  const insert = db.prepare(`INSERT OR IGNORE INTO usage_events VALUES (${Array(26).fill('?').join(', ')})`);
+  // Positional parameters and multi-row statements: per row, binding an array is markedly cheaper
+  // than named parameters, and one statement per 32 rows saves most native round trips.
+  const COLUMNS = 26;
+  const ROWS_PER_STATEMENT = 32;
+  const valuesClause = (rows: number) => Array(rows).fill(`(${Array(COLUMNS).fill('?').join(', ')})`).join(', ');
+  const insertOne = db.prepare(`INSERT OR IGNORE INTO usage_events VALUES ${valuesClause(1)}`);
+  const insertMany = db.prepare(`INSERT OR IGNORE INTO usage_events VALUES ${valuesClause(ROWS_PER_STATEMENT)}`);
+  const pushRow = (out: unknown[], e: UsageEvent) => {
+    out.push(
+      e.requestId,
+      e.ts,
+      e.endpoint,
+      e.keyId,
+      e.team,
+      e.agent ?? null,
+      e.workflow ?? null,
+      e.run ?? null,
+      JSON.stringify(e.tags),
+      e.model,
+      e.route ?? null,
+      e.provider ?? null,
+      e.stream ? 1 : 0,
+      e.inputTokens,
+      e.cachedInputTokens,
+      e.cacheWriteInputTokens,
+      e.outputTokens,
+      e.usageEstimated ? 1 : 0,
+      e.costMicros,
+      e.priceVersion,
+      e.latencyMs,
+      e.ttftMs ?? null,
+      e.status,
+      e.errorCode ?? null,
+      e.outcome,
+      e.upstreamStatus ?? null,
+    );
+  };
   const appendAll = db.transaction((events: readonly UsageEvent[]) => {
-    for (const e of events) {
-      insert.run(
-        e.requestId,
-        e.ts,
-        e.endpoint,
-        e.keyId,
-        e.team,
-        e.agent ?? null,
-        e.workflow ?? null,
-        e.run ?? null,
-        JSON.stringify(e.tags),
-        e.model,
-        e.route ?? null,
-        e.provider ?? null,
-        e.stream ? 1 : 0,
-        e.inputTokens,
-        e.cachedInputTokens,
-        e.cacheWriteInputTokens,
-        e.outputTokens,
-        e.usageEstimated ? 1 : 0,
-        e.costMicros,
-        e.priceVersion,
-        e.latencyMs,
-        e.ttftMs ?? null,
-        e.status,
-        e.errorCode ?? null,
-        e.outcome,
-        e.upstreamStatus ?? null,
-      );
+    let i = 0;
+    for (; i + ROWS_PER_STATEMENT <= events.length; i += ROWS_PER_STATEMENT) {
+      const params: unknown[] = [];
+      for (let j = i; j < i + ROWS_PER_STATEMENT; j++) pushRow(params, events[j] as UsageEvent);
+      insertMany.run(params);
+    }
+    for (; i < events.length; i++) {
+      const params: unknown[] = [];
+      pushRow(params, events[i] as UsageEvent);
+      insertOne.run(params);
     }
   });
   const recent = db.prepare('SELECT * FROM usage_events ORDER BY ts DESC, rowid DESC LIMIT ?');
