@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Cancellation } from '../kernel/cancellation.js';
 import type { ErrorCode } from '../kernel/errors/index.js';
 import type { Attribution, Endpoint, MeteredUsage, Principal, UsageEvent } from '../kernel/types.js';
 import type { CompiledDeployment, CompiledModel, RuntimeSnapshot } from './snapshot.js';
@@ -15,7 +16,7 @@ export interface RequestContext {
   /** The snapshot this request is served from, fixed at arrival. */
   readonly snapshot: RuntimeSnapshot;
   /** Aborted when the client goes away or the process drains; passed to the provider. */
-  readonly abort: AbortController;
+  readonly abort: Cancellation;
   principal: Principal | undefined;
   attribution: Attribution | undefined;
   /** Public model name the client asked for (set once the body is parsed). */

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import type { CancelSignal } from '../kernel/cancellation.js';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createKeyHasher } from '../kernel/api-keys.js';
@@ -50,7 +51,7 @@ function fakeProvider(script: { chunks?: ChatCompletionChunk[]; failAfter?: numb
         usage: { prompt_tokens: 10, completion_tokens: 2, total_tokens: 12 },
       };
     },
-    async chatStream(_req: unknown, ctx: { signal: AbortSignal }) {
+    async chatStream(_req: unknown, ctx: { signal: CancelSignal }) {
       p.calls++;
       if (script.error && script.failAfter === undefined) throw script.error;
       return (async function* () {

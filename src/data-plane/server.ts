@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Cancellation } from '../kernel/cancellation.js';
 import type { Clock } from '../kernel/clock.js';
 import { GatewayError, toGatewayError } from '../kernel/errors/index.js';
 import type { Logger } from '../kernel/logger.js';
@@ -136,7 +137,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       startMono: clock.monotonic(),
       headers: req.headers,
       snapshot,
-      abort: new AbortController(),
+      abort: new Cancellation(),
       principal: undefined,
       attribution: undefined,
       requestedModel: undefined,

@@ -1,3 +1,4 @@
+import type { CancelSignal } from '../kernel/cancellation.js';
 import type {
   ChatCompletion,
   ChatCompletionChunk,
@@ -61,7 +62,7 @@ export interface ProviderCallContext {
   readonly requestId: string;
   readonly deployment: DeploymentTarget;
   /** Aborted when the client disconnects or Gantry gives up; the provider must stop the upstream call. */
-  readonly signal: AbortSignal;
+  readonly signal: CancelSignal;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Cancellation } from '../../kernel/cancellation.js';
 import { GatewayError, isGatewayError } from '../../kernel/errors/index.js';
 import type { ChatCompletionRequest, EmbeddingRequest } from '../../kernel/wire/openai.js';
 import type { DeploymentTarget, FaultKnobs, ProviderCallContext } from '../contract.js';
@@ -70,8 +71,8 @@ export async function startSimulatorServer(options: SimulatorServerOptions): Pro
   const pacing: FaultKnobs | undefined =
     options.ttftMs === undefined && options.tokensPerSecond === undefined ? undefined : { ttftMs: options.ttftMs, tokensPerSecond: options.tokensPerSecond };
 
-  const context = (req: IncomingMessage, res: ServerResponse, model: string): ProviderCallContext & { abort: AbortController } => {
-    const abort = new AbortController();
+  const context = (req: IncomingMessage, res: ServerResponse, model: string): ProviderCallContext & { abort: Cancellation } => {
+    const abort = new Cancellation();
     res.on('close', () => {
       if (!res.writableFinished) abort.abort(new Error('client closed the connection'));
     });

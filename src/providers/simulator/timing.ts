@@ -1,9 +1,10 @@
+import type { CancelSignal } from '../../kernel/cancellation.js';
 import { GatewayError, upstreamStatusError } from '../../kernel/errors/index.js';
 import type { FaultKnobs, Timeouts } from '../contract.js';
 import type { Rng } from './random.js';
 
 /** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal: CancelSignal): Promise<void> {
   if (signal.aborted) return Promise.reject(abortReason(signal));
   return new Promise((resolve, reject) => {
     const onAbort = () => {
@@ -18,7 +19,7 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-export function abortReason(signal: AbortSignal): unknown {
+export function abortReason(signal: CancelSignal): unknown {
   return signal.reason ?? new Error('aborted');
 }
 
@@ -53,7 +54,7 @@ export function planCall(
 }
 
 /** Waits `ms` before the response headers, failing like a real client would if it exceeds the header timeout. */
-export async function waitForHeaders(ms: number, timeouts: Timeouts, signal: AbortSignal): Promise<void> {
+export async function waitForHeaders(ms: number, timeouts: Timeouts, signal: CancelSignal): Promise<void> {
   if (ms > timeouts.headersMs) {
     await sleep(timeouts.headersMs, signal);
     throw new GatewayError('GW_UPSTREAM_TIMEOUT', `The upstream provider sent no response headers within ${timeouts.headersMs} ms.`);
@@ -62,7 +63,7 @@ export async function waitForHeaders(ms: number, timeouts: Timeouts, signal: Abo
 }
 
 /** Waits `ms` between two body chunks, failing if it exceeds the body idle timeout. */
-export async function waitForChunk(ms: number, timeouts: Timeouts, signal: AbortSignal): Promise<void> {
+export async function waitForChunk(ms: number, timeouts: Timeouts, signal: CancelSignal): Promise<void> {
   if (ms > timeouts.bodyIdleMs) {
     await sleep(timeouts.bodyIdleMs, signal);
     throw new GatewayError('GW_UPSTREAM_TIMEOUT', `The upstream stream was idle for more than ${timeouts.bodyIdleMs} ms.`);
