@@ -1,4 +1,5 @@
 import type { ProviderDoc, ValidatedConfig } from '../control-plane/config/index.js';
+import { createAnthropicProvider } from '../providers/anthropic/index.js';
 import type { Provider } from '../providers/contract.js';
 import { createOpenAiCompatibleProvider } from '../providers/openai-compatible/index.js';
 import { createSimulatorProvider } from '../providers/simulator/index.js';
@@ -12,6 +13,31 @@ function fromEnv(value: string | { fromEnv: string; default?: string } | undefin
 
 export class ProviderSetupError extends Error {}
 
+/**
+ * Resolves a Provider's base URL; a reference to an unset environment variable is an error (a
+ * silently missing URL would send traffic to a default host), as is a URL that is not http(s).
+ */
+function resolveBaseUrl(name: string, value: ProviderDoc['spec']['baseUrl'], env: NodeJS.ProcessEnv): string | undefined {
+  const baseUrl = fromEnv(value, env);
+  if (value !== undefined && !baseUrl) {
+    const envName = typeof value === 'object' ? value.fromEnv : undefined;
+    throw new ProviderSetupError(`Provider "${name}": spec.baseUrl reads environment variable ${envName}, which is not set.`);
+  }
+  if (baseUrl && !/^https?:\/\//.test(baseUrl)) throw new ProviderSetupError(`Provider "${name}": base URL "${baseUrl}" must start with http:// or https://`);
+  return baseUrl;
+}
+
+/** The options every HTTP provider takes from its Provider document. */
+function httpOptions(spec: ProviderDoc['spec'], env: NodeJS.ProcessEnv) {
+  return {
+    apiKey: fromEnv(spec.apiKey, env),
+    apiKeyEnvName: spec.apiKey?.fromEnv,
+    headers: spec.headers,
+    maxConnections: spec.maxConnections,
+    connectTimeoutMs: spec.timeouts?.connectMs,
+  };
+}
+
 function createProvider(doc: ProviderDoc, env: NodeJS.ProcessEnv): Provider {
   const { name } = doc.metadata;
   const spec = doc.spec;
@@ -19,24 +45,13 @@ function createProvider(doc: ProviderDoc, env: NodeJS.ProcessEnv): Provider {
     case 'simulator':
       return createSimulatorProvider({ name, instant: spec.instant ?? false });
     case 'openai-compatible': {
-      const baseUrl = fromEnv(spec.baseUrl, env);
-      if (!baseUrl) {
-        const envName = typeof spec.baseUrl === 'object' ? spec.baseUrl.fromEnv : undefined;
-        throw new ProviderSetupError(`Provider "${name}": spec.baseUrl reads environment variable ${envName}, which is not set.`);
-      }
-      if (!/^https?:\/\//.test(baseUrl)) throw new ProviderSetupError(`Provider "${name}": base URL "${baseUrl}" must start with http:// or https://`);
-      return createOpenAiCompatibleProvider({
-        name,
-        baseUrl,
-        apiKey: fromEnv(spec.apiKey, env),
-        apiKeyEnvName: spec.apiKey?.fromEnv,
-        headers: spec.headers,
-        maxConnections: spec.maxConnections,
-        connectTimeoutMs: spec.timeouts?.connectMs,
-      });
+      const baseUrl = resolveBaseUrl(name, spec.baseUrl, env);
+      if (!baseUrl) throw new ProviderSetupError(`Provider "${name}": spec.baseUrl is required for type openai-compatible.`);
+      return createOpenAiCompatibleProvider({ name, baseUrl, ...httpOptions(spec, env) });
     }
     case 'anthropic':
-      throw new ProviderSetupError(`Provider "${name}": type anthropic is not available in this build yet.`);
+      // baseUrl is optional here (default https://api.anthropic.com).
+      return createAnthropicProvider({ name, baseUrl: resolveBaseUrl(name, spec.baseUrl, env), ...httpOptions(spec, env) });
   }
 }
 

@@ -39,7 +39,8 @@ export interface AnthropicToolUseBlock {
 export interface AnthropicToolResultBlock {
   type: 'tool_result';
   tool_use_id: string;
-  content: string | Array<AnthropicTextBlock | AnthropicImageBlock>;
+  /** Omitted for an empty result (Anthropic refuses empty text blocks). */
+  content?: string | Array<AnthropicTextBlock | AnthropicImageBlock>;
   is_error?: boolean;
   cache_control?: CacheControl;
 }

@@ -1,7 +1,7 @@
-import { EventEmitter } from 'node:events';
 import { Pool } from 'undici';
-import { GatewayError } from '../../kernel/errors/index.js';
+import { errorFromResponse, GatewayError, transportError } from '../../kernel/errors/index.js';
 import { createSseParser } from '../../kernel/sse/parser.js';
+import { UpstreamCall } from '../../kernel/upstream-call.js';
 import type {
   ChatCompletion,
   ChatCompletionChunk,
@@ -11,7 +11,7 @@ import type {
 } from '../../kernel/wire/openai.js';
 import { RAW_JSON } from '../../kernel/wire/openai.js';
 import type { ChatChunkStream, Provider, ProviderCallContext } from '../contract.js';
-import { errorFromResponse, transportError, upstreamMessage } from './errors.js';
+import { upstreamMessage } from './errors.js';
 
 export interface OpenAiCompatibleOptions {
   readonly name: string;
@@ -28,59 +28,6 @@ export interface OpenAiCompatibleOptions {
 }
 
 type BodyReadable = Awaited<ReturnType<Pool['request']>>['body'];
-
-/**
- * One upstream call in flight. It is the abort signal handed to undici (an EventEmitter, which undici
- * accepts and which costs far less than an AbortController per request), linked to the caller's
- * signal, and it owns the header and body-idle timers.
- */
-class UpstreamCall extends EventEmitter {
-  aborted = false;
-  reason: unknown = undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private idleArmed = false;
-  private readonly forward = () => this.abort(this.ctx.signal.reason);
-
-  constructor(private readonly ctx: ProviderCallContext) {
-    super();
-    const { headersMs } = ctx.deployment.timeouts;
-    ctx.signal.addEventListener('abort', this.forward, { once: true });
-    // Native timers: undici's own timeouts tick at ~1 s resolution, too coarse for a gateway deadline.
-    this.timer = setTimeout(
-      () => this.abort(new GatewayError('GW_UPSTREAM_TIMEOUT', `The upstream provider sent no response headers within ${headersMs} ms.`)),
-      headersMs,
-    );
-  }
-
-  abort(reason: unknown): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.reason = reason;
-    this.emit('abort');
-  }
-
-  /** Arms (or re-arms) the body idle timer; called on every received chunk. */
-  touch(): void {
-    if (this.idleArmed) {
-      this.timer?.refresh();
-      return;
-    }
-    clearTimeout(this.timer);
-    this.idleArmed = true;
-    const { bodyIdleMs } = this.ctx.deployment.timeouts;
-    this.timer = setTimeout(
-      () => this.abort(new GatewayError('GW_UPSTREAM_TIMEOUT', `The upstream response was idle for more than ${bodyIdleMs} ms.`)),
-      bodyIdleMs,
-    );
-  }
-
-  /** Clears timers and unlinks from the caller's signal. */
-  done(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.ctx.signal.removeEventListener('abort', this.forward);
-  }
-}
 
 /** Parses the upstream's SSE body into chunks; ends on [DONE], fails on a cut or an in-band error. */
 async function* readChunks(body: BodyReadable, call: UpstreamCall, ctx: ProviderCallContext): AsyncGenerator<ChatCompletionChunk> {
@@ -167,7 +114,7 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
     }
     if (ctx.signal.aborted) throw ctx.signal.reason;
     const { timeouts } = ctx.deployment;
-    const call = new UpstreamCall(ctx);
+    const call = new UpstreamCall(ctx.signal, ctx.deployment.timeouts);
     try {
       const response = await pool.request({
         path: basePath + path,
@@ -179,7 +126,7 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
         headersTimeout: timeouts.headersMs + 1_000,
         bodyTimeout: timeouts.bodyIdleMs + 1_000,
       });
-      if (response.statusCode >= 400) throw await errorFromResponse(response.statusCode, response.headers, response.body, Date.now());
+      if (response.statusCode >= 400) throw await errorFromResponse(response.statusCode, response.headers, response.body, Date.now(), upstreamMessage);
       return { response, call };
     } catch (err) {
       call.done();
