@@ -26,8 +26,8 @@ export interface MeteredUsage {
   estimated: boolean;
 }
 
-/** Data-plane endpoints; all but `models` are metered. */
-export type Endpoint = 'chat.completions' | 'embeddings' | 'messages' | 'responses' | 'models';
+/** Data-plane endpoints; all but `models` and `messages.count_tokens` (no model call) are metered. */
+export type Endpoint = 'chat.completions' | 'embeddings' | 'messages' | 'messages.count_tokens' | 'responses' | 'models';
 
 /** One row of the ledger: every request that reached model resolution produces exactly one. */
 export interface UsageEvent {

@@ -7,10 +7,13 @@ import { builtinConfig, loadConfigFile, type ValidatedConfig } from '../control-
 import { compileSnapshot } from '../control-plane/snapshot/compile.js';
 import { createSnapshotHolder } from '../control-plane/snapshot/holder.js';
 import { createDataPlane } from '../data-plane/server.js';
+import { createDeleteResponseRoute, createGetResponseRoute, createRecentResponses, createResponsesRoute } from '../data-plane/protocols/responses/index.js';
 import { createMeter } from '../data-plane/metering/meter.js';
 import { createChatCompletionsRoute } from '../data-plane/routes/chat-completions.js';
 import { createEmbeddingsRoute } from '../data-plane/routes/embeddings.js';
 import { createGetModelRoute, createListModelsRoute } from '../data-plane/routes/models.js';
+import { createCountTokensRoute } from '../data-plane/protocols/anthropic/count-tokens.js';
+import { createMessagesRoute } from '../data-plane/protocols/anthropic/route.js';
 import { createAttribute } from '../data-plane/stages/attribute.js';
 import { createAuthenticate } from '../data-plane/stages/authenticate.js';
 import { systemClock } from '../kernel/clock.js';
@@ -20,6 +23,7 @@ import { createBatchingUsageWriter } from '../storage/batching-usage-writer.js';
 import { openSqlite } from '../storage/sqlite/database.js';
 import { createSqliteKeyStore } from '../storage/sqlite/key-store.js';
 import { createSqliteLedgerStore } from '../storage/sqlite/ledger-store.js';
+import { createSqliteResponseStore } from '../storage/sqlite/response-store.js';
 import { telemetryChannels } from '../telemetry/channels.js';
 import { createPrometheusMetrics } from '../telemetry/prometheus/metrics.js';
 import { type Bootstrap, bootstrap } from './bootstrap.js';
@@ -76,6 +80,7 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
   const meter = createMeter({ usageSink: writer, channels, clock });
   const routeDeps = { meter, clock, maxBodyBytes: settings.maxBodyBytes };
   const authenticated = (route: ReturnType<typeof createListModelsRoute>) => ({ route, authenticated: true });
+  const responses = createRecentResponses({ store: createSqliteResponseStore(db), clock, onError: (err, what) => logger.error({ err }, `${what} failed`) });
 
   const dataPlane = createDataPlane({
     snapshots,
@@ -89,8 +94,15 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
       ['POST /v1/chat/completions', authenticated(createChatCompletionsRoute(routeDeps))],
       ['POST /v1/embeddings', authenticated(createEmbeddingsRoute(routeDeps))],
       ['GET /v1/models', authenticated(createListModelsRoute())],
+      ['POST /v1/responses', authenticated(createResponsesRoute({ ...routeDeps, newId, responses, ttlMs: settings.responsesTtlHours * 3_600_000 }))],
+      ['POST /v1/messages', authenticated(createMessagesRoute(routeDeps))],
+      ['POST /v1/messages/count_tokens', authenticated(createCountTokensRoute(routeDeps))],
     ]),
-    prefixRoutes: [['GET /v1/models/', authenticated(createGetModelRoute((url) => decodeURIComponent(url.split('?')[0]!.slice('/v1/models/'.length))))]],
+    prefixRoutes: [
+      ['GET /v1/models/', authenticated(createGetModelRoute((url) => decodeURIComponent(url.split('?')[0]!.slice('/v1/models/'.length))))],
+      ['GET /v1/responses/', authenticated(createGetResponseRoute(responses))],
+      ['DELETE /v1/responses/', authenticated(createDeleteResponseRoute(responses))],
+    ],
     readiness: async () => {
       if (!snapshots.current()) return 'configuration snapshot not loaded';
       db.prepare('SELECT 1').get();

@@ -15,6 +15,8 @@ export interface Settings {
   readonly logLevel: string;
   readonly shutdownTimeoutMs: number;
   readonly usageFlushMs: number;
+  /** How long stored /v1/responses responses are kept (previous_response_id, GET). */
+  readonly responsesTtlHours: number;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -43,5 +45,6 @@ export function readSettings(env: NodeJS.ProcessEnv, cwd: string = process.cwd()
     logLevel: level,
     shutdownTimeoutMs: int(env, 'GANTRY_SHUTDOWN_TIMEOUT_MS', 30_000, 0, 3_600_000),
     usageFlushMs: int(env, 'GANTRY_USAGE_FLUSH_MS', 200, 10, 60_000),
+    responsesTtlHours: int(env, 'GANTRY_RESPONSES_TTL_HOURS', 30 * 24, 1, 10 * 365 * 24),
   };
 }

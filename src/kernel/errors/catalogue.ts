@@ -70,6 +70,12 @@ export const ERROR_CATALOGUE = {
     message: 'The model does not exist. GET /v1/models lists the models you can use.',
     when: 'The requested model is not configured.',
   },
+  GW_RESPONSE_NOT_FOUND: {
+    status: 404,
+    type: 'invalid_request_error',
+    message: 'No stored response with this id. Responses are kept for GANTRY_RESPONSES_TTL_HOURS (default 30 days) and only for your team.',
+    when: 'GET/DELETE /v1/responses/{id} or previous_response_id names a response that does not exist, expired, was not stored (store: false) or belongs to another team.',
+  },
   GW_MODEL_WRONG_ENDPOINT: {
     status: 400,
     type: 'invalid_request_error',

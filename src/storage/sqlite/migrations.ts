@@ -62,6 +62,22 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    id: 3,
+    name: 'responses',
+    sql: `
+      CREATE TABLE responses (
+        id TEXT PRIMARY KEY,
+        team TEXT NOT NULL,
+        key_id TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        response TEXT NOT NULL,
+        conversation TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX responses_expires_at ON responses (expires_at);
+    `,
+  },
 ];
 
 export function applyMigrations(db: Database, migrations: readonly Migration[]): number[] {

@@ -4,14 +4,17 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeKeyStoreContract } from '../contract/key-store.contract.js';
 import { describeLedgerStoreContract, usageEvent } from '../contract/ledger-store.contract.js';
+import { describeResponseStoreContract } from '../contract/response-store.contract.js';
 import { openSqlite } from './database.js';
 import { createSqliteKeyStore } from './key-store.js';
 import { createSqliteLedgerStore } from './ledger-store.js';
+import { createSqliteResponseStore } from './response-store.js';
 
 const freshDb = () => openSqlite(join(mkdtempSync(join(tmpdir(), 'gantry-sqlite-')), 'gantry.db'));
 
 describeLedgerStoreContract('sqlite', () => createSqliteLedgerStore(freshDb()));
 describeKeyStoreContract('sqlite', () => createSqliteKeyStore(freshDb()));
+describeResponseStoreContract('sqlite', () => createSqliteResponseStore(freshDb()));
 
 describe('sqlite database', () => {
   it('applies migrations once and keeps data across reopen', async () => {
@@ -21,7 +24,7 @@ describe('sqlite database', () => {
     db.close();
     const again = openSqlite(path);
     expect(await createSqliteLedgerStore(again).totals()).toEqual({ events: 1, costMicros: 21 });
-    expect(again.prepare('SELECT COUNT(*) FROM schema_migrations').pluck().get()).toBe(2);
+    expect(again.prepare('SELECT COUNT(*) FROM schema_migrations').pluck().get()).toBe(3);
     expect(again.pragma('journal_mode', { simple: true })).toBe('wal');
   });
 });

@@ -1,0 +1,35 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestContext } from '../../context.js';
+import { parseJsonBody, readBody } from '../../http/read-body.js';
+import { type ChatServeDeps, createChatServer } from '../../routes/chat-completions.js';
+import type { Route } from '../../routes/route.js';
+import { createResolveModel } from '../../stages/resolve-model.js';
+import { anthropicErrorBody } from './errors.js';
+import { anthropicChatOutput } from './stream-output.js';
+import { toChatRequest } from './to-chat.js';
+import { validateMessagesRequest } from './validate.js';
+
+/**
+ * `POST /v1/messages`: the Anthropic Messages API, served by any chat deployment. The request is
+ * translated into the internal OpenAI chat shape and goes through the same chat server as
+ * /v1/chat/completions (same provider call, usage, cost and ledger event, endpoint "messages");
+ * only the wire format in and out differs. `anthropic-version` and `anthropic-beta` headers are
+ * accepted and ignored: Gantry speaks one version of the format (docs/protocols.md).
+ */
+export function createMessagesRoute(deps: ChatServeDeps & { readonly maxBodyBytes: number }): Route {
+  const resolveModel = createResolveModel();
+  const serveChat = createChatServer(deps);
+  return {
+    endpoint: 'messages',
+    errorBody: anthropicErrorBody,
+    async handle(ctx: RequestContext, req: IncomingMessage, res: ServerResponse) {
+      const request = validateMessagesRequest(parseJsonBody(await readBody(req, deps.maxBodyBytes)));
+      ctx.stream = request.stream === true;
+      ctx.requestedModel = request.model;
+      resolveModel(ctx);
+      const native = ctx.deployment?.provider.type === 'anthropic';
+      const chat = toChatRequest(request, { native });
+      await serveChat(ctx, chat, res, anthropicChatOutput({ model: request.model, stopSequences: request.stop_sequences }));
+    },
+  };
+}
