@@ -4,50 +4,23 @@
  * src/providers/anthropic/fixtures) and the result the client must see on the wire. Runs the real
  * gateway in-process against a recording fake of api.anthropic.com.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/kernel/logger.js';
-import { type RunningGateway, startGateway } from '../../src/main/gateway.js';
-import { readSettings } from '../../src/main/settings.js';
+import type { RunningGateway } from '../../src/main/gateway.js';
 import { anthropicFixture, type FakeAnthropicReply, startFakeAnthropic } from '../e2e/helpers/fake-anthropic.js';
+import { ANTHROPIC_UPSTREAM_CONFIG, startInProcessGateway } from './helpers/in-process-gateway.js';
 
 const KEY = 'gk_conformance_key_0123456789abcdefghij';
-const CONFIG = `
-apiVersion: gantry/v1alpha1
-kind: Provider
-metadata: {name: claude}
-spec: {type: anthropic, baseUrl: {fromEnv: ANTHROPIC_BASE}, apiKey: {fromEnv: ANTHROPIC_KEY}}
----
-apiVersion: gantry/v1alpha1
-kind: Model
-metadata: {name: sonnet}
-spec:
-  provider: claude
-  upstreamModel: claude-sonnet-4-5
-  pricing: {inputPer1M: "3.00", cachedInputPer1M: "0.30", cacheWritePer1M: "3.75", outputPer1M: "15.00"}
-`;
 
 let upstream: Awaited<ReturnType<typeof startFakeAnthropic>>;
 let gateway: RunningGateway;
 
 beforeAll(async () => {
   upstream = await startFakeAnthropic();
-  const dir = mkdtempSync(join(tmpdir(), 'gantry-conformance-'));
-  writeFileSync(join(dir, 'gantry.yaml'), CONFIG);
-  const env = {
-    GANTRY_PORT: '0',
-    GANTRY_HOST: '127.0.0.1',
-    GANTRY_DATA_DIR: dir,
-    GANTRY_CONFIG: join(dir, 'gantry.yaml'),
-    GANTRY_DEMO_KEY: KEY,
-    GANTRY_ADMIN_TOKEN: 'gat_conformance_admin_token_0123',
-    GANTRY_LOG_LEVEL: 'silent',
-    ANTHROPIC_BASE: upstream.url,
-    ANTHROPIC_KEY: 'sk-ant-conformance',
-  };
-  gateway = await startGateway(readSettings(env), env, silentLogger);
+  gateway = await startInProcessGateway({
+    config: ANTHROPIC_UPSTREAM_CONFIG,
+    key: KEY,
+    env: { ANTHROPIC_BASE: upstream.url, ANTHROPIC_KEY: 'sk-ant-conformance' },
+  });
 });
 afterAll(async () => {
   await gateway?.close();

@@ -4,16 +4,11 @@
  * client must see on the wire: HTTP status, response fields, text, and for streams the event
  * sequence (runs of the same delta event collapsed to "type*"). Runs the real gateway in-process.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/kernel/logger.js';
-import { type RunningGateway, startGateway } from '../../src/main/gateway.js';
-import { readSettings } from '../../src/main/settings.js';
+import type { RunningGateway } from '../../src/main/gateway.js';
+import { CONFORMANCE_ADMIN_TOKEN as ADMIN, startInProcessGateway } from './helpers/in-process-gateway.js';
 
 const KEY = 'gk_conformance_key_0123456789abcdefghij';
-const ADMIN = 'gat_conformance_admin_token_0123';
 const CONFIG = `
 apiVersion: gantry/v1alpha1
 kind: Provider
@@ -43,19 +38,7 @@ spec: {provider: simulator, upstreamModel: sim-small, faults: {tokensPerSecond: 
 
 let gateway: RunningGateway;
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'gantry-conformance-responses-'));
-  writeFileSync(join(dir, 'gantry.yaml'), CONFIG);
-  const env = {
-    GANTRY_PORT: '0',
-    GANTRY_HOST: '127.0.0.1',
-    GANTRY_DATA_DIR: dir,
-    GANTRY_CONFIG: join(dir, 'gantry.yaml'),
-    GANTRY_DEMO_KEY: KEY,
-    GANTRY_ADMIN_TOKEN: ADMIN,
-    GANTRY_LOG_LEVEL: 'silent',
-    GANTRY_USAGE_FLUSH_MS: '20',
-  };
-  gateway = await startGateway(readSettings(env), env, silentLogger);
+  gateway = await startInProcessGateway({ config: CONFIG, key: KEY, env: { GANTRY_USAGE_FLUSH_MS: '20' } });
 });
 afterAll(async () => {
   await gateway?.close();

@@ -1,0 +1,44 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { silentLogger } from '../../../src/kernel/logger.js';
+import { type RunningGateway, startGateway } from '../../../src/main/gateway.js';
+import { readSettings } from '../../../src/main/settings.js';
+
+export const CONFORMANCE_ADMIN_TOKEN = 'gat_conformance_admin_token_0123';
+
+/**
+ * Starts the real gateway in this process (real HTTP on a free port, a fresh SQLite data dir) with
+ * the given gantry.yaml: the conformance suites need request-level control, not a child process.
+ */
+export async function startInProcessGateway(options: { config: string; key: string; env?: Record<string, string> }): Promise<RunningGateway> {
+  const dir = mkdtempSync(join(tmpdir(), 'gantry-conformance-'));
+  writeFileSync(join(dir, 'gantry.yaml'), options.config);
+  const env = {
+    GANTRY_PORT: '0',
+    GANTRY_HOST: '127.0.0.1',
+    GANTRY_DATA_DIR: dir,
+    GANTRY_CONFIG: join(dir, 'gantry.yaml'),
+    GANTRY_DEMO_KEY: options.key,
+    GANTRY_ADMIN_TOKEN: CONFORMANCE_ADMIN_TOKEN,
+    GANTRY_LOG_LEVEL: 'silent',
+    ...options.env,
+  };
+  return startGateway(readSettings(env), env, silentLogger);
+}
+
+/** The gantry.yaml of the suites that run against the fake Anthropic upstream. */
+export const ANTHROPIC_UPSTREAM_CONFIG = `
+apiVersion: gantry/v1alpha1
+kind: Provider
+metadata: {name: claude}
+spec: {type: anthropic, baseUrl: {fromEnv: ANTHROPIC_BASE}, apiKey: {fromEnv: ANTHROPIC_KEY}}
+---
+apiVersion: gantry/v1alpha1
+kind: Model
+metadata: {name: sonnet}
+spec:
+  provider: claude
+  upstreamModel: claude-sonnet-4-5
+  pricing: {inputPer1M: "3.00", cachedInputPer1M: "0.30", cacheWritePer1M: "3.75", outputPer1M: "15.00"}
+`;
