@@ -1,8 +1,8 @@
 /**
  * The Anthropic Messages wire shapes Gantry's `/v1/messages` ingress reads and writes (requests from
  * the official SDKs and Claude Code; responses, stream events and errors back to them). The Anthropic
- * *provider* keeps its own copy (src/providers/anthropic/wire.ts) because providers import only the
- * kernel and their contract; both follow https://docs.anthropic.com/en/api/messages.
+ * provider's stricter request shapes live in src/providers/anthropic/wire.ts and reuse the shared
+ * ones from here; both follow https://docs.anthropic.com/en/api/messages.
  */
 
 export interface AnthropicCacheControl {

@@ -1,14 +1,13 @@
+import type { AnthropicCacheControl, AnthropicRedactedThinkingBlock, AnthropicThinkingBlock } from '../../kernel/wire/anthropic.js';
+
 /**
- * The parts of the Anthropic Messages API wire format this provider writes and reads. Defined here
- * (not shared) because a provider imports only the kernel and its contract; unknown fields of
- * responses are tolerated and ignored.
+ * The Anthropic Messages shapes this provider writes (stricter than the ingress's: what Gantry sends
+ * never carries nulls) and reads; unknown fields of responses are tolerated and ignored. Shapes that
+ * are the same both ways come from kernel/wire/anthropic.ts.
  */
 
-export interface CacheControl {
-  type: 'ephemeral';
-  ttl?: string;
-  [key: string]: unknown;
-}
+export type { AnthropicRedactedThinkingBlock, AnthropicThinkingBlock };
+export type CacheControl = AnthropicCacheControl;
 
 export interface AnthropicTextBlock {
   type: 'text';
@@ -43,17 +42,6 @@ export interface AnthropicToolResultBlock {
   content?: string | Array<AnthropicTextBlock | AnthropicImageBlock>;
   is_error?: boolean;
   cache_control?: CacheControl;
-}
-
-export interface AnthropicThinkingBlock {
-  type: 'thinking';
-  thinking: string;
-  signature: string;
-}
-
-export interface AnthropicRedactedThinkingBlock {
-  type: 'redacted_thinking';
-  data: string;
 }
 
 export type ThinkingBlock = AnthropicThinkingBlock | AnthropicRedactedThinkingBlock;
