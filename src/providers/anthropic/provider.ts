@@ -1,7 +1,8 @@
 import { Pool } from 'undici';
-import { errorFromResponse, GatewayError, transportError } from '../../kernel/errors/index.js';
+import { GatewayError, transportError } from '../../kernel/errors/index.js';
+import { missingKeyError, postToUpstream, readJsonBody } from '../../kernel/http-upstream.js';
 import { createSseParser } from '../../kernel/sse/parser.js';
-import { UpstreamCall } from '../../kernel/upstream-call.js';
+import type { UpstreamCall } from '../../kernel/upstream-call.js';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../../kernel/wire/openai.js';
 import type { ChatChunkStream, Provider, ProviderCallContext } from '../contract.js';
 import { upstreamMessage } from './errors.js';
@@ -98,34 +99,18 @@ export function createAnthropicProvider(options: AnthropicOptions): Provider {
   if (options.apiKey) baseHeaders['x-api-key'] = options.apiKey;
   const missingKey = options.apiKeyEnvName !== undefined && !options.apiKey;
 
-  async function post(payload: unknown, ctx: ProviderCallContext, accept: string) {
-    if (missingKey) {
-      throw new GatewayError(
-        'GW_PROVIDER_MISCONFIGURED',
-        `Provider "${options.name}" reads its API key from the environment variable ${options.apiKeyEnvName}, which is not set. The platform team must set it and restart Gantry.`,
-      );
-    }
-    if (ctx.signal.aborted) throw ctx.signal.reason;
-    const { timeouts } = ctx.deployment;
-    const call = new UpstreamCall(ctx.signal, ctx.deployment.timeouts);
-    try {
-      const response = await pool.request({
-        path: messagesPath,
-        method: 'POST',
-        headers: { ...baseHeaders, accept, 'x-gantry-request-id': ctx.requestId },
-        body: JSON.stringify(payload),
-        signal: call,
-        // Backstops only; the precise deadlines are the call's native timers.
-        headersTimeout: timeouts.headersMs + 1_000,
-        bodyTimeout: timeouts.bodyIdleMs + 1_000,
-      });
-      if (response.statusCode >= 400) throw await errorFromResponse(response.statusCode, response.headers, response.body, Date.now(), upstreamMessage);
-      return { response, call };
-    } catch (err) {
-      call.done();
-      throw transportError(err, 'request', timeouts, call);
-    }
-  }
+  const post = (payload: unknown, ctx: ProviderCallContext, accept: string) => {
+    if (missingKey) throw missingKeyError(options.name, options.apiKeyEnvName);
+    return postToUpstream({
+      dispatcher: pool,
+      path: messagesPath,
+      headers: { ...baseHeaders, accept, 'x-gantry-request-id': ctx.requestId },
+      payload,
+      signal: ctx.signal,
+      timeouts: ctx.deployment.timeouts,
+      message: upstreamMessage,
+    });
+  };
 
   return {
     name: options.name,
@@ -134,19 +119,7 @@ export function createAnthropicProvider(options: AnthropicOptions): Provider {
     async chat(request: ChatCompletionRequest, ctx): Promise<ChatCompletion> {
       const payload = toAnthropicRequest(request, ctx.deployment.upstreamModel, false);
       const { response, call } = await post(payload, ctx, 'application/json');
-      let value: unknown;
-      try {
-        call.touch();
-        value = await response.body.json();
-      } catch (err) {
-        const mapped = transportError(err, 'body', ctx.deployment.timeouts, call);
-        if (err instanceof SyntaxError) {
-          throw new GatewayError('GW_UPSTREAM_ERROR', 'The upstream answered 2xx with a body that is not valid JSON.', { cause: err });
-        }
-        throw mapped;
-      } finally {
-        call.done();
-      }
+      const value = await readJsonBody(response, call, ctx.deployment.timeouts);
       if (!isMessage(value)) throw new GatewayError('GW_UPSTREAM_ERROR', 'The upstream answered 2xx with an unexpected body (not an Anthropic message).');
       return fromAnthropicMessage(value, nowSeconds());
     },

@@ -1,7 +1,8 @@
 import { Pool } from 'undici';
-import { errorFromResponse, GatewayError, transportError } from '../../kernel/errors/index.js';
+import { GatewayError, transportError } from '../../kernel/errors/index.js';
+import { missingKeyError, postToUpstream, readJsonBody } from '../../kernel/http-upstream.js';
 import { createSseParser } from '../../kernel/sse/parser.js';
-import { UpstreamCall } from '../../kernel/upstream-call.js';
+import type { UpstreamCall } from '../../kernel/upstream-call.js';
 import type {
   ChatCompletion,
   ChatCompletionChunk,
@@ -105,50 +106,22 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
   if (options.apiKey) baseHeaders.authorization = `Bearer ${options.apiKey}`;
   const missingKey = options.apiKeyEnvName !== undefined && !options.apiKey;
 
-  async function post(path: string, payload: unknown, ctx: ProviderCallContext, accept?: string) {
-    if (missingKey) {
-      throw new GatewayError(
-        'GW_PROVIDER_MISCONFIGURED',
-        `Provider "${options.name}" reads its API key from the environment variable ${options.apiKeyEnvName}, which is not set. The platform team must set it and restart Gantry.`,
-      );
-    }
-    if (ctx.signal.aborted) throw ctx.signal.reason;
-    const { timeouts } = ctx.deployment;
-    const call = new UpstreamCall(ctx.signal, ctx.deployment.timeouts);
-    try {
-      const response = await pool.request({
-        path: basePath + path,
-        method: 'POST',
-        headers: { ...baseHeaders, accept: accept ?? 'application/json', 'x-gantry-request-id': ctx.requestId },
-        body: JSON.stringify(payload),
-        signal: call,
-        // Backstops only; the precise deadlines are the call's native timers.
-        headersTimeout: timeouts.headersMs + 1_000,
-        bodyTimeout: timeouts.bodyIdleMs + 1_000,
-      });
-      if (response.statusCode >= 400) throw await errorFromResponse(response.statusCode, response.headers, response.body, Date.now(), upstreamMessage);
-      return { response, call };
-    } catch (err) {
-      call.done();
-      throw transportError(err, 'request', timeouts, call);
-    }
-  }
+  const post = (path: string, payload: unknown, ctx: ProviderCallContext, accept?: string) => {
+    if (missingKey) throw missingKeyError(options.name, options.apiKeyEnvName);
+    return postToUpstream({
+      dispatcher: pool,
+      path: basePath + path,
+      headers: { ...baseHeaders, accept: accept ?? 'application/json', 'x-gantry-request-id': ctx.requestId },
+      payload,
+      signal: ctx.signal,
+      timeouts: ctx.deployment.timeouts,
+      message: upstreamMessage,
+    });
+  };
 
   async function json<T>(path: string, payload: unknown, ctx: ProviderCallContext, check: (v: Record<string, unknown>) => boolean): Promise<T> {
     const { response, call } = await post(path, payload, ctx);
-    let value: unknown;
-    try {
-      call.touch();
-      value = await response.body.json();
-    } catch (err) {
-      const mapped = transportError(err, 'body', ctx.deployment.timeouts, call);
-      if (err instanceof SyntaxError) {
-        throw new GatewayError('GW_UPSTREAM_ERROR', 'The upstream answered 2xx with a body that is not valid JSON.', { cause: err });
-      }
-      throw mapped;
-    } finally {
-      call.done();
-    }
+    const value = await readJsonBody(response, call, ctx.deployment.timeouts);
     if (typeof value !== 'object' || value === null || !check(value as Record<string, unknown>)) {
       throw new GatewayError('GW_UPSTREAM_ERROR', 'The upstream answered 2xx with an unexpected body (not an OpenAI-style response).');
     }
