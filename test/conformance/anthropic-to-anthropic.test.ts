@@ -35,6 +35,25 @@ const tool = { name: 'get_weather', description: 'Weather', input_schema: { type
 const signed = { type: 'thinking' as const, thinking: 'Need the weather tool.', signature: 'EqQBsig==' };
 
 describe('Anthropic Messages → Anthropic upstream (conformance)', () => {
+  it('a failed tool result keeps its is_error flag, and a matched stop sequence comes back as stop_sequence', async () => {
+    const text = JSON.parse(anthropicFixture('text.json')) as Record<string, unknown>;
+    upstream.reply({ json: JSON.stringify({ ...text, stop_reason: 'stop_sequence', stop_sequence: 'END' }) });
+    const answer = await client.messages.create({
+      model: 'sonnet',
+      max_tokens: 256,
+      stop_sequences: ['END'],
+      tools: [tool],
+      messages: [
+        { role: 'user', content: 'Weather in Paris?' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_02', name: 'get_weather', input: { city: 'Paris' } }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_02', content: 'service down', is_error: true }] },
+      ],
+    });
+    const sent = upstream.requests.at(-1)!.body as { messages: { content: unknown }[] };
+    expect(sent.messages[2]?.content).toEqual([{ type: 'tool_result', tool_use_id: 'toolu_02', content: 'service down', is_error: true }]);
+    expect(answer).toMatchObject({ stop_reason: 'stop_sequence', stop_sequence: 'END' });
+  });
+
   it('the upstream receives the client request with cache_control, thinking, effort and signed thinking blocks intact', async () => {
     upstream.reply({ json: anthropicFixture('text.json') });
     await client.messages.create({

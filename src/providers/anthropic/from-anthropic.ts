@@ -38,6 +38,11 @@ export function toOpenAiUsage(u: AnthropicUsage | undefined): OpenAiUsage {
   };
 }
 
+/** The `stop_sequence` choice extension: which of the request's stop sequences ended the answer. */
+export function matchedStopSequence(stop: unknown): { stop_sequence?: string } {
+  return typeof stop === 'string' && stop.length > 0 ? { stop_sequence: stop } : {};
+}
+
 /** Anthropic message → OpenAI chat completion (one choice). */
 export function fromAnthropicMessage(msg: AnthropicMessage, createdSeconds: number): ChatCompletion {
   let text = '';
@@ -74,7 +79,7 @@ export function fromAnthropicMessage(msg: AnthropicMessage, createdSeconds: numb
     object: 'chat.completion',
     created: createdSeconds,
     model: msg.model,
-    choices: [{ index: 0, message, finish_reason: finishReason(msg.stop_reason), logprobs: null }],
+    choices: [{ index: 0, message, finish_reason: finishReason(msg.stop_reason), logprobs: null, ...matchedStopSequence(msg.stop_sequence) }],
     usage: toOpenAiUsage(msg.usage),
   };
 }

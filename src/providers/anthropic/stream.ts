@@ -1,6 +1,6 @@
 import { GatewayError, upstreamStatusError } from '../../kernel/errors/index.js';
 import type { ChatCompletionChunk, ChatCompletionChunkChoice, FinishReason } from '../../kernel/wire/openai.js';
-import { finishReason, toOpenAiUsage } from './from-anthropic.js';
+import { finishReason, matchedStopSequence, toOpenAiUsage } from './from-anthropic.js';
 import type { AnthropicUsage, ThinkingBlock } from './wire.js';
 
 /** HTTP status an Anthropic error type stands for, kept as upstreamStatus for the ledger. */
@@ -173,7 +173,9 @@ export function createStreamTranslator(createdSeconds: number, fallbackModel: st
           const d = isRecord(ev.delta) ? ev.delta : {};
           if (finished || !('stop_reason' in d)) return [];
           finished = true;
-          return [delta({}, finishReason(d.stop_reason as string | null))];
+          const finish = delta({}, finishReason(d.stop_reason as string | null));
+          Object.assign(finish.choices[0] as object, matchedStopSequence(d.stop_sequence));
+          return [finish];
         }
         case 'message_stop': {
           done = true;

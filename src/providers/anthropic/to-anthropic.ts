@@ -145,6 +145,8 @@ function toolResult(m: ChatMessage, at: string): AnthropicToolResultBlock {
   const only = blocks.length === 1 ? blocks[0] : undefined;
   const result: AnthropicToolResultBlock = { type: 'tool_result', tool_use_id: toolId(String(m.tool_call_id)) };
   if (blocks.length > 0) result.content = only?.type === 'text' && !only.cache_control ? only.text : blocks;
+  // Canonical extension set by the /v1/messages ingress for a native Anthropic upstream.
+  if (m.is_error === true) result.is_error = true;
   return result;
 }
 

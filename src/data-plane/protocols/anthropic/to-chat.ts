@@ -68,14 +68,16 @@ function toolMessage(block: AnthropicToolResultBlockParam, at: string, native: b
   if (c === undefined) parts = [];
   else if (typeof c === 'string') parts = [{ type: 'text', text: c }];
   else parts = c.map((p, k) => userPart(p, `${at}.content[${k}]`, native));
-  if (block.is_error === true) {
-    // No upstream but Anthropic has a failure flag on tool results: say it in the text the model reads.
+  // An Anthropic upstream gets the flag back (the `is_error` extension below); no other upstream has
+  // a failure flag on tool results, so say it in the text the model reads.
+  if (block.is_error === true && !native) {
     const first = parts[0];
     if (first?.type === 'text') parts[0] = { ...first, text: TOOL_ERROR_PREFIX + (first.text as string) };
     else parts.unshift({ type: 'text', text: TOOL_ERROR_PREFIX.trim() });
   }
   const msg: ChatMessage = { role: 'tool', tool_call_id: block.tool_use_id, content: parts.length === 0 ? '' : contentOf(parts) };
   if (native && block.cache_control) msg.cache_control = block.cache_control;
+  if (native && block.is_error === true) msg.is_error = true;
   return msg;
 }
 
