@@ -95,13 +95,19 @@ function model(name: string, provider: Provider, upstreamModel: string): [string
   return [name, { name, type: 'chat', deployments: [{ provider, target }], pricing: { free: false, prices } }];
 }
 
+/** The same model with the simulator pacing tokens (50/s), so a client can leave mid-stream. */
+function paced([name, m]: [string, CompiledModel]): [string, CompiledModel] {
+  const d = m.deployments[0]!;
+  return [name, { ...m, deployments: [{ ...d, target: { ...d.target, faults: { ttftMs: 0, tokensPerSecond: 50 } } }] }];
+}
+
 beforeAll(async () => {
   const sim = createSimulatorProvider({ name: 'simulator', instant: true });
   const names = ['parallel', 'utf8', 'empty', 'cut', 'overloaded'];
   const snapshot: RuntimeSnapshot = {
     generation: 1,
     priceVersion: 'pt-conformance',
-    models: new Map([model('sim', sim, 'sim-small'), ...names.map((n) => model(n, scripted, n))]),
+    models: new Map([model('sim', sim, 'sim-small'), paced(model('slow', sim, 'sim-small')), ...names.map((n) => model(n, scripted, n))]),
     modelListBody: '{"object":"list","data":[]}',
     keys: new Map([[hashKey(KEY), { keyId: 'key_c', keyName: 'c', team: 'conformance' }]]),
   };
@@ -349,5 +355,28 @@ describe('Anthropic Messages → chat providers (conformance)', () => {
     expect(Object.keys(body)).toEqual(['input_tokens']);
     expect(body.input_tokens).toBeGreaterThan(10);
     expect(events.length).toBe(before);
+  });
+
+  it('client abort mid-stream: the upstream stream stops and what was delivered is metered', async () => {
+    const controller = new AbortController();
+    const res = await fetch(`${url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': KEY, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'slow', max_tokens: 400, stream: true, messages: [{ role: 'user', content: 'tell me a long story' }] }),
+      signal: controller.signal,
+    });
+    const requestId = res.headers.get('x-gantry-request-id');
+    const reader = res.body!.getReader();
+    let text = '';
+    while ((text.match(/text_delta/g) ?? []).length < 3) text += new TextDecoder().decode((await reader.read()).value);
+    controller.abort();
+    let event: UsageEvent | undefined;
+    for (let i = 0; i < 100 && !event; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      event = events.find((e) => e.requestId === requestId);
+    }
+    expect(event).toMatchObject({ endpoint: 'messages', outcome: 'client_aborted', stream: true, usageEstimated: true });
+    expect(event!.outputTokens).toBeGreaterThan(0);
+    expect(event!.outputTokens).toBeLessThan(400);
   });
 });
