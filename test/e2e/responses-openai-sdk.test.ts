@@ -93,6 +93,16 @@ describe('responses through the OpenAI SDK', () => {
     expect(second.status).toBe('completed');
     expect(second.previous_response_id).toBe(first.id);
     expect(second.output_text).toContain('get_weather');
+
+    // input_items: what went into the second response (the first turn, its tool call, the tool output), newest first.
+    const items = await client.responses.inputItems.list(second.id);
+    expect(items.data.map((i) => i.type)).toEqual(['function_call_output', 'function_call', 'message']);
+    const asc = await client.responses.inputItems.list(second.id, { order: 'asc', limit: 1 });
+    expect(asc.data).toHaveLength(1);
+    expect(asc.data[0]).toMatchObject({ type: 'message', role: 'user' });
+    expect(asc.has_more).toBe(true);
+    const next = await client.responses.inputItems.list(second.id, { order: 'asc', limit: 5, after: asc.data[0]!.id });
+    expect(next.data.map((i) => i.type)).toEqual(['function_call', 'function_call_output']);
   });
 
   it('streams function-call argument deltas', async () => {
