@@ -34,6 +34,7 @@ export async function startCommand(_args: string[]): Promise<number> {
   );
   return new Promise<number>((resolve) => {
     let stopping = false;
+    let exitCode = 0;
     const stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
@@ -41,7 +42,7 @@ export async function startCommand(_args: string[]): Promise<number> {
       gateway.close().then(
         () => {
           logger.info('shutdown complete');
-          resolve(0);
+          resolve(exitCode);
         },
         (err: unknown) => {
           logger.error({ err }, 'shutdown failed');
@@ -51,5 +52,13 @@ export async function startCommand(_args: string[]): Promise<number> {
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
+    // A stray rejected promise is a bug to log, not a reason to drop every in-flight request.
+    process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled promise rejection (bug): still serving'));
+    // After an uncaught exception the process state is unknown: drain, flush usage, exit non-zero.
+    process.on('uncaughtException', (err) => {
+      logger.error({ err }, 'uncaught exception (bug): draining and exiting');
+      exitCode = 1;
+      stop('uncaughtException');
+    });
   });
 }
