@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { toGatewayError } from '../../kernel/errors/index.js';
 import { formatMicrosAsUsd } from '../../kernel/money.js';
+import type { MeteredUsage } from '../../kernel/types.js';
 import { type ChatCompletion, type ChatCompletionChunk, type ChatCompletionRequest, RAW_JSON } from '../../kernel/wire/openai.js';
 import type { RequestContext } from '../context.js';
 import { parseJsonBody, readBody } from '../http/read-body.js';
@@ -69,7 +70,7 @@ export function createChatServer({ meter, clock }: ChatServeDeps) {
         if (pending) await pending;
         if (ctx.abort.signal.aborted) break;
       }
-      ctx.usage = usageFromProvider(acc.usage()) ?? (await estimateChatUsage(request, acc.deliveredText()));
+      ctx.usage = ctx.abort.signal.aborted ? await usageOfUnfinished(request, acc) : (usageFromProvider(acc.usage()) ?? (await estimateChatUsage(request, acc.deliveredText())));
       if (ctx.abort.signal.aborted) return;
       const costUsd = formatMicrosAsUsd(meter.cost(ctx));
       const usageChunk: ChatCompletionChunk = {
@@ -82,7 +83,7 @@ export function createChatServer({ meter, clock }: ChatServeDeps) {
       };
       sink.finish(usageChunk);
     } catch (err) {
-      ctx.usage = usageFromProvider(acc.usage()) ?? (await estimateChatUsage(request, acc.deliveredText()));
+      ctx.usage = await usageOfUnfinished(request, acc);
       if (ctx.abort.signal.aborted) return;
       const gw = toGatewayError(err);
       ctx.errorCode = gw.code;
@@ -91,6 +92,19 @@ export function createChatServer({ meter, clock }: ChatServeDeps) {
       sink.fail(gw);
     }
   };
+}
+
+/**
+ * Usage of a stream that did not finish (cut, failed, or left by the client). What the upstream
+ * reported so far may be partial (e.g. Anthropic reports input tokens at the start): keep its input
+ * count, and bill at least the output tokens that were delivered.
+ */
+async function usageOfUnfinished(request: ChatCompletionRequest, acc: ReturnType<typeof createChunkAccumulator>): Promise<MeteredUsage> {
+  const estimated = await estimateChatUsage(request, acc.deliveredText());
+  const reported = usageFromProvider(acc.usage());
+  if (!reported) return estimated;
+  if (reported.outputTokens >= estimated.outputTokens) return reported;
+  return { ...reported, outputTokens: estimated.outputTokens, estimated: true };
 }
 
 /** Usage as reported (or estimated), plus Gantry's cost as a decimal string. */

@@ -160,7 +160,9 @@ export function createStreamTranslator(createdSeconds: number, fallbackModel: st
           if (typeof msg.id === 'string') id = msg.id;
           if (typeof msg.model === 'string') model = msg.model;
           mergeUsage(msg.usage);
-          return [delta({ role: 'assistant', content: '' })];
+          // The input count is known now: a usage-only chunk lets a stream that fails later still be
+          // metered with the upstream's input tokens (the final usage chunk replaces it).
+          return [delta({ role: 'assistant', content: '' }), chunk([], { usage: toOpenAiUsage(usage) })];
         }
         case 'content_block_start':
           return isRecord(ev.content_block) ? onBlockStart(index, ev.content_block) : [];
