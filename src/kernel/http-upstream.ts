@@ -1,4 +1,4 @@
-import type { Dispatcher } from 'undici';
+import { type Dispatcher, Pool } from 'undici';
 import type { CancelSignal } from './cancellation.js';
 import { errorFromResponse, GatewayError, transportError } from './errors/index.js';
 import { type CallDeadlines, UpstreamCall } from './upstream-call.js';
@@ -13,6 +13,16 @@ export interface UpstreamPost {
   readonly timeouts: CallDeadlines & { readonly connectMs: number };
   /** Extracts the upstream's own message from an error body in its protocol. */
   readonly message: (text: string) => string | undefined;
+}
+
+/** The keep-alive connection pool of one HTTP Provider. */
+export function createUpstreamPool(origin: string, options: { readonly maxConnections?: number; readonly connectTimeoutMs?: number }): Pool {
+  return new Pool(origin, {
+    connections: options.maxConnections ?? 128,
+    connect: { timeout: options.connectTimeoutMs ?? 5_000 },
+    keepAliveTimeout: 30_000,
+    keepAliveMaxTimeout: 600_000,
+  });
 }
 
 /** The error for a Provider whose API key variable is unset: names the variable, never a value. */
@@ -63,4 +73,15 @@ export async function readJsonBody(response: Dispatcher.ResponseData, call: Upst
   } finally {
     call.done();
   }
+}
+
+/**
+ * Some servers answer an error (or a whole completion) as JSON even to a stream request: that is an
+ * upstream error, reported with the upstream's own message, not a stream to parse.
+ */
+export async function assertEventStream(response: Dispatcher.ResponseData, call: UpstreamCall, message: (text: string) => string | undefined): Promise<void> {
+  if (!String(response.headers['content-type'] ?? '').includes('application/json')) return;
+  const text = await response.body.text().catch(() => '');
+  call.done();
+  throw new GatewayError('GW_UPSTREAM_ERROR', `The upstream answered a stream request with JSON: ${message(text) ?? 'empty body'}`);
 }

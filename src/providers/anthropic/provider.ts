@@ -1,6 +1,6 @@
-import { Pool } from 'undici';
+import type { Dispatcher } from 'undici';
 import { GatewayError, transportError } from '../../kernel/errors/index.js';
-import { missingKeyError, postToUpstream, readJsonBody } from '../../kernel/http-upstream.js';
+import { assertEventStream, createUpstreamPool, missingKeyError, postToUpstream, readJsonBody } from '../../kernel/http-upstream.js';
 import { createSseParser } from '../../kernel/sse/parser.js';
 import type { UpstreamCall } from '../../kernel/upstream-call.js';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../../kernel/wire/openai.js';
@@ -31,7 +31,7 @@ export interface AnthropicOptions {
 export const DEFAULT_ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
 export const DEFAULT_ANTHROPIC_VERSION = '2023-06-01';
 
-type BodyReadable = Awaited<ReturnType<Pool['request']>>['body'];
+type BodyReadable = Dispatcher.ResponseData['body'];
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -84,12 +84,7 @@ export function createAnthropicProvider(options: AnthropicOptions): Provider {
   const url = new URL(options.baseUrl ?? DEFAULT_ANTHROPIC_BASE_URL);
   const basePath = url.pathname.replace(/\/+$/, '').replace(/\/v1$/, '');
   const messagesPath = `${basePath}/v1/messages`;
-  const pool = new Pool(url.origin, {
-    connections: options.maxConnections ?? 128,
-    connect: { timeout: options.connectTimeoutMs ?? 5_000 },
-    keepAliveTimeout: 30_000,
-    keepAliveMaxTimeout: 600_000,
-  });
+  const pool = createUpstreamPool(url.origin, options);
   const baseHeaders: Record<string, string> = {
     ...options.headers,
     'content-type': 'application/json',
@@ -128,12 +123,7 @@ export function createAnthropicProvider(options: AnthropicOptions): Provider {
       // Anthropic streams always report usage (message_start and message_delta): nothing to ask for.
       const payload = toAnthropicRequest(request, ctx.deployment.upstreamModel, true);
       const { response, call } = await post(payload, ctx, 'text/event-stream');
-      const type = String(response.headers['content-type'] ?? '');
-      if (type.includes('application/json')) {
-        const text = await response.body.text().catch(() => '');
-        call.done();
-        throw new GatewayError('GW_UPSTREAM_ERROR', `The upstream answered a stream request with JSON: ${upstreamMessage(text) ?? 'empty body'}`);
-      }
+      await assertEventStream(response, call, upstreamMessage);
       // Wait for message_start: an in-band error before it (e.g. overloaded) is thrown here, with a status.
       const chunks = readStream(response.body, call, ctx);
       return prepend(await chunks.next(), chunks);

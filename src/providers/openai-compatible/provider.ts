@@ -1,6 +1,6 @@
-import { Pool } from 'undici';
+import type { Dispatcher } from 'undici';
 import { GatewayError, transportError } from '../../kernel/errors/index.js';
-import { missingKeyError, postToUpstream, readJsonBody } from '../../kernel/http-upstream.js';
+import { assertEventStream, createUpstreamPool, missingKeyError, postToUpstream, readJsonBody } from '../../kernel/http-upstream.js';
 import { createSseParser } from '../../kernel/sse/parser.js';
 import type { UpstreamCall } from '../../kernel/upstream-call.js';
 import type {
@@ -28,7 +28,7 @@ export interface OpenAiCompatibleOptions {
   readonly connectTimeoutMs?: number;
 }
 
-type BodyReadable = Awaited<ReturnType<Pool['request']>>['body'];
+type BodyReadable = Dispatcher.ResponseData['body'];
 
 /** Parses the upstream's SSE body into chunks; ends on [DONE], fails on a cut or an in-band error. */
 async function* readChunks(body: BodyReadable, call: UpstreamCall, ctx: ProviderCallContext): AsyncGenerator<ChatCompletionChunk> {
@@ -92,12 +92,7 @@ function parseChunk(data: string): ChatCompletionChunk {
 export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions): Provider {
   const url = new URL(options.baseUrl);
   const basePath = url.pathname.replace(/\/+$/, '');
-  const pool = new Pool(url.origin, {
-    connections: options.maxConnections ?? 128,
-    connect: { timeout: options.connectTimeoutMs ?? 5_000 },
-    keepAliveTimeout: 30_000,
-    keepAliveMaxTimeout: 600_000,
-  });
+  const pool = createUpstreamPool(url.origin, options);
   const baseHeaders: Record<string, string> = {
     ...options.headers,
     'content-type': 'application/json',
@@ -146,13 +141,7 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
         stream_options: { ...request.stream_options, include_usage: true },
       };
       const { response, call } = await post('/chat/completions', payload, ctx, 'text/event-stream');
-      const type = String(response.headers['content-type'] ?? '');
-      if (type.includes('application/json')) {
-        // Some servers answer an error (or a whole completion) as JSON even to a stream request.
-        const text = await response.body.text().catch(() => '');
-        call.done();
-        throw new GatewayError('GW_UPSTREAM_ERROR', `The upstream answered a stream request with JSON: ${upstreamMessage(text) ?? 'empty body'}`);
-      }
+      await assertEventStream(response, call, upstreamMessage);
       return readChunks(response.body, call, ctx);
     },
 
