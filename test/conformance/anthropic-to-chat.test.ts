@@ -25,6 +25,7 @@ import type { ChatCompletion, ChatCompletionChunk, ChatCompletionChunkChoice } f
 import type { Provider } from '../../src/providers/contract.js';
 import { createSimulatorProvider } from '../../src/providers/simulator/index.js';
 import { telemetryChannels } from '../../src/telemetry/channels.js';
+import { readThenDisconnect } from '../e2e/helpers/abort-stream.js';
 
 const KEY = 'gk_conformance_anthropic_in_0123456789ab';
 const hashKey = createKeyHasher('conformance');
@@ -358,18 +359,13 @@ describe('Anthropic Messages → chat providers (conformance)', () => {
   });
 
   it('client abort mid-stream: the upstream stream stops and what was delivered is metered', async () => {
-    const controller = new AbortController();
-    const res = await fetch(`${url}/v1/messages`, {
-      method: 'POST',
-      headers: { 'x-api-key': KEY, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'slow', max_tokens: 400, stream: true, messages: [{ role: 'user', content: 'tell me a long story' }] }),
-      signal: controller.signal,
+    const { requestId } = await readThenDisconnect({
+      url: `${url}/v1/messages`,
+      headers: { 'x-api-key': KEY, 'anthropic-version': '2023-06-01' },
+      body: { model: 'slow', max_tokens: 400, stream: true, messages: [{ role: 'user', content: 'tell me a long story' }] },
+      pattern: /text_delta/,
+      count: 3,
     });
-    const requestId = res.headers.get('x-gantry-request-id');
-    const reader = res.body!.getReader();
-    let text = '';
-    while ((text.match(/text_delta/g) ?? []).length < 3) text += new TextDecoder().decode((await reader.read()).value);
-    controller.abort();
     let event: UsageEvent | undefined;
     for (let i = 0; i < 100 && !event; i++) {
       await new Promise((r) => setTimeout(r, 20));

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../src/main/gateway.js';
+import { readThenDisconnect } from '../e2e/helpers/abort-stream.js';
 import { CONFORMANCE_ADMIN_TOKEN, startInProcessGateway } from './helpers/in-process-gateway.js';
 
 const KEY = 'gk_conformance_chat_0123456789abcdefghij';
@@ -200,18 +201,13 @@ describe('OpenAI chat → OpenAI-compatible upstream (conformance)', () => {
   });
 
   it('a client abort stops the upstream stream and is metered for what was delivered', async () => {
-    const controller = new AbortController();
-    const res = await fetch(`${gateway.url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'rec-endless', stream: true, messages: [{ role: 'user', content: 'go' }] }),
-      signal: controller.signal,
+    const { requestId } = await readThenDisconnect({
+      url: `${gateway.url}/v1/chat/completions`,
+      headers: { authorization: `Bearer ${KEY}` },
+      body: { model: 'rec-endless', stream: true, messages: [{ role: 'user', content: 'go' }] },
+      pattern: /tick/,
+      count: 3,
     });
-    const requestId = res.headers.get('x-gantry-request-id') ?? '';
-    const reader = res.body!.getReader();
-    let text = '';
-    while ((text.match(/tick/g) ?? []).length < 3) text += new TextDecoder().decode((await reader.read()).value);
-    controller.abort();
     const event = await ledger(requestId);
     expect(event).toMatchObject({ outcome: 'client_aborted', usageEstimated: true });
     for (let i = 0; i < 50 && !upstreamClosedEarly.has(requestId); i++) await new Promise((r) => setTimeout(r, 20));

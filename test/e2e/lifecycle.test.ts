@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readThenDisconnect } from './helpers/abort-stream.js';
 import { eventually, runGantry, startGantry, startSimulator, usageEvents } from './helpers/processes.js';
 
 const slowConfig = `
@@ -19,39 +20,18 @@ spec:
   faults: {ttftMs: 10, tokensPerSecond: 40}
 `;
 
-async function readSomeChunks(url: string, key: string, body: object, controller: AbortController, chunks: number) {
-  const res = await fetch(`${url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-    signal: controller.signal,
-  });
-  const reader = res.body!.getReader();
-  let seen = 0;
-  let text = '';
-  while (seen < chunks) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += new TextDecoder().decode(value);
-    seen = text.split('\n\n').filter((f) => f.startsWith('data: {')).length;
-  }
-  return { requestId: res.headers.get('x-gantry-request-id'), status: res.status };
-}
-
 describe('process lifecycle', () => {
   it('a client abort mid-stream still leaves a partial usage row in the ledger', async () => {
     const g = await startGantry({ config: slowConfig });
     try {
-      const controller = new AbortController();
-      const { requestId, status } = await readSomeChunks(
-        g.url,
-        g.key,
-        { model: 'paced', stream: true, max_tokens: 400, messages: [{ role: 'user', content: 'tell me a very long story' }] },
-        controller,
-        4,
-      );
+      const { requestId, status } = await readThenDisconnect({
+        url: `${g.url}/v1/chat/completions`,
+        headers: { authorization: `Bearer ${g.key}` },
+        body: { model: 'paced', stream: true, max_tokens: 400, messages: [{ role: 'user', content: 'tell me a very long story' }] },
+        pattern: /data: \{/,
+        count: 4,
+      });
       expect(status).toBe(200);
-      controller.abort();
       const event = await eventually(async () => (await usageEvents(g, `requestId=${requestId}`))[0]);
       expect(event).toMatchObject({ outcome: 'client_aborted', stream: true, usageEstimated: true, status: 200 });
       expect(event.outputTokens as number).toBeGreaterThan(0);

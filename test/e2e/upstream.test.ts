@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readThenDisconnect } from './helpers/abort-stream.js';
 import { startFakeUpstream } from './helpers/fake-upstream.js';
 import { eventually, type RunningGantry, startGantry, usageEvents } from './helpers/processes.js';
 
@@ -61,18 +62,13 @@ describe('an OpenAI-compatible upstream', () => {
   });
 
   it('aborts the upstream request when the client disconnects, and meters what was delivered', async () => {
-    const controller = new AbortController();
-    const res = await fetch(`${g.url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${g.key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'go on forever' }] }),
-      signal: controller.signal,
+    const { requestId } = await readThenDisconnect({
+      url: `${g.url}/v1/chat/completions`,
+      headers: { authorization: `Bearer ${g.key}` },
+      body: { model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'go on forever' }] },
+      pattern: /tick/,
+      count: 3,
     });
-    const requestId = res.headers.get('x-gantry-request-id') ?? '';
-    const reader = res.body!.getReader();
-    let text = '';
-    while ((text.match(/tick/g) ?? []).length < 3) text += new TextDecoder().decode((await reader.read()).value);
-    controller.abort();
     await eventually(async () => (upstream.cutStreams.includes(requestId) ? true : undefined));
     const event = await eventually(async () => (await usageEvents(g, `requestId=${requestId}`))[0]);
     expect(event).toMatchObject({ outcome: 'client_aborted', usageEstimated: true });
