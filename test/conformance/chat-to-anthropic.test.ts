@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../src/main/gateway.js';
 import { anthropicFixture, type FakeAnthropicReply, startFakeAnthropic } from '../e2e/helpers/fake-anthropic.js';
-import { ANTHROPIC_UPSTREAM_CONFIG, CONFORMANCE_ADMIN_TOKEN, startInProcessGateway } from './helpers/in-process-gateway.js';
+import { ANTHROPIC_UPSTREAM_CONFIG, ledgerEvent, startInProcessGateway } from './helpers/in-process-gateway.js';
 
 const KEY = 'gk_conformance_key_0123456789abcdefghij';
 
@@ -453,12 +453,7 @@ describe('OpenAI chat → Anthropic upstream conformance', () => {
     const res = await post({ model: 'sonnet', stream: true, messages: [{ role: 'user', content: 'Question' }] });
     await res.text();
     const requestId = res.headers.get('x-gantry-request-id');
-    let event: Record<string, unknown> | undefined;
-    for (let i = 0; i < 100 && !event; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      const r = await fetch(`${gateway.url}/admin/v1/usage/events?requestId=${requestId}`, { headers: { authorization: `Bearer ${CONFORMANCE_ADMIN_TOKEN}` } });
-      event = ((await r.json()) as { data: Record<string, unknown>[] }).data[0];
-    }
+    const event = await ledgerEvent(gateway, requestId);
     // message_start said input_tokens 30; "The answer" was delivered (2 tokens) before the error.
     expect(event).toMatchObject({ outcome: 'upstream_error', inputTokens: 30, outputTokens: 2, usageEstimated: true, errorCode: 'GW_UPSTREAM_STREAM_INTERRUPTED' });
   });

@@ -11,7 +11,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../src/main/gateway.js';
 import { readThenDisconnect } from '../e2e/helpers/abort-stream.js';
-import { CONFORMANCE_ADMIN_TOKEN, startInProcessGateway } from './helpers/in-process-gateway.js';
+import { ledgerEvent, startInProcessGateway } from './helpers/in-process-gateway.js';
 
 const KEY = 'gk_conformance_chat_0123456789abcdefghij';
 const fixture = (name: string) => readFileSync(new URL(`../../src/providers/openai-compatible/fixtures/${name}`, import.meta.url), 'utf8');
@@ -132,16 +132,6 @@ async function streamed(model: string, extra: Record<string, unknown> = {}) {
   return out;
 }
 
-async function ledger(requestId: string) {
-  for (let i = 0; i < 100; i++) {
-    const r = await fetch(`${gateway.url}/admin/v1/usage/events?requestId=${requestId}`, { headers: { authorization: `Bearer ${CONFORMANCE_ADMIN_TOKEN}` } });
-    const event = ((await r.json()) as { data: Record<string, unknown>[] }).data[0];
-    if (event) return event;
-    await new Promise((res) => setTimeout(res, 20));
-  }
-  throw new Error(`no usage event for ${requestId}`);
-}
-
 const CASES: { name: string; model: string; extra?: Record<string, unknown>; expect: Record<string, unknown> }[] = [
   { name: 'recorded vLLM stream with multi-byte text', model: 'rec-vllm-utf8', expect: { text: 'Héllo wörld 🌍', finish: 'stop', error: undefined } },
   { name: 'recorded OpenAI tool-call argument deltas', model: 'rec-openai-tools', expect: { calls: [{ id: 'call_abc', name: 'get_weather', arguments: '{"city":"Paris"}' }], finish: 'tool_calls' } },
@@ -191,7 +181,7 @@ describe('OpenAI chat → OpenAI-compatible upstream (conformance)', () => {
     })().catch((e: unknown) => e);
     expect(text).toBe('partial');
     expect(String(err)).toContain('engine crashed');
-    expect(await ledger(response.headers.get('x-gantry-request-id') ?? '')).toMatchObject({ outcome: 'upstream_error', errorCode: 'GW_UPSTREAM_STREAM_INTERRUPTED', usageEstimated: true });
+    expect(await ledgerEvent(gateway, response.headers.get('x-gantry-request-id') ?? '')).toMatchObject({ outcome: 'upstream_error', errorCode: 'GW_UPSTREAM_STREAM_INTERRUPTED', usageEstimated: true });
   });
 
   it('a stream cut by the network is reported, not passed off as complete', async () => {
@@ -208,7 +198,7 @@ describe('OpenAI chat → OpenAI-compatible upstream (conformance)', () => {
       pattern: /tick/,
       count: 3,
     });
-    const event = await ledger(requestId);
+    const event = await ledgerEvent(gateway, requestId);
     expect(event).toMatchObject({ outcome: 'client_aborted', usageEstimated: true });
     for (let i = 0; i < 50 && !upstreamClosedEarly.has(requestId); i++) await new Promise((r) => setTimeout(r, 20));
     expect(upstreamClosedEarly.has(requestId)).toBe(true);

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../src/main/gateway.js';
-import { CONFORMANCE_ADMIN_TOKEN as ADMIN, startInProcessGateway } from './helpers/in-process-gateway.js';
+import { ledgerEvent, startInProcessGateway } from './helpers/in-process-gateway.js';
 
 const KEY = 'gk_conformance_key_0123456789abcdefghij';
 const CONFIG = `
@@ -252,12 +252,7 @@ describe('conformance: Responses → chat (simulator)', () => {
     await reader.read();
     ac.abort();
     await reader.read().catch(() => undefined);
-    let event: Json | undefined;
-    for (let i = 0; i < 100 && !event; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      const r = await fetch(`${gateway.url}/admin/v1/usage/events?requestId=${requestId}`, { headers: { authorization: `Bearer ${ADMIN}` } });
-      event = ((await r.json()) as { data: Json[] }).data[0];
-    }
+    const event = await ledgerEvent(gateway, requestId);
     expect(event).toMatchObject({ endpoint: 'responses', outcome: 'client_aborted', stream: true, usageEstimated: true });
     expect(event?.costMicros).toBeGreaterThan(0);
   });

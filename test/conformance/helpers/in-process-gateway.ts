@@ -27,6 +27,17 @@ export async function startInProcessGateway(options: { config: string; key: stri
   return startGateway(readSettings(env), env, silentLogger);
 }
 
+/** The ledger's usage event of a request, polled through the admin API (usage is written in batches). */
+export async function ledgerEvent(gateway: RunningGateway, requestId: string | null): Promise<Record<string, unknown>> {
+  for (let i = 0; i < 100; i++) {
+    const r = await fetch(`${gateway.url}/admin/v1/usage/events?requestId=${requestId}`, { headers: { authorization: `Bearer ${CONFORMANCE_ADMIN_TOKEN}` } });
+    const event = ((await r.json()) as { data: Record<string, unknown>[] }).data[0];
+    if (event) return event;
+    await new Promise((res) => setTimeout(res, 20));
+  }
+  throw new Error(`no usage event for ${requestId}`);
+}
+
 /** The gantry.yaml of the suites that run against the fake Anthropic upstream. */
 export const ANTHROPIC_UPSTREAM_CONFIG = `
 apiVersion: gantry/v1alpha1
