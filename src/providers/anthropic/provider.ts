@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { GatewayError, transportError } from '../../kernel/errors/index.js';
-import { assertEventStream, createUpstreamPool, missingKeyError, postToUpstream, readJsonBody } from '../../kernel/http-upstream.js';
+import { answeredJsonToStream, createUpstreamPool, jsonInsteadOfStreamError, missingKeyError, postToUpstream, readJsonBody } from '../../kernel/http-upstream.js';
 import { createSseParser } from '../../kernel/sse/parser.js';
 import type { UpstreamCall } from '../../kernel/upstream-call.js';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from '../../kernel/wire/openai.js';
@@ -123,7 +123,7 @@ export function createAnthropicProvider(options: AnthropicOptions): Provider {
       // Anthropic streams always report usage (message_start and message_delta): nothing to ask for.
       const payload = toAnthropicRequest(request, ctx.deployment.upstreamModel, true);
       const { response, call } = await post(payload, ctx, 'text/event-stream');
-      await assertEventStream(response, call, upstreamMessage);
+      if (answeredJsonToStream(response)) throw await jsonInsteadOfStreamError(response, call, upstreamMessage);
       // Wait for message_start: an in-band error before it (e.g. overloaded) is thrown here, with a status.
       const chunks = readStream(response.body, call, ctx);
       return prepend(await chunks.next(), chunks);

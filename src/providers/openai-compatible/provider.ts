@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { GatewayError, transportError } from '../../kernel/errors/index.js';
-import { assertEventStream, createUpstreamPool, missingKeyError, postToUpstream, readJsonBody } from '../../kernel/http-upstream.js';
+import { answeredJsonToStream, createUpstreamPool, jsonInsteadOfStreamError, missingKeyError, postToUpstream, readJsonBody } from '../../kernel/http-upstream.js';
 import { createSseParser } from '../../kernel/sse/parser.js';
 import type { UpstreamCall } from '../../kernel/upstream-call.js';
 import type {
@@ -141,7 +141,7 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
         stream_options: { ...request.stream_options, include_usage: true },
       };
       const { response, call } = await post('/chat/completions', payload, ctx, 'text/event-stream');
-      await assertEventStream(response, call, upstreamMessage);
+      if (answeredJsonToStream(response)) throw await jsonInsteadOfStreamError(response, call, upstreamMessage);
       return readChunks(response.body, call, ctx);
     },
 
