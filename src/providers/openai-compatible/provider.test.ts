@@ -126,6 +126,13 @@ describe('openai-compatible provider', () => {
     expect(streamErr).toMatchObject(expected);
   });
 
+  it('reports a JSON answer to a stream request as an upstream error with its message', async () => {
+    handler = status(200, '{"error":{"message":"streaming disabled for this model"}}');
+    const err = await provider().chatStream(hello, ctx()).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'GW_UPSTREAM_ERROR' });
+    expect(String(err)).toContain('streaming disabled for this model');
+  });
+
   it('refuses a 2xx body that is not an OpenAI response', async () => {
     handler = status(200, '<html>proxy login</html>', { 'content-type': 'text/html' });
     await expect(provider().chat(hello, ctx())).rejects.toMatchObject({ code: 'GW_UPSTREAM_ERROR' });
