@@ -108,6 +108,7 @@ async function start(provider: Provider, opts: { priced?: boolean } = {}) {
         },
       ],
     ]),
+    agents: new Map(),
     modelListBody: '{"object":"list","data":[]}',
     keys: new Map([[hashKey(KEY), { keyId: 'key_1', keyName: 'k', team: 'team-a' }]]),
   };
@@ -120,7 +121,7 @@ async function start(provider: Provider, opts: { priced?: boolean } = {}) {
     logger: silentLogger,
     meter,
     channels,
-    preStages: [createAuthenticate({ hashKey }), createAttribute()],
+    preStages: [createAuthenticate({ hashKey, clock: systemClock }), createAttribute()],
     routes: new Map([
       ['POST /v1/chat/completions', { route: createChatCompletionsRoute({ meter, clock: systemClock, maxBodyBytes: 10_000 }), authenticated: true }],
       ['GET /v1/models', { route: createListModelsRoute(), authenticated: true }],

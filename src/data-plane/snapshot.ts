@@ -23,6 +23,15 @@ export interface CompiledModel {
   readonly pricing: ModelPricing | undefined;
 }
 
+/** A registered agent as the data plane checks it (x-gantry-agent). */
+export interface CompiledAgent {
+  readonly name: string;
+  readonly owner: string;
+  /** Active or deprecated: its keys work and it may be named in x-gantry-agent. */
+  readonly serving: boolean;
+  readonly models: ReadonlySet<string> | undefined;
+}
+
 export interface RuntimeSnapshot {
   readonly generation: number;
   /** Identifies the price table; stored on every usage event. */
@@ -32,6 +41,7 @@ export interface RuntimeSnapshot {
   readonly modelListBody: string;
   /** Keyed hash of an API key → who it belongs to. */
   readonly keys: ReadonlyMap<string, Principal>;
+  readonly agents: ReadonlyMap<string, CompiledAgent>;
 }
 
 /** Where the data plane reads the current snapshot from (swapped atomically by the control plane). */

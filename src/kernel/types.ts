@@ -6,6 +6,14 @@ export interface Principal {
   readonly keyId: string;
   readonly keyName: string;
   readonly team: string;
+  /** The agent this key is a service credential of (requests are attributed to it). */
+  readonly agent?: string;
+  /** Models the key (and its agent) may call; undefined: any model. */
+  readonly models?: ReadonlySet<string>;
+  /** Agents the key may act for via x-gantry-agent; undefined: any agent of its team. */
+  readonly agents?: ReadonlySet<string>;
+  /** Epoch ms after which this credential is refused (expiry, or the end of a rotation grace window). */
+  readonly notAfter?: number;
 }
 
 /** What the request is for: from the x-gantry-* attribution headers. */

@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createKeyHasher, generateApiKey, keyDisplayPrefix, looksLikeApiKey } from '../kernel/api-keys.js';
-import type { KeyStore } from '../storage/ports/key-store.js';
+import { createKeyHasher, generateApiKey, looksLikeApiKey } from '../kernel/api-keys.js';
 import type { Settings } from './settings.js';
 
 export interface Bootstrap {
   readonly adminToken: string;
   readonly demoKey: string;
   readonly hashKey: (key: string) => string;
+  /** The server secret keys and tokens are hashed with. */
+  readonly keyHashSecret: string;
   /** True when this start created the token / key (they are printed once, then only their file). */
   readonly createdAdminToken: boolean;
   readonly createdDemoKey: boolean;
@@ -26,10 +27,11 @@ function secretFile(path: string, make: () => string): { value: string; created:
 }
 
 /**
- * First-start set-up of the data directory: the key-hash secret, the admin token and the demo key
- * (team "default"). Environment variables take precedence for scripted set-ups.
+ * First-start set-up of the data directory: the key-hash secret, the admin token and the demo key.
+ * Environment variables take precedence for scripted set-ups. (The demo key becomes the ApiKey
+ * "demo" of team "default" in main/seed.ts.)
  */
-export async function bootstrap(settings: Settings, keys: KeyStore, newId: (prefix: string) => string): Promise<Bootstrap> {
+export function bootstrap(settings: Settings): Bootstrap {
   mkdirSync(settings.dataDir, { recursive: true, mode: 0o700 });
   const secret = settings.keyHashSecret ?? secretFile(join(settings.dataDir, 'key-hash-secret'), () => randomBytes(32).toString('base64url')).value;
   const hashKey = createKeyHasher(secret);
@@ -43,14 +45,5 @@ export async function bootstrap(settings: Settings, keys: KeyStore, newId: (pref
   if (!looksLikeApiKey(demo.value)) {
     throw new Error('GANTRY_DEMO_KEY (or .gantry/demo-key) must look like gk_ followed by at least 20 letters, digits, _ or -');
   }
-  await keys.insert({
-    id: newId('key_'),
-    hash: hashKey(demo.value),
-    displayPrefix: keyDisplayPrefix(demo.value),
-    name: 'demo',
-    team: 'default',
-    createdAt: Date.now(),
-    revokedAt: undefined,
-  });
-  return { adminToken: admin.value, demoKey: demo.value, hashKey, createdAdminToken: admin.created, createdDemoKey: demo.created };
+  return { adminToken: admin.value, demoKey: demo.value, hashKey, keyHashSecret: secret, createdAdminToken: admin.created, createdDemoKey: demo.created };
 }

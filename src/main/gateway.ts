@@ -1,11 +1,7 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { createAdminApi } from '../control-plane/admin-api/server.js';
-import { builtinConfig, loadConfigFile, type ValidatedConfig } from '../control-plane/config/index.js';
-import { compileSnapshot } from '../control-plane/snapshot/compile.js';
-import { createSnapshotHolder } from '../control-plane/snapshot/holder.js';
 import { createDataPlane } from '../data-plane/server.js';
 import { createDeleteResponseRoute, createGetResponseRoute, createRecentResponses, createResponsesRoute } from '../data-plane/protocols/responses/index.js';
 import { createMeter } from '../data-plane/metering/meter.js';
@@ -20,14 +16,19 @@ import { systemClock } from '../kernel/clock.js';
 import { createIdGenerator } from '../kernel/ids.js';
 import type { Logger } from '../kernel/logger.js';
 import { createBatchingUsageWriter } from '../storage/batching-usage-writer.js';
+import type { ResourceStore } from '../storage/ports/resource-store.js';
 import { openSqlite } from '../storage/sqlite/database.js';
-import { createSqliteKeyStore } from '../storage/sqlite/key-store.js';
 import { createSqliteLedgerStore } from '../storage/sqlite/ledger-store.js';
 import { createSqliteResponseStore } from '../storage/sqlite/response-store.js';
+import { openPostgresResourceStore } from '../storage/sql/postgres.js';
+import { openSqliteResourceStore } from '../storage/sql/sqlite.js';
 import { telemetryChannels } from '../telemetry/channels.js';
 import { createPrometheusMetrics } from '../telemetry/prometheus/metrics.js';
+import { createActivityRecorder } from './activity.js';
 import { type Bootstrap, bootstrap } from './bootstrap.js';
-import { createProviders } from './providers.js';
+import { createControlPlane } from './control-plane.js';
+import { createProviderRegistry } from './providers.js';
+import { applyStartupConfig, ensureDemoKey } from './seed.js';
 import type { Settings } from './settings.js';
 
 export interface RunningGateway {
@@ -40,41 +41,60 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-function loadConfig(settings: Settings): { config: ValidatedConfig; source: string } {
-  if (existsSync(settings.configPath)) return { config: loadConfigFile(settings.configPath), source: settings.configPath };
-  if (settings.configExplicit) throw new Error(`GANTRY_CONFIG names ${settings.configPath}, which does not exist.`);
-  return { config: builtinConfig(), source: 'built-in simulator configuration (no gantry.yaml found)' };
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
 }
 
-/** The composition root: config → storage → snapshot → data plane → listen. */
+async function openResourceStore(settings: Settings): Promise<ResourceStore> {
+  if (settings.databaseUrl) return openPostgresResourceStore({ url: settings.databaseUrl, schema: settings.databaseSchema });
+  return openSqliteResourceStore(join(settings.dataDir, 'gantry.db'));
+}
+
+/** The composition root: settings → stores → control plane (snapshot) → data plane → listen. */
 export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, logger: Logger): Promise<RunningGateway> {
-  const { config, source } = loadConfig(settings);
   const clock = systemClock;
   const newId = createIdGenerator();
   // The data directory holds secrets: owner-only, created before anything is written into it.
   mkdirSync(settings.dataDir, { recursive: true, mode: 0o700 });
+  const boot = bootstrap(settings);
   const db = openSqlite(join(settings.dataDir, 'gantry.db'));
-  const keyStore = createSqliteKeyStore(db);
   const ledger = createSqliteLedgerStore(db);
-  const boot = await bootstrap(settings, keyStore, newId);
-  const providers = createProviders(config, env);
-
-  const activeKeys = await keyStore.listActive();
-  const snapshots = createSnapshotHolder(
-    compileSnapshot({
-      generation: 1,
-      config,
-      providers,
-      keys: activeKeys.map((k) => ({ hash: k.hash, principal: { keyId: k.id, keyName: k.name, team: k.team } })),
-      createdAt: Math.floor(clock.now() / 1000),
-    }),
-  );
+  const store = await openResourceStore(settings);
+  const providers = createProviderRegistry(env, logger);
+  let listenUrl = '';
 
   const writer = createBatchingUsageWriter({
     ledger,
     flushIntervalMs: settings.usageFlushMs,
     onError: (err, pending) => logger.error({ err, pending }, 'writing usage events failed; keeping them and retrying'),
   });
+  const control = createControlPlane({
+    store,
+    ledger,
+    clock,
+    newId,
+    logger,
+    hashSecret: boot.hashKey,
+    keyHashSecret: boot.keyHashSecret,
+    adminToken: boot.adminToken,
+    env,
+    providerFor: providers.providerFor,
+    onProvidersCompiled: providers.sweep,
+    flushUsage: () => writer.flush(),
+    pollMs: settings.snapshotPollMs,
+    publicUrl: () => settings.publicUrl ?? listenUrl,
+    version: packageVersion(),
+  });
+  await control.sync.start();
+  const source = await applyStartupConfig(settings, control.apply, control.serviceDeps);
+  await ensureDemoKey(boot.demoKey, control.apply, control.serviceDeps);
+  const snapshots = control.snapshots;
+  const activity = createActivityRecorder({ store, clock, onError: (err) => logger.warn({ err }, 'recording key activity failed; will retry') });
+
   const metrics = createPrometheusMetrics();
   const channels = telemetryChannels();
   const meter = createMeter({ usageSink: writer, channels, clock });
@@ -89,7 +109,7 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
     logger,
     meter,
     channels,
-    preStages: [createAuthenticate({ hashKey: boot.hashKey }), createAttribute()],
+    preStages: [createAuthenticate({ hashKey: boot.hashKey, clock }), createAttribute({ activity })],
     routes: new Map([
       ['POST /v1/chat/completions', authenticated(createChatCompletionsRoute(routeDeps))],
       ['POST /v1/embeddings', authenticated(createEmbeddingsRoute(routeDeps))],
@@ -106,11 +126,12 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
     readiness: async () => {
       if (!snapshots.current()) return 'configuration snapshot not loaded';
       db.prepare('SELECT 1').get();
+      await store.revision();
       return undefined;
     },
     renderMetrics: () => metrics.render(),
   });
-  const admin = createAdminApi({ adminToken: boot.adminToken, ledger, flushUsage: () => writer.flush() });
+  const admin = control.router;
 
   const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 66_000 }, (req, res) => {
     if (req.url?.startsWith('/admin/')) admin.handle(req, res);
@@ -129,6 +150,7 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
   });
   const port = (server.address() as AddressInfo).port;
   const hostForUrl = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
+  listenUrl = `http://${hostForUrl}:${port}`;
 
   let closing: Promise<void> | undefined;
   async function shutdown(): Promise<void> {
@@ -144,14 +166,17 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
       while (dataPlane.inFlight() > 0 && clock.monotonic() < hard) await new Promise((r) => setTimeout(r, 10));
     }
     server.closeAllConnections();
+    control.sync.stop();
     await writer.close();
-    await Promise.all([...providers.values()].map((p) => p.close()));
+    await activity.close();
+    await providers.closeAll();
+    await store.close();
     metrics.close();
     db.close();
   }
 
   return {
-    url: `http://${hostForUrl}:${port}`,
+    url: listenUrl,
     port,
     bootstrap: boot,
     configSource: source,

@@ -1,4 +1,6 @@
-import type { ProviderDoc, ValidatedConfig } from '../control-plane/config/index.js';
+import type { ProviderSpec } from '../control-plane/resources/kinds/provider.js';
+import { GatewayError } from '../kernel/errors/index.js';
+import type { Logger } from '../kernel/logger.js';
 import { createAnthropicProvider } from '../providers/anthropic/index.js';
 import type { Provider } from '../providers/contract.js';
 import { createOpenAiCompatibleProvider } from '../providers/openai-compatible/index.js';
@@ -17,7 +19,7 @@ export class ProviderSetupError extends Error {}
  * Resolves a Provider's base URL; a reference to an unset environment variable is an error (a
  * silently missing URL would send traffic to a default host), as is a URL that is not http(s).
  */
-function resolveBaseUrl(name: string, value: ProviderDoc['spec']['baseUrl'], env: NodeJS.ProcessEnv): string | undefined {
+function resolveBaseUrl(name: string, value: ProviderSpec['baseUrl'], env: NodeJS.ProcessEnv): string | undefined {
   const baseUrl = fromEnv(value, env);
   if (value !== undefined && !baseUrl) {
     const envName = typeof value === 'object' ? value.fromEnv : undefined;
@@ -28,7 +30,7 @@ function resolveBaseUrl(name: string, value: ProviderDoc['spec']['baseUrl'], env
 }
 
 /** The options every HTTP provider takes from its Provider document. */
-function httpOptions(spec: ProviderDoc['spec'], env: NodeJS.ProcessEnv) {
+function httpOptions(spec: ProviderSpec, env: NodeJS.ProcessEnv) {
   return {
     apiKey: fromEnv(spec.apiKey, env),
     apiKeyEnvName: spec.apiKey?.fromEnv,
@@ -38,9 +40,7 @@ function httpOptions(spec: ProviderDoc['spec'], env: NodeJS.ProcessEnv) {
   };
 }
 
-function createProvider(doc: ProviderDoc, env: NodeJS.ProcessEnv): Provider {
-  const { name } = doc.metadata;
-  const spec = doc.spec;
+export function createProvider(name: string, spec: ProviderSpec, env: NodeJS.ProcessEnv): Provider {
   switch (spec.type) {
     case 'simulator':
       return createSimulatorProvider({ name, instant: spec.instant ?? false });
@@ -55,9 +55,51 @@ function createProvider(doc: ProviderDoc, env: NodeJS.ProcessEnv): Provider {
   }
 }
 
-/** Creates one live provider (connection pool) per Provider document. */
-export function createProviders(config: ValidatedConfig, env: NodeJS.ProcessEnv): Map<string, Provider> {
-  const providers = new Map<string, Provider>();
-  for (const doc of config.providers) providers.set(doc.metadata.name, createProvider(doc, env));
-  return providers;
+/** A provider that could not be created: every call fails with the reason, the rest of Gantry serves. */
+function brokenProvider(name: string, type: string, reason: string): Provider {
+  const fail = async (): Promise<never> => {
+    throw new GatewayError('GW_PROVIDER_MISCONFIGURED', reason);
+  };
+  return { name, type, chat: fail, chatStream: fail, embeddings: fail, close: async () => {} };
+}
+
+/**
+ * Live provider instances (connection pools) for the Provider resources of the current snapshot. An
+ * instance is reused while its spec is unchanged; after each compile the ones no longer used are
+ * closed (undici closes gracefully: in-flight requests finish first).
+ */
+export function createProviderRegistry(env: NodeJS.ProcessEnv, logger: Logger) {
+  const live = new Map<string, Provider>();
+  let used = new Set<string>();
+  return {
+    providerFor(name: string, spec: ProviderSpec): Provider {
+      const key = `${name}\n${JSON.stringify(spec)}`;
+      used.add(key);
+      let p = live.get(key);
+      if (!p) {
+        try {
+          p = createProvider(name, spec, env);
+        } catch (err) {
+          const reason = err instanceof Error ? err.message : String(err);
+          logger.error({ provider: name }, reason);
+          p = brokenProvider(name, spec.type, reason);
+        }
+        live.set(key, p);
+      }
+      return p;
+    },
+    /** Closes the instances the last compile did not use. */
+    sweep(): void {
+      for (const [key, p] of live) {
+        if (used.has(key)) continue;
+        live.delete(key);
+        p.close().catch((err: unknown) => logger.warn({ err, provider: p.name }, 'closing a replaced provider failed'));
+      }
+      used = new Set();
+    },
+    async closeAll(): Promise<void> {
+      await Promise.all([...live.values()].map((p) => p.close()));
+      live.clear();
+    },
+  };
 }

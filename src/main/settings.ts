@@ -17,6 +17,14 @@ export interface Settings {
   readonly usageFlushMs: number;
   /** How long stored /v1/responses responses are kept (previous_response_id, GET). */
   readonly responsesTtlHours: number;
+  /** Postgres URL for resources and audit (unset: the embedded SQLite file in the data directory). */
+  readonly databaseUrl: string | undefined;
+  /** Postgres schema (default public): several Gantry installations can share one database. */
+  readonly databaseSchema: string | undefined;
+  /** How often a process checks the store for changes made by other processes (SQLite; Postgres also pushes). */
+  readonly snapshotPollMs: number;
+  /** External URL of this Gantry (SSO redirect URLs); defaults to the listen URL. */
+  readonly publicUrl: string | undefined;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -46,5 +54,21 @@ export function readSettings(env: NodeJS.ProcessEnv, cwd: string = process.cwd()
     shutdownTimeoutMs: int(env, 'GANTRY_SHUTDOWN_TIMEOUT_MS', 30_000, 0, 3_600_000),
     usageFlushMs: int(env, 'GANTRY_USAGE_FLUSH_MS', 200, 10, 60_000),
     responsesTtlHours: int(env, 'GANTRY_RESPONSES_TTL_HOURS', 30 * 24, 1, 10 * 365 * 24),
+    databaseUrl: databaseUrl(env.GANTRY_DATABASE_URL),
+    databaseSchema: schemaName(env.GANTRY_DATABASE_SCHEMA),
+    snapshotPollMs: int(env, 'GANTRY_SNAPSHOT_POLL_MS', 250, 20, 60_000),
+    publicUrl: env.GANTRY_PUBLIC_URL ? env.GANTRY_PUBLIC_URL.replace(/\/+$/, '') : undefined,
   };
+}
+
+function databaseUrl(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  if (!/^postgres(ql)?:\/\//.test(raw)) throw new Error('GANTRY_DATABASE_URL must be a postgres:// URL (leave it unset for the embedded SQLite database)');
+  return raw;
+}
+
+function schemaName(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(raw)) throw new Error(`GANTRY_DATABASE_SCHEMA must be a lower-case SQL identifier; got "${raw}"`);
+  return raw;
 }

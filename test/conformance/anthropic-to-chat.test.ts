@@ -109,6 +109,7 @@ beforeAll(async () => {
     generation: 1,
     priceVersion: 'pt-conformance',
     models: new Map([model('sim', sim, 'sim-small'), paced(model('slow', sim, 'sim-small')), ...names.map((n) => model(n, scripted, n))]),
+    agents: new Map(),
     modelListBody: '{"object":"list","data":[]}',
     keys: new Map([[hashKey(KEY), { keyId: 'key_c', keyName: 'c', team: 'conformance' }]]),
   };
@@ -122,7 +123,7 @@ beforeAll(async () => {
     logger: silentLogger,
     meter,
     channels,
-    preStages: [createAuthenticate({ hashKey }), createAttribute()],
+    preStages: [createAuthenticate({ hashKey, clock: systemClock }), createAttribute()],
     routes: new Map([
       ['POST /v1/messages', { route: createMessagesRoute(deps), authenticated: true }],
       ['POST /v1/messages/count_tokens', { route: createCountTokensRoute(deps), authenticated: true }],

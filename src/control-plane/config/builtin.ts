@@ -1,8 +1,5 @@
-import { parseConfigText } from './load.js';
-import type { ValidatedConfig } from './validate.js';
-
 /**
- * The configuration used when no gantry.yaml exists: the embedded simulator with demo prices, so a new
+ * The resources applied (once, into an empty store) when no gantry.yaml exists: the embedded simulator with demo prices, so a new
  * user sees real metering (non-zero costs) from the first request.
  */
 export const BUILTIN_CONFIG_YAML = `
@@ -36,7 +33,3 @@ spec:
   description: Simulated embedding model (character n-gram feature hashing).
   pricing: {inputPer1M: "0.02"}
 `;
-
-export function builtinConfig(): ValidatedConfig {
-  return parseConfigText(BUILTIN_CONFIG_YAML, 'built-in configuration');
-}

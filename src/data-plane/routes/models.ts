@@ -10,7 +10,11 @@ export function createListModelsRoute(): Route {
     endpoint: 'models',
     handle(ctx: RequestContext, _req, res: ServerResponse) {
       ctx.status = 200;
-      sendJson(res, 200, ctx.snapshot.modelListBody);
+      const scope = ctx.principal?.models;
+      if (!scope) return sendJson(res, 200, ctx.snapshot.modelListBody);
+      // A scoped key sees only the models it may call.
+      const all = JSON.parse(ctx.snapshot.modelListBody) as { object: string; data: { id: string }[] };
+      sendJson(res, 200, JSON.stringify({ ...all, data: all.data.filter((m) => scope.has(m.id)) }));
     },
   };
 }

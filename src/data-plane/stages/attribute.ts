@@ -48,11 +48,44 @@ export function parseTags(raw: string | string[] | undefined): Readonly<Record<s
   return tags;
 }
 
+/** Where the data plane reports that a key (and agent) was used; batched into last-used times elsewhere. */
+export interface KeyActivity {
+  used(keyName: string, agent: string | undefined): void;
+}
+
+/**
+ * The agent a request acts for. A key that belongs to an agent always acts for it; otherwise the
+ * header may name one, which (when registered) must be serving and of the key's team, and within
+ * the key's agent scope.
+ */
+function resolveAgent(ctx: RequestContext, named: string | undefined): string | undefined {
+  const p = ctx.principal;
+  if (!p) return named;
+  if (p.agent !== undefined) {
+    if (named !== undefined && named !== p.agent) {
+      throw new GatewayError('GW_AGENT_NOT_ALLOWED', `This key belongs to agent "${p.agent}"; it cannot act for "${named}".`, { param: 'x-gantry-agent' });
+    }
+    return p.agent;
+  }
+  if (named === undefined) return undefined;
+  if (p.agents && !p.agents.has(named)) {
+    throw new GatewayError('GW_AGENT_NOT_ALLOWED', `This key may act only for the agents ${[...p.agents].join(', ')}; not "${named}".`, { param: 'x-gantry-agent' });
+  }
+  const registered = ctx.snapshot.agents.get(named);
+  if (registered && (registered.owner !== p.team || !registered.serving)) {
+    const why = registered.owner !== p.team ? `belongs to team "${registered.owner}"` : 'is not active (see its lifecycle)';
+    throw new GatewayError('GW_AGENT_NOT_ALLOWED', `Agent "${named}" ${why}; this key cannot act for it.`, { param: 'x-gantry-agent' });
+  }
+  return named;
+}
+
 /** Records who the request is for (agent / workflow / run / tags) from the x-gantry-* headers. */
-export function createAttribute() {
+export function createAttribute(deps: { activity?: KeyActivity } = {}) {
   return function attribute(ctx: RequestContext): void {
+    const agent = resolveAgent(ctx, header(ctx, 'x-gantry-agent'));
+    if (ctx.principal) deps.activity?.used(ctx.principal.keyName, agent);
     const attribution: Attribution = {
-      agent: header(ctx, 'x-gantry-agent'),
+      agent,
       workflow: header(ctx, 'x-gantry-workflow'),
       run: header(ctx, 'x-gantry-run'),
       tags: parseTags(ctx.headers['x-gantry-tags']),

@@ -1,10 +1,12 @@
 import { looksLikeApiKey } from '../../kernel/api-keys.js';
 import { GatewayError } from '../../kernel/errors/index.js';
+import type { Clock } from '../../kernel/clock.js';
 import type { RequestContext } from '../context.js';
 
 export interface AuthenticateDeps {
   /** Keyed hash of a presented key (the same function that hashed stored keys). */
   readonly hashKey: (key: string) => string;
+  readonly clock: Clock;
 }
 
 /** Reads the key from `Authorization: Bearer` or `x-api-key` (Anthropic SDKs use the latter). */
@@ -25,7 +27,7 @@ const HASH_CACHE_MAX = 10_000;
  * that resolved is remembered (bounded), since creating an HMAC costs more than the rest of
  * authentication; unknown keys are never cached, so invalid keys cannot grow the cache.
  */
-export function createAuthenticate({ hashKey }: AuthenticateDeps) {
+export function createAuthenticate({ hashKey, clock }: AuthenticateDeps) {
   const hashes = new Map<string, string>();
   const hashOf = (key: string): string => {
     const known = hashes.get(key);
@@ -46,6 +48,7 @@ export function createAuthenticate({ hashKey }: AuthenticateDeps) {
     // The snapshot decides validity on every request: a revoked key fails even when its hash is cached.
     const principal = ctx.snapshot.keys.get(hash);
     if (!principal) throw new GatewayError('GW_AUTH_KEY_INVALID');
+    if (principal.notAfter !== undefined && clock.now() >= principal.notAfter) throw new GatewayError('GW_KEY_EXPIRED');
     if (hashes.size < HASH_CACHE_MAX) hashes.set(key, hash);
     ctx.principal = principal;
   };

@@ -15,6 +15,15 @@ export function createResolveModel() {
         param: 'model',
       });
     }
+    const scope = ctx.principal?.models;
+    if (scope && !scope.has(name)) {
+      throw new GatewayError('GW_MODEL_NOT_ALLOWED', `This API key may not use the model "${name}"; it is scoped to ${[...scope].join(', ') || 'no models'}.`, { param: 'model' });
+    }
+    const agentName = ctx.attribution?.agent;
+    const agentModels = agentName === undefined ? undefined : ctx.snapshot.agents.get(agentName)?.models;
+    if (agentModels && !agentModels.has(name)) {
+      throw new GatewayError('GW_MODEL_NOT_ALLOWED', `Agent "${agentName}" may not use the model "${name}"; it is allowed ${[...agentModels].join(', ') || 'no models'}.`, { param: 'model' });
+    }
     const wanted = ctx.endpoint === 'embeddings' ? 'embedding' : 'chat';
     if (model.type !== wanted) {
       throw new GatewayError(

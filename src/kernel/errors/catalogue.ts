@@ -162,6 +162,79 @@ export const ERROR_CATALOGUE = {
     message: 'The configuration is not valid.',
     when: 'gantry.yaml (or an applied document) fails validation; the message names the document and field.',
   },
+  GW_ADMIN_AUTH_REQUIRED: {
+    status: 401,
+    type: 'authentication_error',
+    message:
+      'This admin endpoint needs a token. Send "Authorization: Bearer <token>": the admin token, a user token, or run `gantry login`.',
+    when: 'An admin API request carries no token, or a token that is unknown, expired or revoked.',
+  },
+  GW_FORBIDDEN: {
+    status: 403,
+    type: 'permission_error',
+    message: 'Your role does not allow this action. Ask a platform admin (or your team admin) for access.',
+    when: 'An admin API caller is authenticated but their role does not allow the action on that resource.',
+  },
+  GW_RESOURCE_INVALID: {
+    status: 400,
+    type: 'invalid_request_error',
+    message: 'The resource documents are not valid; nothing was applied.',
+    when: 'An applied document fails validation (schema, references, lifecycle); every problem is listed with its path.',
+  },
+  GW_RESOURCE_NOT_FOUND: {
+    status: 404,
+    type: 'not_found_error',
+    message: 'No such resource. `gantry get <kind>` lists what exists.',
+    when: 'An admin API request names a resource that does not exist.',
+  },
+  GW_RESOURCE_CONFLICT: {
+    status: 409,
+    type: 'invalid_request_error',
+    message: 'The resource changed while this request was being applied. Read it again and retry.',
+    when: 'A concurrent change won the race, or a create collides with an existing resource.',
+  },
+  GW_RESOURCE_IN_USE: {
+    status: 409,
+    type: 'invalid_request_error',
+    message: 'The resource is still referenced by other resources; delete or change those first.',
+    when: 'A delete would leave other resources pointing at a missing one (e.g. a Provider still used by a Model).',
+  },
+  GW_LIFECYCLE_INVALID: {
+    status: 409,
+    type: 'invalid_request_error',
+    message: 'That lifecycle transition is not allowed.',
+    when: 'An Agent lifecycle change skips a step (proposed → approved → active ⇄ suspended → deprecated → retired).',
+  },
+  GW_KEY_EXPIRED: {
+    status: 401,
+    type: 'authentication_error',
+    message: 'The API key has expired. Ask your platform team for a new key, or rotate it with `gantry keys rotate`.',
+    when: 'A data-plane request uses a key past its expiry, or a rotated key past its grace window.',
+  },
+  GW_MODEL_NOT_ALLOWED: {
+    status: 403,
+    type: 'permission_error',
+    message: 'This API key (or its agent) may not use that model. Use a model it is scoped to, or ask your team admin.',
+    when: 'The key or agent has an allowed-models scope that does not include the requested model.',
+  },
+  GW_AGENT_NOT_ALLOWED: {
+    status: 403,
+    type: 'permission_error',
+    message: 'This API key may not act for that agent.',
+    when: 'x-gantry-agent names an agent the key is not scoped to, or differs from the agent the key belongs to.',
+  },
+  GW_SSO_NOT_CONFIGURED: {
+    status: 404,
+    type: 'invalid_request_error',
+    message: 'Single sign-on is not configured. Set GANTRY_OIDC_ISSUER and GANTRY_OIDC_CLIENT_ID (see docs/sso.md).',
+    when: 'An SSO login is attempted on a Gantry without OIDC settings.',
+  },
+  GW_SSO_FAILED: {
+    status: 401,
+    type: 'authentication_error',
+    message: 'Single sign-on failed. Start the login again with `gantry login --sso`.',
+    when: 'The OIDC callback is invalid, expired, or the identity provider refused the login.',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

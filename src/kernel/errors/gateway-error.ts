@@ -9,6 +9,8 @@ export interface GatewayErrorOptions {
   upstreamStatus?: number;
   /** The OpenAI `param` field: the offending request field. */
   param?: string;
+  /** Structured detail for the client (e.g. every validation problem with its path). */
+  details?: readonly unknown[];
   cause?: unknown;
 }
 
@@ -20,6 +22,7 @@ export class GatewayError extends Error {
   readonly retryAfter: number | undefined;
   readonly upstreamStatus: number | undefined;
   readonly param: string | undefined;
+  readonly details: readonly unknown[] | undefined;
 
   constructor(code: ErrorCode, message?: string, options: GatewayErrorOptions = {}) {
     const spec = ERROR_CATALOGUE[code];
@@ -31,6 +34,7 @@ export class GatewayError extends Error {
     this.retryAfter = options.retryAfter;
     this.upstreamStatus = options.upstreamStatus;
     this.param = options.param;
+    this.details = options.details;
   }
 }
 

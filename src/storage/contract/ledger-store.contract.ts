@@ -77,5 +77,17 @@ export function describeLedgerStoreContract(name: string, make: () => Promise<Le
       expect(await store.totals()).toEqual({ events: 3, costMicros: 23 });
       expect(await store.get('nope')).toBeUndefined();
     });
+
+    it('sums spend per agent, only for the agents asked', async () => {
+      const store = await make();
+      await store.appendBatch([
+        usageEvent({ requestId: 's1', agent: 'triage', costMicros: 5 }),
+        usageEvent({ requestId: 's2', agent: 'triage', costMicros: 7 }),
+        usageEvent({ requestId: 's3', agent: 'other', costMicros: 11 }),
+        usageEvent({ requestId: 's4', agent: undefined, costMicros: 13 }),
+      ]);
+      const spend = await store.spendByAgent(['triage', 'missing']);
+      expect([...spend]).toEqual([['triage', 12]]);
+    });
   });
 }

@@ -19,5 +19,11 @@ export function createMemoryLedgerStore(): LedgerStore {
       for (const e of events.values()) costMicros += e.costMicros;
       return { events: events.size, costMicros };
     },
+    async spendByAgent(agents) {
+      const wanted = new Set(agents);
+      const out = new Map<string, number>();
+      for (const e of events.values()) if (e.agent !== undefined && wanted.has(e.agent)) out.set(e.agent, (out.get(e.agent) ?? 0) + e.costMicros);
+      return out;
+    },
   };
 }

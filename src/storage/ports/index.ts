@@ -1,4 +1,3 @@
-export type { ApiKeyRecord, KeyStore } from './key-store.js';
 export type { LedgerStore } from './ledger-store.js';
 export type { ResponseStore, StoredResponse } from './response-store.js';
 export type { UsageSink } from './usage-sink.js';

@@ -10,4 +10,6 @@ export interface LedgerStore {
   get(requestId: string): Promise<UsageEvent | undefined>;
   /** Totals over all events (count, cost), for checks and summaries. */
   totals(): Promise<{ events: number; costMicros: number }>;
+  /** Total cost per agent name (micro-USD), for agents listings; agents without events are absent. */
+  spendByAgent(agents: readonly string[]): Promise<Map<string, number>>;
 }

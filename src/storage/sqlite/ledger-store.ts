@@ -134,5 +134,17 @@ export function createSqliteLedgerStore(db: Database): LedgerStore {
     async totals() {
       return totals.get() as { events: number; costMicros: number };
     },
+    async spendByAgent(agents) {
+      const out = new Map<string, number>();
+      // Bounded IN lists: a page of agents is at most 1,000 names.
+      for (let i = 0; i < agents.length; i += 500) {
+        const part = agents.slice(i, i + 500);
+        const rows = db
+          .prepare(`SELECT agent, SUM(cost_micros) AS micros FROM usage_events WHERE agent IN (${part.map(() => '?').join(',')}) GROUP BY agent`)
+          .all(...part) as { agent: string; micros: number }[];
+        for (const r of rows) out.set(r.agent, r.micros);
+      }
+      return out;
+    },
   };
 }

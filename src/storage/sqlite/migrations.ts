@@ -78,6 +78,14 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX responses_expires_at ON responses (expires_at);
     `,
   },
+  {
+    id: 4,
+    name: 'usage-events-agent',
+    sql: `
+      CREATE INDEX usage_events_agent ON usage_events (agent) WHERE agent IS NOT NULL;
+      DROP TABLE api_keys;
+    `,
+  },
 ];
 
 export function applyMigrations(db: Database, migrations: readonly Migration[]): number[] {

@@ -2,18 +2,15 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeKeyStoreContract } from '../contract/key-store.contract.js';
 import { describeLedgerStoreContract, usageEvent } from '../contract/ledger-store.contract.js';
 import { describeResponseStoreContract } from '../contract/response-store.contract.js';
 import { openSqlite } from './database.js';
-import { createSqliteKeyStore } from './key-store.js';
 import { createSqliteLedgerStore } from './ledger-store.js';
 import { createSqliteResponseStore } from './response-store.js';
 
 const freshDb = () => openSqlite(join(mkdtempSync(join(tmpdir(), 'gantry-sqlite-')), 'gantry.db'));
 
 describeLedgerStoreContract('sqlite', () => createSqliteLedgerStore(freshDb()));
-describeKeyStoreContract('sqlite', () => createSqliteKeyStore(freshDb()));
 describeResponseStoreContract('sqlite', () => createSqliteResponseStore(freshDb()));
 
 describe('sqlite database', () => {

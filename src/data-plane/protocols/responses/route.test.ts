@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../../../kernel/clock.js';
 import { createKeyHasher } from '../../../kernel/api-keys.js';
 import { createIdGenerator } from '../../../kernel/ids.js';
 import { silentLogger } from '../../../kernel/logger.js';
@@ -55,6 +56,7 @@ async function start(opts: { store?: ResponseStore; lruCapacity?: number } = {})
         },
       ],
     ]),
+    agents: new Map(),
     modelListBody: '{"object":"list","data":[]}',
     keys: new Map([
       [hashKey(KEY_A), { keyId: 'key_a', keyName: 'a', team: 'team-a' }],
@@ -75,7 +77,7 @@ async function start(opts: { store?: ResponseStore; lruCapacity?: number } = {})
     logger: silentLogger,
     meter,
     channels,
-    preStages: [createAuthenticate({ hashKey }), createAttribute()],
+    preStages: [createAuthenticate({ hashKey, clock: systemClock }), createAttribute()],
     routes: new Map([['POST /v1/responses', auth(createResponsesRoute({ meter, clock, maxBodyBytes: 1_000_000, newId, responses, ttlMs: 24 * HOUR }))]]),
     prefixRoutes: [
       ['GET /v1/responses/', auth(createGetResponseRoute(responses))],

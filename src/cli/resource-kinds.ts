@@ -1,0 +1,130 @@
+import { ArgsError } from './args.js';
+import { ageOf, field, formatValue } from './output.js';
+
+/** One column of `gantry get` table output. */
+export interface Column {
+  readonly header: string;
+  value(resource: unknown, now: number): string;
+}
+
+export interface KindInfo {
+  readonly kind: string;
+  /** The admin API path segment: `/admin/v1/<plural>`. */
+  readonly plural: string;
+  readonly columns: readonly Column[];
+}
+
+const name: Column = { header: 'NAME', value: (r) => formatValue(field(r, 'metadata.name')) };
+const col = (header: string, path: string): Column => ({ header, value: (r) => cell(field(r, path)) });
+const age: Column = { header: 'AGE', value: (r, now) => ageOf(field(r, 'metadata.createdAt'), now) };
+
+/** Lists print comma-separated; `{team, role}` pairs print as `team:role`. */
+function cell(value: unknown): string {
+  if (value === undefined || value === null || value === '') return '-';
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '-';
+    return value
+      .map((v) => {
+        if (v !== null && typeof v === 'object' && 'team' in v) {
+          const { team, role } = v as { team?: unknown; role?: unknown };
+          return role === undefined ? String(team) : `${String(team)}:${String(role)}`;
+        }
+        return formatValue(v);
+      })
+      .join(',');
+  }
+  return formatValue(value);
+}
+
+function first(r: unknown, paths: readonly string[]): unknown {
+  for (const p of paths) {
+    const v = field(r, p);
+    if (v !== undefined && v !== null) return v;
+  }
+  return undefined;
+}
+
+function lastUse(value: unknown, now: number): string {
+  return value === undefined || value === null ? 'never' : `${ageOf(value, now)} ago`;
+}
+
+function keyStatus(r: unknown, now: number): string {
+  if (first(r, ['status.revokedAt', 'status.revoked'])) return 'revoked';
+  const expires = field(r, 'spec.expiresAt');
+  if (typeof expires === 'string' && Date.parse(expires) <= now) return 'expired';
+  const state = first(r, ['status.state', 'status.phase']);
+  return typeof state === 'string' ? state : 'active';
+}
+
+function spend(value: unknown): string {
+  if (value === undefined || value === null) return '-';
+  const n = Number(value);
+  return Number.isFinite(n) ? `$${n.toFixed(2)}` : String(value);
+}
+
+function modelProvider(r: unknown): string {
+  const direct = field(r, 'spec.provider');
+  if (typeof direct === 'string') return direct;
+  const deployments = field(r, 'spec.deployments');
+  if (!Array.isArray(deployments)) return '-';
+  return [...new Set(deployments.map((d) => formatValue(field(d, 'provider'))))].join(',') || '-';
+}
+
+export const KINDS: readonly KindInfo[] = [
+  { kind: 'Team', plural: 'teams', columns: [name, col('DISPLAY-NAME', 'spec.displayName'), age] },
+  {
+    kind: 'User',
+    plural: 'users',
+    columns: [
+      name,
+      col('EMAIL', 'spec.email'),
+      { header: 'ROLES', value: (r) => cell(first(r, ['spec.roles', 'spec.platformRoles'])) },
+      { header: 'TEAMS', value: (r) => cell(field(r, 'spec.teams')) },
+    ],
+  },
+  {
+    kind: 'ApiKey',
+    plural: 'apikeys',
+    columns: [
+      name,
+      col('TEAM', 'spec.team'),
+      col('AGENT', 'spec.agent'),
+      { header: 'PREFIX', value: (r) => cell(first(r, ['status.displayPrefix', 'status.prefix'])) },
+      { header: 'EXPIRES', value: (r) => cell(field(r, 'spec.expiresAt')) },
+      { header: 'STATUS', value: keyStatus },
+      { header: 'LAST-USED', value: (r, now) => lastUse(first(r, ['status.lastUsedAt', 'metadata.lastUsedAt']), now) },
+    ],
+  },
+  { kind: 'Provider', plural: 'providers', columns: [name, col('TYPE', 'spec.type')] },
+  {
+    kind: 'Model',
+    plural: 'models',
+    columns: [name, { header: 'TYPE', value: (r) => cell(field(r, 'spec.type') ?? 'chat') }, { header: 'PROVIDER', value: modelProvider }],
+  },
+  {
+    kind: 'Agent',
+    plural: 'agents',
+    columns: [
+      name,
+      col('OWNER', 'spec.owner'),
+      { header: 'LIFECYCLE', value: (r) => cell(first(r, ['spec.lifecycle', 'status.lifecycle']) ?? 'proposed') },
+      col('SPONSOR', 'spec.sponsor'),
+      { header: 'LAST-SEEN', value: (r, now) => lastUse(field(r, 'status.lastSeenAt'), now) },
+      { header: 'SPEND', value: (r) => spend(field(r, 'status.spendUsd')) },
+    ],
+  },
+];
+
+/** Accepts the kind, its plural and common short forms, any case: `team`, `Teams`, `apikey`, `keys`. */
+export function resolveKind(input: string | undefined): KindInfo {
+  if (input === undefined || input === '') {
+    throw new ArgsError(`missing the kind: one of ${KINDS.map((k) => k.plural).join(', ')}`);
+  }
+  const s = input.toLowerCase();
+  const found = KINDS.find((k) => {
+    const singular = k.kind.toLowerCase();
+    return s === singular || s === k.plural || (k.kind === 'ApiKey' && (s === 'key' || s === 'keys' || s === 'api-key' || s === 'api-keys'));
+  });
+  if (!found) throw new ArgsError(`unknown kind "${input}": use one of ${KINDS.map((k) => k.plural).join(', ')}`);
+  return found;
+}

@@ -1,0 +1,80 @@
+import { GatewayError } from '../../kernel/errors/index.js';
+import { kindByAlias, KINDS, type KindDef } from '../resources/registry.js';
+import type { ApplyService } from '../service/apply.js';
+import type { createDelete } from '../service/delete.js';
+import type { createReader } from '../service/read.js';
+import { actorOf, intParam, metaOf, parseLabelSelector } from './request.js';
+import type { AdminRoute } from './types.js';
+
+export interface ResourceRouteDeps {
+  readonly apply: ApplyService;
+  readonly reader: ReturnType<typeof createReader>;
+  readonly deleteResource: ReturnType<typeof createDelete>;
+}
+
+function kindOf(plural: string): KindDef {
+  const def = kindByAlias(plural);
+  if (!def) {
+    const known = Object.values(KINDS).map((k) => k.plural).join(', ');
+    throw new GatewayError('GW_ROUTE_NOT_FOUND', `Unknown resource type "${plural}"; known: ${known}.`);
+  }
+  return def;
+}
+
+const APPLY_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'application/json', 'text/plain'];
+
+/** apply (create-or-update, dry run, diff), get, list (labels, pagination), delete. */
+export function resourceRoutes(deps: ResourceRouteDeps): AdminRoute[] {
+  return [
+    {
+      method: 'POST',
+      path: '/apply',
+      auth: 'authenticated',
+      summary: 'Create or update resources from YAML (multi-document) or JSON; all or nothing; ?dryRun=true returns the diff only.',
+      async handle(req) {
+        const type = (req.headers['content-type'] ?? 'application/yaml').split(';')[0]?.trim().toLowerCase() ?? '';
+        if (!APPLY_TYPES.includes(type)) {
+          throw new GatewayError('GW_UNSUPPORTED_MEDIA_TYPE', `Send resources as application/yaml or application/json, not ${type}.`);
+        }
+        const dryRun = ['true', '1', ''].includes(req.url.searchParams.get('dryRun') ?? 'false');
+        const result = await deps.apply.applyText(actorOf(req), req.body.toString('utf8'), { dryRun }, metaOf(req));
+        return { status: 200, body: result };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/{plural}',
+      auth: 'authenticated',
+      summary: 'List resources of a kind: ?labelSelector=k=v,k2=v2&limit=100&continue=<token>.',
+      async handle(req) {
+        const def = kindOf(req.params.plural as string);
+        const page = await deps.reader.list(actorOf(req), def.kind, {
+          labels: parseLabelSelector(req.url.searchParams.get('labelSelector')),
+          limit: intParam(req.url, 'limit', 100, 1, 1000),
+          after: req.url.searchParams.get('continue') ?? undefined,
+        });
+        return { status: 200, body: { apiVersion: 'gantry/v1alpha1', kind: `${def.kind}List`, items: page.items, continue: page.continue } };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/{plural}/{name}',
+      auth: 'authenticated',
+      summary: 'Read one resource.',
+      async handle(req) {
+        const def = kindOf(req.params.plural as string);
+        return { status: 200, body: await deps.reader.get(actorOf(req), def.kind, req.params.name as string) };
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/{plural}/{name}',
+      auth: 'authenticated',
+      summary: 'Delete one resource (refused while other resources reference it).',
+      async handle(req) {
+        const def = kindOf(req.params.plural as string);
+        return { status: 200, body: await deps.deleteResource(actorOf(req), def.kind, req.params.name as string, metaOf(req)) };
+      },
+    },
+  ];
+}

@@ -1,0 +1,105 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { GatewayError, toGatewayError } from '../../kernel/errors/index.js';
+import type { Logger } from '../../kernel/logger.js';
+import type { Actor } from '../rbac/roles.js';
+import type { AdminRequest, AdminResponse, AdminRoute } from './types.js';
+
+export const ADMIN_PREFIX = '/admin/v1';
+const MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+export interface AdminRouterDeps {
+  readonly routes: readonly AdminRoute[];
+  readonly authenticate: (headers: IncomingMessage['headers']) => Actor;
+  readonly newId: (prefix: string) => string;
+  readonly logger: Logger;
+}
+
+interface Compiled {
+  readonly route: AdminRoute;
+  readonly pattern: RegExp;
+  readonly names: string[];
+}
+
+function compile(route: AdminRoute): Compiled {
+  const names: string[] = [];
+  const source = route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, (_m, name: string) => {
+    names.push(name);
+    return '([^/]+)';
+  });
+  return { route, pattern: new RegExp(`^${ADMIN_PREFIX}${source}$`), names };
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new GatewayError('GW_REQUEST_TOO_LARGE', `The admin request body is larger than ${MAX_BODY_BYTES} bytes; split the apply into several files.`));
+        req.resume();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, requestId: string, out: AdminResponse): void {
+  const text = out.raw ? out.raw.text : JSON.stringify(out.body ?? {});
+  res.writeHead(out.status, {
+    'content-type': out.raw ? out.raw.contentType : 'application/json',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+    'x-gantry-request-id': requestId,
+    ...out.headers,
+  });
+  res.end(text);
+}
+
+/** The admin API router: one route table, token authentication, JSON errors with `details`. */
+export function createAdminRouter(deps: AdminRouterDeps) {
+  const compiled = deps.routes.map(compile);
+
+  async function dispatch(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://admin.local');
+    let methodMismatch = false;
+    for (const c of compiled) {
+      const m = c.pattern.exec(url.pathname);
+      if (!m) continue;
+      if (c.route.method !== req.method) {
+        methodMismatch = true;
+        continue;
+      }
+      const actor = c.route.auth === 'public' ? undefined : deps.authenticate(req.headers);
+      const params: Record<string, string> = {};
+      c.names.forEach((n, i) => {
+        params[n] = decodeURIComponent(m[i + 1] as string);
+      });
+      const body = req.method === 'GET' || req.method === 'DELETE' ? Buffer.alloc(0) : await readBody(req);
+      const adminReq: AdminRequest = { method: c.route.method, url, params, headers: req.headers, body, actor, requestId, sourceIp: req.socket.remoteAddress };
+      return send(res, requestId, await c.route.handle(adminReq));
+    }
+    throw new GatewayError('GW_ROUTE_NOT_FOUND', `No such admin endpoint: ${req.method} ${url.pathname}${methodMismatch ? ' (the path exists with another method)' : ''}. See ${ADMIN_PREFIX}/openapi.json.`);
+  }
+
+  return {
+    handle(req: IncomingMessage, res: ServerResponse): void {
+      const requestId = deps.newId('req_');
+      dispatch(req, res, requestId).catch((err: unknown) => {
+        const gw = toGatewayError(err);
+        if (gw.code === 'GW_INTERNAL') deps.logger.error({ err, requestId }, 'admin request failed');
+        if (res.headersSent) {
+          res.destroy();
+          return;
+        }
+        send(res, requestId, {
+          status: gw.status,
+          body: { error: { message: gw.message, type: gw.type, code: gw.code, param: gw.param ?? null, ...(gw.details ? { details: gw.details } : {}) } },
+        });
+      });
+    },
+  };
+}

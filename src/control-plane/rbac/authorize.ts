@@ -1,0 +1,78 @@
+import type { ApiKeySpec } from '../resources/kinds/api-key.js';
+import type { UserSpec } from '../resources/kinds/user.js';
+import type { Kind } from '../resources/registry.js';
+import type { Actor, TeamRole } from './roles.js';
+
+export type Verb = 'read' | 'create' | 'update' | 'delete';
+
+/** What is being touched: a resource of a kind, its owning team, and its spec (for per-object rules). */
+export interface Target {
+  readonly kind: Kind;
+  readonly name: string;
+  readonly team: string | undefined;
+  readonly spec: unknown;
+}
+
+const isPlatformAdmin = (a: Actor) => a.platformRoles.has('platform-admin');
+const roleIn = (a: Actor, team: string | undefined): TeamRole | undefined => (team === undefined ? undefined : a.teamRoles.get(team));
+
+/**
+ * The RBAC rules (docs/rbac.md), one place: platform-admin does everything; team-admin manages its
+ * own team's keys, agents and memberships; developer manages its own keys and reads its team;
+ * finops-viewer reads usage, teams, agents and models; auditor reads the audit log.
+ */
+export function canAccess(actor: Actor, verb: Verb, target: Target): boolean {
+  if (isPlatformAdmin(actor)) return true;
+  const role = roleIn(actor, target.team);
+  const finops = actor.platformRoles.has('finops-viewer');
+  const member = actor.teamRoles.size > 0;
+  switch (target.kind) {
+    case 'Team':
+      if (verb === 'read') return role !== undefined || finops;
+      return verb === 'update' && role === 'team-admin';
+    case 'Agent':
+      if (verb === 'read') return role !== undefined || finops;
+      return role === 'team-admin';
+    case 'ApiKey': {
+      if (role === 'team-admin') return true;
+      const spec = target.spec as ApiKeySpec | undefined;
+      return role === 'developer' && actor.user !== undefined && spec?.user === actor.user;
+    }
+    case 'Provider':
+    case 'Model':
+      return verb === 'read' && (member || finops);
+    case 'User':
+      return canAccessUser(actor, verb, target);
+  }
+}
+
+function canAccessUser(actor: Actor, verb: Verb, target: Target): boolean {
+  const spec = target.spec as UserSpec | undefined;
+  if (verb === 'read') {
+    if (actor.user === target.name) return true;
+    return (spec?.teams ?? []).some((m) => actor.teamRoles.has(m.team));
+  }
+  // Team admins manage memberships of their teams (checked per membership by the apply service).
+  if (verb === 'delete') return false;
+  return [...actor.teamRoles.values()].includes('team-admin');
+}
+
+/** Teams whose resources a list may show this actor; undefined: every team. */
+export function visibleTeams(actor: Actor, kind: Kind): string[] | undefined {
+  if (isPlatformAdmin(actor)) return undefined;
+  if ((kind === 'Team' || kind === 'Agent') && actor.platformRoles.has('finops-viewer')) return undefined;
+  return [...actor.teamRoles.keys()];
+}
+
+/** Non-resource permissions. */
+export function canReadUsage(actor: Actor): boolean {
+  return isPlatformAdmin(actor) || actor.platformRoles.has('finops-viewer');
+}
+
+export function canReadAudit(actor: Actor): boolean {
+  return isPlatformAdmin(actor) || actor.platformRoles.has('auditor');
+}
+
+export function teamsAdministeredBy(actor: Actor): Set<string> {
+  return new Set([...actor.teamRoles].filter(([, r]) => r === 'team-admin').map(([t]) => t));
+}

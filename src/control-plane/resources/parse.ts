@@ -1,0 +1,62 @@
+import { parseAllDocuments } from 'yaml';
+import type { Problem } from './problems.js';
+
+export const MAX_DOCUMENTS = 5_000;
+/** One document above this size is refused (a resource is metadata, not data). */
+export const MAX_DOCUMENT_BYTES = 256 * 1024;
+
+export interface ParsedText {
+  readonly docs: unknown[];
+  readonly problems: Problem[];
+}
+
+/**
+ * Parses YAML (one or many `---` documents) or JSON (a document, an array of them, or a List with
+ * `items`). Syntax errors name the document, line and column.
+ */
+export function parseResourceText(text: string): ParsedText {
+  const problems: Problem[] = [];
+  const docs: unknown[] = [];
+  const trimmed = text.trimStart();
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+    try {
+      docs.push(...flatten(JSON.parse(text)));
+    } catch (err) {
+      problems.push({ document: 'JSON body', path: '', message: `JSON syntax error: ${(err as Error).message}` });
+    }
+  } else {
+    const parsed = parseAllDocuments(text, { prettyErrors: true });
+    const all = Array.isArray(parsed) ? parsed : [parsed];
+    all.forEach((doc, i) => {
+      for (const err of doc.errors) {
+        const pos = err.linePos?.[0];
+        problems.push({
+          document: `document ${i + 1}`,
+          path: '',
+          message: `YAML syntax error${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${err.message.split('\n')[0]}`,
+        });
+      }
+      if (doc.errors.length > 0) return;
+      const value: unknown = doc.toJS({ maxAliasCount: 100 });
+      if (value !== null && value !== undefined) docs.push(...flatten(value));
+    });
+  }
+  if (docs.length > MAX_DOCUMENTS) {
+    problems.push({ document: 'request', path: '', message: `${docs.length} documents; at most ${MAX_DOCUMENTS} per apply` });
+  }
+  docs.forEach((doc, i) => {
+    const size = Buffer.byteLength(JSON.stringify(doc) ?? '');
+    if (size > MAX_DOCUMENT_BYTES) {
+      problems.push({ document: `document ${i + 1}`, path: '', message: `${size} bytes; a document may be at most ${MAX_DOCUMENT_BYTES} bytes` });
+    }
+  });
+  return { docs, problems };
+}
+
+function flatten(value: unknown): unknown[] {
+  if (Array.isArray(value)) return value;
+  if (typeof value === 'object' && value !== null && Array.isArray((value as { items?: unknown }).items) && !('kind' in value && 'spec' in value)) {
+    return (value as { items: unknown[] }).items;
+  }
+  return [value];
+}

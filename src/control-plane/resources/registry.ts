@@ -1,0 +1,106 @@
+import type { TObject } from '@sinclair/typebox';
+import { AgentDocSchema, type AgentSpec } from './kinds/agent.js';
+import { ApiKeyDocSchema, type ApiKeySpec } from './kinds/api-key.js';
+import { ModelDocSchema, type ModelSpec } from './kinds/model.js';
+import { ProviderDocSchema } from './kinds/provider.js';
+import { TeamDocSchema } from './kinds/team.js';
+import { UserDocSchema, type UserSpec } from './kinds/user.js';
+
+export const KIND_NAMES = ['Team', 'User', 'ApiKey', 'Provider', 'Model', 'Agent'] as const;
+export type Kind = (typeof KIND_NAMES)[number];
+
+/** A reference from one resource to another, checked on apply and on delete. */
+export interface Reference {
+  readonly path: string;
+  readonly kind: Kind;
+  readonly name: string;
+}
+
+export interface KindDef {
+  readonly kind: Kind;
+  readonly plural: string;
+  /** Accepted by the CLI and the API path (`keys` for ApiKey). */
+  readonly aliases: readonly string[];
+  readonly schema: TObject;
+  /** The owning team (team-scoped kinds); undefined for platform-level resources. */
+  teamOf(name: string, spec: unknown): string | undefined;
+  references(spec: unknown): Reference[];
+  /** Applying these kinds in this order lets references point at documents of the same apply. */
+  readonly order: number;
+  /** Spec fields that cannot change after creation. */
+  readonly immutable: readonly string[];
+}
+
+const none = (): Reference[] => [];
+
+function modelRefs(spec: unknown): Reference[] {
+  const s = spec as ModelSpec;
+  const refs: Reference[] = [];
+  if (s.provider) refs.push({ path: 'spec.provider', kind: 'Provider', name: s.provider });
+  s.deployments?.forEach((d, i) => refs.push({ path: `spec.deployments[${i}].provider`, kind: 'Provider', name: d.provider }));
+  return refs;
+}
+
+function userRefs(spec: unknown): Reference[] {
+  const s = spec as UserSpec;
+  return (s.teams ?? []).map((t, i) => ({ path: `spec.teams[${i}].team`, kind: 'Team' as const, name: t.team }));
+}
+
+function keyRefs(spec: unknown): Reference[] {
+  const s = spec as ApiKeySpec;
+  const refs: Reference[] = [{ path: 'spec.team', kind: 'Team', name: s.team }];
+  if (s.agent) refs.push({ path: 'spec.agent', kind: 'Agent', name: s.agent });
+  if (s.user) refs.push({ path: 'spec.user', kind: 'User', name: s.user });
+  s.models?.forEach((m, i) => refs.push({ path: `spec.models[${i}]`, kind: 'Model', name: m }));
+  s.agents?.forEach((a, i) => refs.push({ path: `spec.agents[${i}]`, kind: 'Agent', name: a }));
+  return refs;
+}
+
+function agentRefs(spec: unknown): Reference[] {
+  const s = spec as AgentSpec;
+  const refs: Reference[] = [{ path: 'spec.owner', kind: 'Team', name: s.owner }];
+  if (s.sponsor) refs.push({ path: 'spec.sponsor', kind: 'User', name: s.sponsor });
+  s.models?.forEach((m, i) => refs.push({ path: `spec.models[${i}]`, kind: 'Model', name: m }));
+  return refs;
+}
+
+export const KINDS: Readonly<Record<Kind, KindDef>> = {
+  Team: { kind: 'Team', plural: 'teams', aliases: ['team'], schema: TeamDocSchema, teamOf: (name) => name, references: none, order: 0, immutable: [] },
+  Provider: { kind: 'Provider', plural: 'providers', aliases: ['provider'], schema: ProviderDocSchema, teamOf: () => undefined, references: none, order: 1, immutable: [] },
+  Model: { kind: 'Model', plural: 'models', aliases: ['model'], schema: ModelDocSchema, teamOf: () => undefined, references: modelRefs, order: 2, immutable: [] },
+  User: { kind: 'User', plural: 'users', aliases: ['user'], schema: UserDocSchema, teamOf: () => undefined, references: userRefs, order: 3, immutable: [] },
+  Agent: {
+    kind: 'Agent',
+    plural: 'agents',
+    aliases: ['agent'],
+    schema: AgentDocSchema,
+    teamOf: (_n, spec) => (spec as AgentSpec).owner,
+    references: agentRefs,
+    order: 4,
+    immutable: ['owner'],
+  },
+  ApiKey: {
+    kind: 'ApiKey',
+    plural: 'apikeys',
+    aliases: ['apikey', 'key', 'keys'],
+    schema: ApiKeyDocSchema,
+    teamOf: (_n, spec) => (spec as ApiKeySpec).team,
+    references: keyRefs,
+    order: 5,
+    immutable: ['team', 'agent'],
+  },
+};
+
+const BY_ALIAS = new Map<string, KindDef>();
+for (const def of Object.values(KINDS)) {
+  for (const alias of [def.kind, def.kind.toLowerCase(), def.plural, ...def.aliases]) BY_ALIAS.set(alias, def);
+}
+
+/** Resolves `teams`, `team`, `Team`, `keys`… to a kind. */
+export function kindByAlias(alias: string): KindDef | undefined {
+  return BY_ALIAS.get(alias) ?? BY_ALIAS.get(alias.toLowerCase());
+}
+
+export function isKind(value: unknown): value is Kind {
+  return typeof value === 'string' && (KIND_NAMES as readonly string[]).includes(value);
+}

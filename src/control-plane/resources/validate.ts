@@ -1,0 +1,153 @@
+import type { TObject } from '@sinclair/typebox';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import { parseUsdToMicros } from '../../kernel/money.js';
+import { API_VERSION } from './common.js';
+import type { AgentSpec } from './kinds/agent.js';
+import type { ApiKeySpec } from './kinds/api-key.js';
+import type { ModelSpec, PricingSpec } from './kinds/model.js';
+import type { ProviderSpec } from './kinds/provider.js';
+import type { UserSpec } from './kinds/user.js';
+import { describeDoc, isObject, type Problem } from './problems.js';
+import { isKind, KIND_NAMES, KINDS, type Kind } from './registry.js';
+
+/** A document that passed its kind's schema and rules (metadata server fields stripped). */
+export interface ValidDoc {
+  readonly index: number;
+  readonly where: string;
+  readonly kind: Kind;
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly spec: Record<string, unknown>;
+}
+
+export function createValidator() {
+  const checkers = new Map<Kind, TypeCheck<TObject>>();
+  for (const name of KIND_NAMES) checkers.set(name, TypeCompiler.Compile(KINDS[name].schema));
+
+  function schemaProblems(kind: Kind, doc: unknown, where: string): Problem[] {
+    const seen = new Set<string>();
+    const out: Problem[] = [];
+    for (const err of (checkers.get(kind) as TypeCheck<TObject>).Errors(doc)) {
+      const path = pointerToPath(err.path);
+      if (seen.has(path)) continue;
+      seen.add(path);
+      let message = err.message;
+      if (err.schema.description) message += ` (${err.schema.description})`;
+      if (message.startsWith('Unexpected property')) message = 'unknown field (check its spelling; docs/resources.md lists the fields)';
+      if (message.startsWith('Expected required property')) message = 'required';
+      out.push({ document: where, path, message });
+    }
+    return out;
+  }
+
+  /** Validates each document on its own (schema + kind rules) and the batch (duplicates). */
+  return function validateDocuments(docs: readonly unknown[]): { valid: ValidDoc[]; problems: Problem[] } {
+    const problems: Problem[] = [];
+    const valid: ValidDoc[] = [];
+    const seen = new Map<string, string>();
+    docs.forEach((input, index) => {
+      const where = describeDoc(index, input);
+      // `status` is server-managed: accepted and ignored, so `gantry get -o json|yaml` applies back.
+      const doc = isObject(input) && 'status' in input ? Object.fromEntries(Object.entries(input).filter(([k]) => k !== 'status')) : input;
+      if (!isObject(doc)) {
+        problems.push({ document: where, path: '', message: 'expected a mapping with apiVersion, kind, metadata and spec' });
+        return;
+      }
+      if (doc.apiVersion !== API_VERSION) {
+        problems.push({ document: where, path: 'apiVersion', message: `expected "${API_VERSION}"` });
+        return;
+      }
+      if (!isKind(doc.kind)) {
+        problems.push({ document: where, path: 'kind', message: `unknown kind ${JSON.stringify(doc.kind)}; expected one of ${KIND_NAMES.join(', ')}` });
+        return;
+      }
+      const kind = doc.kind;
+      const spec = isObject(doc.spec) ? doc.spec : undefined;
+      const rawName = isObject(doc.metadata) && typeof doc.metadata.name === 'string' ? doc.metadata.name : undefined;
+      if (rawName !== undefined) {
+        const first = seen.get(`${kind}/${rawName}`);
+        if (first) problems.push({ document: where, path: 'metadata.name', message: `${kind} "${rawName}" is also defined in ${first}` });
+        else seen.set(`${kind}/${rawName}`, where);
+      }
+      if (kind === 'Provider' && spec && typeof spec.apiKey === 'string') {
+        problems.push({
+          document: where,
+          path: 'spec.apiKey',
+          message: 'secrets never go in a resource; reference an environment variable: apiKey: {fromEnv: OPENAI_API_KEY}',
+        });
+        return;
+      }
+      const found = schemaProblems(kind, doc, where);
+      if (found.length === 0) found.push(...kindRules(kind, spec ?? {}, where));
+      if (found.length > 0) {
+        problems.push(...found);
+        return;
+      }
+      const meta = doc.metadata as { name: string; labels?: Record<string, string> };
+      valid.push({ index, where, kind, name: meta.name, labels: meta.labels ?? {}, spec: (spec ?? {}) as Record<string, unknown> });
+    });
+    return { valid, problems };
+  };
+}
+
+export type ValidateDocuments = ReturnType<typeof createValidator>;
+
+function pointerToPath(pointer: string): string {
+  return pointer
+    .split('/')
+    .filter(Boolean)
+    .map((seg) => (/^\d+$/.test(seg) ? `[${seg}]` : `.${seg}`))
+    .join('')
+    .replace(/^\./, '');
+}
+
+function kindRules(kind: Kind, spec: Record<string, unknown>, where: string): Problem[] {
+  const p = (path: string, message: string): Problem => ({ document: where, path, message });
+  switch (kind) {
+    case 'Provider': {
+      const s = spec as ProviderSpec;
+      return s.type === 'openai-compatible' && s.baseUrl === undefined ? [p('spec.baseUrl', 'required for type openai-compatible')] : [];
+    }
+    case 'Model':
+      return modelRules(spec as ModelSpec).map(([path, message]) => p(path, message));
+    case 'ApiKey': {
+      const s = spec as ApiKeySpec;
+      if (s.expiresAt !== undefined && Number.isNaN(Date.parse(s.expiresAt))) return [p('spec.expiresAt', 'not a valid date-time')];
+      if (s.agent && s.agents) return [p('spec.agents', 'a key that belongs to an agent (spec.agent) acts only for that agent; remove spec.agents')];
+      return [];
+    }
+    case 'User': {
+      const teams = (spec as UserSpec).teams ?? [];
+      const dup = teams.findIndex((t, i) => teams.findIndex((u) => u.team === t.team) !== i);
+      return dup === -1 ? [] : [p(`spec.teams[${dup}].team`, `team "${teams[dup]?.team}" is listed twice; one role per team`)];
+    }
+    case 'Agent': {
+      const s = spec as AgentSpec;
+      return s.sponsor === '' ? [p('spec.sponsor', 'must not be empty')] : [];
+    }
+    default:
+      return [];
+  }
+}
+
+function modelRules(spec: ModelSpec): [string, string][] {
+  const out: [string, string][] = [];
+  if (spec.deployments && spec.provider) out.push(['spec.provider', 'use either spec.provider or spec.deployments, not both']);
+  else if (!spec.deployments && !spec.provider) out.push(['spec.provider', 'required (or list spec.deployments)']);
+  if (spec.pricing) for (const m of pricingProblems(spec.pricing, spec.type ?? 'chat')) out.push(['spec.pricing', m]);
+  return out;
+}
+
+function pricingProblems(pricing: PricingSpec, type: 'chat' | 'embedding'): string[] {
+  if (pricing.free) {
+    const extra = Object.keys(pricing).filter((k) => k !== 'free');
+    return extra.length > 0 ? [`"free: true" cannot be combined with prices (${extra.join(', ')})`] : [];
+  }
+  const problems: string[] = [];
+  if (pricing.inputPer1M === undefined) problems.push('inputPer1M is required (or set "free: true")');
+  if (type === 'chat' && pricing.outputPer1M === undefined) problems.push('outputPer1M is required for a chat model');
+  for (const [k, v] of Object.entries(pricing)) {
+    if (typeof v === 'string' && parseUsdToMicros(v) === undefined) problems.push(`${k}: "${v}" is not a USD amount`);
+  }
+  return problems;
+}

@@ -1,0 +1,49 @@
+import type { Clock } from '../../kernel/clock.js';
+import type { AuditDraft, ResourceStore, StoredResource } from '../../storage/ports/resource-store.js';
+import type { Actor } from '../rbac/roles.js';
+import type { ValidateDocuments } from '../resources/validate.js';
+
+/** Everything the control-plane service needs, created by the composition root. */
+export interface ServiceDeps {
+  readonly store: ResourceStore;
+  readonly validate: ValidateDocuments;
+  readonly clock: Clock;
+  readonly newId: (prefix: string, length?: number) => string;
+  /** Keyed hash used for API keys and user tokens (the same one the data plane uses). */
+  readonly hashSecret: (secret: string) => string;
+  readonly generateApiKey: () => string;
+  readonly generateUserToken: () => string;
+  /** Brings this process's snapshot up to the store's latest revision (read-your-writes). */
+  readonly refresh: () => Promise<void>;
+  /** Every live resource of a kind, from this process's cache (for referrer checks and SSO lookups). */
+  readonly cached: (kind: string) => Iterable<StoredResource>;
+  /** Platform roles granted by SSO groups (GANTRY_OIDC_ROLE_MAP). */
+  readonly ssoRoleMap?: ReadonlyMap<string, string>;
+}
+
+/** Where a call came from, for the audit log. */
+export interface CallMeta {
+  readonly requestId: string;
+  readonly sourceIp: string | undefined;
+}
+
+export function auditDraft(
+  deps: ServiceDeps,
+  actor: Actor,
+  meta: CallMeta,
+  fields: Pick<AuditDraft, 'action' | 'outcome'> & Partial<Pick<AuditDraft, 'kind' | 'name' | 'team' | 'before' | 'after' | 'diff'>>,
+): AuditDraft {
+  return {
+    ts: deps.clock.now(),
+    actor: actor.id,
+    kind: undefined,
+    name: undefined,
+    team: undefined,
+    before: undefined,
+    after: undefined,
+    diff: undefined,
+    requestId: meta.requestId,
+    sourceIp: meta.sourceIp,
+    ...fields,
+  };
+}

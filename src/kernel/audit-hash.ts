@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** JSON with object keys sorted at every level, so the same entry always hashes the same. */
+export function canonicalJson(value: unknown): string {
+  if (value === undefined) return 'null';
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+/** The fields of an audit entry that the chain covers (everything but the hash itself). */
+export interface HashedAuditFields {
+  readonly seq: number;
+  readonly ts: number;
+  readonly actor: string;
+  readonly action: string;
+  readonly kind: string | undefined;
+  readonly name: string | undefined;
+  readonly team: string | undefined;
+  readonly outcome: string;
+  readonly requestId: string | undefined;
+  readonly sourceIp: string | undefined;
+  readonly before: unknown;
+  readonly after: unknown;
+  readonly diff: unknown;
+}
+
+/** sha256(prevHash + canonical entry): editing any field of any entry breaks every later link. */
+export function auditHash(prevHash: string, entry: HashedAuditFields): string {
+  const body = canonicalJson({
+    seq: entry.seq,
+    ts: entry.ts,
+    actor: entry.actor,
+    action: entry.action,
+    kind: entry.kind ?? null,
+    name: entry.name ?? null,
+    team: entry.team ?? null,
+    outcome: entry.outcome,
+    requestId: entry.requestId ?? null,
+    sourceIp: entry.sourceIp ?? null,
+    before: entry.before ?? null,
+    after: entry.after ?? null,
+    diff: entry.diff ?? null,
+  });
+  return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
+}

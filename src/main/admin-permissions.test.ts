@@ -1,0 +1,132 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type InProcessControlPlane, startControlPlane, TEST_ADMIN_TOKEN } from '../../test/helpers/control-plane.js';
+
+/**
+ * The permission matrix: every admin endpoint × every role. Allowed → 2xx, denied → 403
+ * GW_FORBIDDEN, no token → 401. A route added without a row here fails the coverage check.
+ */
+type Role = 'admin-token' | 'platform-admin' | 'team-admin' | 'developer' | 'finops-viewer' | 'auditor';
+const ROLES: Role[] = ['admin-token', 'platform-admin', 'team-admin', 'developer', 'finops-viewer', 'auditor'];
+const USER_OF: Record<Exclude<Role, 'admin-token'>, string> = { 'platform-admin': 'pat', 'team-admin': 'alice', developer: 'dave', 'finops-viewer': 'fiona', auditor: 'audrey' };
+
+interface Case {
+  readonly route: string;
+  /** Builds a fresh request (runs as the admin token first where it needs a resource to act on). */
+  readonly request: (cp: InProcessControlPlane, n: number) => Promise<{ method: string; path: string; body?: unknown }>;
+  readonly allowed: readonly Role[];
+}
+
+const ALL = ROLES;
+const PLATFORM: Role[] = ['admin-token', 'platform-admin'];
+const fixed = (method: string, path: string, body?: unknown) => async () => ({ method, path, body });
+
+async function adminCreate(cp: InProcessControlPlane, yaml: string): Promise<void> {
+  const r = await cp.call('POST', '/apply', TEST_ADMIN_TOKEN, `apiVersion: gantry/v1alpha1\n${yaml}`);
+  expect(r.status, JSON.stringify(r.body)).toBe(200);
+}
+
+const CASES: Case[] = [
+  { route: 'GET /whoami', request: fixed('GET', '/whoami'), allowed: ALL },
+  { route: 'POST /apply', request: fixed('POST', '/apply', { apiVersion: 'gantry/v1alpha1', kind: 'Team', metadata: { name: 'team-a' }, spec: { displayName: 'Team A!' } }), allowed: [...PLATFORM, 'team-admin'] },
+  { route: 'GET /{plural}', request: fixed('GET', '/agents'), allowed: [...PLATFORM, 'team-admin', 'developer', 'finops-viewer'] },
+  { route: 'GET /{plural}/{name}', request: fixed('GET', '/teams/team-b'), allowed: [...PLATFORM, 'finops-viewer'] },
+  {
+    route: 'DELETE /{plural}/{name}',
+    request: async (cp, n) => {
+      await adminCreate(cp, `kind: Agent\nmetadata: {name: tmp-${n}}\nspec: {owner: team-a}`);
+      return { method: 'DELETE', path: `/agents/tmp-${n}` };
+    },
+    allowed: [...PLATFORM, 'team-admin'],
+  },
+  { route: 'POST /apikeys', request: fixed('POST', '/apikeys', { team: 'team-a' }), allowed: [...PLATFORM, 'team-admin', 'developer'] },
+  {
+    route: 'POST /apikeys/{name}/rotate',
+    request: async (cp, n) => {
+      await adminCreate(cp, `kind: ApiKey\nmetadata: {name: dave-${n}}\nspec: {team: team-a, user: dave}`);
+      return { method: 'POST', path: `/apikeys/dave-${n}/rotate`, body: { gracePeriodSeconds: 60 } };
+    },
+    allowed: [...PLATFORM, 'team-admin', 'developer'],
+  },
+  {
+    route: 'POST /apikeys/{name}/revoke',
+    request: async (cp, n) => {
+      await adminCreate(cp, `kind: ApiKey\nmetadata: {name: dave-r-${n}}\nspec: {team: team-a, user: dave}`);
+      return { method: 'POST', path: `/apikeys/dave-r-${n}/revoke` };
+    },
+    allowed: [...PLATFORM, 'team-admin', 'developer'],
+  },
+  {
+    route: 'POST /agents/{name}/lifecycle',
+    request: async (cp, n) => {
+      await adminCreate(cp, `kind: Agent\nmetadata: {name: new-${n}}\nspec: {owner: team-a}`);
+      return { method: 'POST', path: `/agents/new-${n}/lifecycle`, body: { to: 'approved' } };
+    },
+    allowed: [...PLATFORM, 'team-admin'],
+  },
+  { route: 'POST /users/{name}/tokens', request: fixed('POST', '/users/zed/tokens', { ttlHours: 1 }), allowed: PLATFORM },
+  { route: 'GET /audit', request: fixed('GET', '/audit?limit=5'), allowed: [...PLATFORM, 'auditor'] },
+  { route: 'GET /audit/verify', request: fixed('GET', '/audit/verify'), allowed: [...PLATFORM, 'auditor'] },
+  { route: 'GET /usage/events', request: fixed('GET', '/usage/events'), allowed: [...PLATFORM, 'finops-viewer'] },
+  { route: 'GET /usage/totals', request: fixed('GET', '/usage/totals'), allowed: [...PLATFORM, 'finops-viewer'] },
+];
+
+const PUBLIC_ROUTES = ['GET /openapi.json', 'GET /auth/oidc/config', 'POST /auth/oidc/token', 'GET /auth/oidc/login', 'GET /auth/oidc/callback'];
+
+describe('admin API permission matrix', () => {
+  let cp: InProcessControlPlane;
+  const tokens = new Map<Role, string>();
+  let n = 0;
+
+  beforeAll(async () => {
+    cp = await startControlPlane();
+    await adminCreate(cp, readFileSync(new URL('../../test/fixtures/rbac.yaml', import.meta.url), 'utf8').replace(/^apiVersion: gantry\/v1alpha1\n/, ''));
+    tokens.set('admin-token', TEST_ADMIN_TOKEN);
+    for (const [role, user] of Object.entries(USER_OF)) {
+      const r = await cp.call('POST', `/users/${user}/tokens`, TEST_ADMIN_TOKEN, { ttlHours: 1 });
+      expect(r.status).toBe(201);
+      tokens.set(role as Role, r.body.token);
+    }
+  });
+  afterAll(() => cp.close());
+
+  it('covers every route of the route table', () => {
+    const routes = cp.control.routes.map((r) => `${r.method} ${r.path}`);
+    const covered = [...CASES.map((c) => c.route), ...PUBLIC_ROUTES];
+    expect(routes.filter((r) => !covered.includes(r))).toEqual([]);
+    expect(cp.control.routes.filter((r) => r.auth === 'public').map((r) => `${r.method} ${r.path}`).sort()).toEqual([...PUBLIC_ROUTES].sort());
+  });
+
+  for (const c of CASES) {
+    describe(c.route, () => {
+      it('answers 401 GW_ADMIN_AUTH_REQUIRED without a token, and with a made-up one', async () => {
+        const req = await c.request(cp, ++n);
+        const none = await cp.call(req.method, req.path, undefined, req.body);
+        expect(none.status).toBe(401);
+        expect(none.body.error.code).toBe('GW_ADMIN_AUTH_REQUIRED');
+        const bogus = await cp.call(req.method, req.path, 'gut_not_a_real_token', req.body);
+        expect(bogus.status).toBe(401);
+      });
+      for (const role of ROLES) {
+        const allowed = c.allowed.includes(role);
+        it(`${role}: ${allowed ? 'allowed (2xx)' : 'denied (403 GW_FORBIDDEN)'}`, async () => {
+          const req = await c.request(cp, ++n);
+          const r = await cp.call(req.method, req.path, tokens.get(role), req.body);
+          if (allowed) expect(r.status, JSON.stringify(r.body)).toBeLessThan(300);
+          else {
+            expect(r.status, JSON.stringify(r.body)).toBe(403);
+            expect(r.body.error.code).toBe('GW_FORBIDDEN');
+          }
+        });
+      }
+    });
+  }
+
+  it('serves the OpenAPI document without a token, listing every route', async () => {
+    const r = await cp.call('GET', '/openapi.json', undefined);
+    expect(r.status).toBe(200);
+    expect(r.body.openapi).toBe('3.1.0');
+    for (const route of cp.control.routes) expect(r.body.paths[`/admin/v1${route.path}`]?.[route.method.toLowerCase()]).toBeDefined();
+    expect(r.body.components.schemas.Agent.properties.spec.required).toContain('owner');
+  });
+});

@@ -1,0 +1,139 @@
+import { createHash, hkdfSync } from 'node:crypto';
+import { generateApiKey } from '../kernel/api-keys.js';
+import type { Clock } from '../kernel/clock.js';
+import type { Logger } from '../kernel/logger.js';
+import { actionRoutes } from '../control-plane/admin-api/action-routes.js';
+import { createAdminAuth } from '../control-plane/admin-api/auth.js';
+import { openApiRoute } from '../control-plane/admin-api/openapi.js';
+import { resourceRoutes } from '../control-plane/admin-api/resource-routes.js';
+import { createAdminRouter } from '../control-plane/admin-api/router.js';
+import type { AdminRoute } from '../control-plane/admin-api/types.js';
+import { createValidator } from '../control-plane/resources/validate.js';
+import { createAgentLifecycle } from '../control-plane/service/agents.js';
+import { createApply } from '../control-plane/service/apply.js';
+import { createDelete } from '../control-plane/service/delete.js';
+import type { ServiceDeps } from '../control-plane/service/deps.js';
+import { createKeyService } from '../control-plane/service/keys.js';
+import { createReader } from '../control-plane/service/read.js';
+import { createUserService } from '../control-plane/service/users.js';
+import { compileSnapshot, type PrincipalMemo } from '../control-plane/snapshot/compile.js';
+import { compileIdentities, type Identities } from '../control-plane/snapshot/identities.js';
+import { createResourceCache } from '../control-plane/snapshot/resource-cache.js';
+import { createSnapshotSync } from '../control-plane/snapshot/sync.js';
+import { createSnapshotHolder } from '../control-plane/snapshot/holder.js';
+import { createOidcRoutes, readOidcSettings } from '../control-plane/sso/index.js';
+import type { Provider } from '../providers/contract.js';
+import type { ProviderSpec } from '../control-plane/resources/kinds/provider.js';
+import type { LedgerStore } from '../storage/ports/ledger-store.js';
+import type { ResourceStore } from '../storage/ports/resource-store.js';
+
+export interface ControlPlaneDeps {
+  readonly store: ResourceStore;
+  readonly ledger: LedgerStore;
+  readonly clock: Clock;
+  readonly newId: (prefix: string, length?: number) => string;
+  readonly logger: Logger;
+  readonly hashSecret: (secret: string) => string;
+  /** The server-side secret keys are hashed with; the SSO cookie key is derived from it. */
+  readonly keyHashSecret: string;
+  readonly adminToken: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly providerFor: (name: string, spec: ProviderSpec) => Provider;
+  /** Called after each compile with the providers still in use (the rest can be closed). */
+  readonly onProvidersCompiled: () => void;
+  readonly flushUsage: () => Promise<void>;
+  readonly pollMs: number;
+  readonly publicUrl: () => string;
+  readonly version: string;
+}
+
+function parseRoleMap(raw: string | undefined): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const pair of (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    const eq = pair.lastIndexOf('=');
+    const role = pair.slice(eq + 1);
+    if (eq <= 0 || !['platform-admin', 'finops-viewer', 'auditor'].includes(role)) {
+      throw new Error(`GANTRY_OIDC_ROLE_MAP must be "group=role,…" with roles platform-admin, finops-viewer or auditor; "${pair}" is not.`);
+    }
+    map.set(pair.slice(0, eq), role);
+  }
+  return map;
+}
+
+/** Wires the control plane: resource cache + snapshot sync, services, and the admin API router. */
+export function createControlPlane(deps: ControlPlaneDeps) {
+  const cache = createResourceCache();
+  const snapshots = createSnapshotHolder();
+  let identities: Identities = compileIdentities([]);
+  let memo: PrincipalMemo | undefined;
+  let generation = 0;
+  const createdAt = Math.floor(deps.clock.now() / 1000);
+
+  const sync = createSnapshotSync({
+    store: deps.store,
+    cache,
+    pollMs: deps.pollMs,
+    onError: (err) => deps.logger.error({ err }, 'refreshing the configuration snapshot failed; serving the previous one'),
+    rebuild: () => {
+      const compiled = compileSnapshot({ generation: ++generation, resources: cache, providerFor: deps.providerFor, createdAt, previous: memo });
+      memo = compiled.memo;
+      identities = compileIdentities(cache.all('User'));
+      snapshots.swap(compiled.snapshot);
+      deps.onProvidersCompiled();
+    },
+  });
+
+  const serviceDeps: ServiceDeps = {
+    store: deps.store,
+    validate: createValidator(),
+    clock: deps.clock,
+    newId: deps.newId,
+    hashSecret: deps.hashSecret,
+    generateApiKey,
+    generateUserToken: () => `gut_${deps.newId('', 43)}`,
+    refresh: () => sync.refresh(),
+    cached: (kind) => cache.all(kind),
+    ssoRoleMap: parseRoleMap(deps.env.GANTRY_OIDC_ROLE_MAP),
+  };
+  const apply = createApply(serviceDeps);
+  const users = createUserService(serviceDeps, apply);
+  const reader = createReader({ ...serviceDeps, spendByAgent: (agents) => deps.ledger.spendByAgent(agents) });
+  const cookieKey = Buffer.from(hkdfSync('sha256', deps.keyHashSecret, 'gantry', 'oidc-login-cookie', 32));
+
+  const routes: AdminRoute[] = [];
+  routes.push(
+    openApiRoute(() => routes, deps.version),
+    ...createOidcRoutes({
+      settings: readOidcSettings(deps.env),
+      publicUrl: deps.publicUrl,
+      cookieKey,
+      now: () => deps.clock.now(),
+      issueSession: (identity, meta) => users.issueSession(identity, meta),
+    }),
+    ...actionRoutes({
+      keys: createKeyService(serviceDeps, apply),
+      transition: createAgentLifecycle(serviceDeps),
+      users,
+      store: deps.store,
+      ledger: deps.ledger,
+      flushUsage: deps.flushUsage,
+    }),
+    // Generic resource routes last: `/{plural}` would otherwise shadow the specific paths above.
+    ...resourceRoutes({ apply, reader, deleteResource: createDelete(serviceDeps) }),
+  );
+  const router = createAdminRouter({
+    routes,
+    newId: deps.newId,
+    logger: deps.logger,
+    authenticate: createAdminAuth({ adminToken: deps.adminToken, hashSecret: deps.hashSecret, identities: () => identities, now: () => deps.clock.now() }),
+  });
+
+  return { snapshots, sync, apply, router, routes, cache, serviceDeps };
+}
+
+export type ControlPlane = ReturnType<typeof createControlPlane>;
+
+/** Stable fingerprint of a Provider spec: a provider instance is reused while it is unchanged. */
+export function providerFingerprint(name: string, spec: ProviderSpec): string {
+  return createHash('sha256').update(name).update('\n').update(JSON.stringify(spec)).digest('hex');
+}
