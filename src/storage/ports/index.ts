@@ -1,3 +1,4 @@
 export type { LedgerStore } from './ledger-store.js';
 export type { ResponseStore, StoredResponse } from './response-store.js';
 export type { UsageSink } from './usage-sink.js';
+export type { AuditDraft, AuditEntry, CommitResult, ListPage, ListQuery, ResourceDelete, ResourcePut, ResourceStore, ResourceWrite, StoredResource } from './resource-store.js';

@@ -65,8 +65,9 @@ function spawnAndWaitForUrl(args: string[], env: NodeJS.ProcessEnv, pattern: Reg
   });
 }
 
-export async function startGantry(options: { config?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunningGantry> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'gantry-e2e-'));
+/** Starts `gantry start`; `dataDir` shares another process's data directory (and its SQLite file). */
+export async function startGantry(options: { config?: string; env?: NodeJS.ProcessEnv; dataDir?: string } = {}): Promise<RunningGantry> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'gantry-e2e-'));
   const env: NodeJS.ProcessEnv = {
     GANTRY_PORT: '0',
     GANTRY_HOST: '127.0.0.1',
