@@ -64,6 +64,9 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
   const db = openSqlite(join(settings.dataDir, 'gantry.db'));
   const ledger = createSqliteLedgerStore(db);
   const store = await openResourceStore(settings);
+  if (settings.databaseUrl && !settings.keyHashSecret) {
+    logger.warn('GANTRY_DATABASE_URL is set but GANTRY_KEY_HASH_SECRET is not: every replica must share the same key-hash secret, or keys created on one replica fail on the others.');
+  }
   const providers = createProviderRegistry(env, logger);
   let listenUrl = '';
 
@@ -93,7 +96,7 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
   const source = await applyStartupConfig(settings, control.apply, control.serviceDeps);
   await ensureDemoKey(boot.demoKey, control.apply, control.serviceDeps);
   const snapshots = control.snapshots;
-  const activity = createActivityRecorder({ store, clock, onError: (err) => logger.warn({ err }, 'recording key activity failed; will retry') });
+  const activity = createActivityRecorder({ store, clock, flushMs: settings.activityFlushMs, onError: (err) => logger.warn({ err }, 'recording key activity failed; will retry') });
 
   const metrics = createPrometheusMetrics();
   const channels = telemetryChannels();

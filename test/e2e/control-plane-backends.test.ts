@@ -18,7 +18,7 @@ const SHARED_SECRET = 'e2e-shared-key-hash-secret-0123456789';
 
 interface Backend {
   readonly name: string;
-  readonly describe: typeof describe;
+  readonly describe: (name: string, fn: () => void) => void;
   setUp(): Promise<{ env: NodeJS.ProcessEnv; sharedDataDir: boolean }>;
   tamper(a: RunningGantry, seq: number): Promise<void>;
   tearDown(): Promise<void>;

@@ -37,7 +37,7 @@ function modelRefs(spec: unknown): Reference[] {
   const s = spec as ModelSpec;
   const refs: Reference[] = [];
   if (s.provider) refs.push({ path: 'spec.provider', kind: 'Provider', name: s.provider });
-  s.deployments?.forEach((d, i) => refs.push({ path: `spec.deployments[${i}].provider`, kind: 'Provider', name: d.provider }));
+  for (const [i, d] of (s.deployments ?? []).entries()) refs.push({ path: `spec.deployments[${i}].provider`, kind: 'Provider', name: d.provider });
   return refs;
 }
 
@@ -51,8 +51,8 @@ function keyRefs(spec: unknown): Reference[] {
   const refs: Reference[] = [{ path: 'spec.team', kind: 'Team', name: s.team }];
   if (s.agent) refs.push({ path: 'spec.agent', kind: 'Agent', name: s.agent });
   if (s.user) refs.push({ path: 'spec.user', kind: 'User', name: s.user });
-  s.models?.forEach((m, i) => refs.push({ path: `spec.models[${i}]`, kind: 'Model', name: m }));
-  s.agents?.forEach((a, i) => refs.push({ path: `spec.agents[${i}]`, kind: 'Agent', name: a }));
+  for (const [i, m] of (s.models ?? []).entries()) refs.push({ path: `spec.models[${i}]`, kind: 'Model', name: m });
+  for (const [i, a] of (s.agents ?? []).entries()) refs.push({ path: `spec.agents[${i}]`, kind: 'Agent', name: a });
   return refs;
 }
 
@@ -60,7 +60,7 @@ function agentRefs(spec: unknown): Reference[] {
   const s = spec as AgentSpec;
   const refs: Reference[] = [{ path: 'spec.owner', kind: 'Team', name: s.owner }];
   if (s.sponsor) refs.push({ path: 'spec.sponsor', kind: 'User', name: s.sponsor });
-  s.models?.forEach((m, i) => refs.push({ path: `spec.models[${i}]`, kind: 'Model', name: m }));
+  for (const [i, m] of (s.models ?? []).entries()) refs.push({ path: `spec.models[${i}]`, kind: 'Model', name: m });
   return refs;
 }
 

@@ -21,7 +21,7 @@ describe('sqlite database', () => {
     db.close();
     const again = openSqlite(path);
     expect(await createSqliteLedgerStore(again).totals()).toEqual({ events: 1, costMicros: 21 });
-    expect(again.prepare('SELECT COUNT(*) FROM schema_migrations').pluck().get()).toBe(3);
+    expect(again.prepare('SELECT COUNT(*) FROM schema_migrations').pluck().get()).toBe(4);
     expect(again.pragma('journal_mode', { simple: true })).toBe('wal');
   });
 });

@@ -1,0 +1,98 @@
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, eventually, type RunningGantry, runGantry, startGantry } from './helpers/processes.js';
+
+/** API key scopes, expiry, rotation grace, agent identities and batched last-used times, end to end. */
+let g: RunningGantry;
+const cli = (...args: string[]) => runGantry(args, { GANTRY_URL: g.url, GANTRY_TOKEN: ADMIN_TOKEN, XDG_CONFIG_HOME: join(g.dataDir, 'cli') });
+
+const SETUP = `apiVersion: gantry/v1alpha1
+kind: Team
+metadata: {name: support}
+spec: {displayName: Support}
+---
+apiVersion: gantry/v1alpha1
+kind: Agent
+metadata: {name: triage}
+spec: {owner: support, lifecycle: active, models: [sim-small]}
+`;
+
+async function call(key: string, model = 'sim-small', headers: Record<string, string> = {}): Promise<{ status: number; code?: string }> {
+  const client = new OpenAI({ baseURL: `${g.url}/v1`, apiKey: key, maxRetries: 0, defaultHeaders: headers });
+  try {
+    await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'hello' }], max_tokens: 8 });
+    return { status: 200 };
+  } catch (err) {
+    const e = err as { status?: number; error?: { code?: string } };
+    return { status: e.status ?? 0, code: e.error?.code };
+  }
+}
+
+async function createKey(...flags: string[]): Promise<{ key: string; name: string }> {
+  const r = await cli('keys', 'create', '--team', 'support', ...flags, '-o', 'json');
+  expect(r.code, r.output).toBe(0);
+  return JSON.parse(r.output);
+}
+
+beforeAll(async () => {
+  g = await startGantry({ env: { GANTRY_ACTIVITY_FLUSH_MS: '100' } });
+  const applied = await fetch(`${g.url}/admin/v1/apply`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/yaml' }, body: SETUP });
+  expect(applied.status).toBe(200);
+});
+afterAll(() => g?.stop());
+
+describe('API key scopes and lifetimes', () => {
+  it('a model-scoped key may call only its models, and lists only those', async () => {
+    const { key } = await createKey('--models', 'sim-small');
+    expect(await call(key, 'sim-small')).toEqual({ status: 200 });
+    expect(await call(key, 'sim-large')).toEqual({ status: 403, code: 'GW_MODEL_NOT_ALLOWED' });
+    const models = await new OpenAI({ baseURL: `${g.url}/v1`, apiKey: key }).models.list();
+    expect(models.data.map((m) => m.id)).toEqual(['sim-small']);
+  });
+
+  it('an expiring key works until its expiry, then answers GW_KEY_EXPIRED', async () => {
+    const { key } = await createKey('--expires-in', '2s');
+    expect(await call(key)).toEqual({ status: 200 });
+    await eventually(async () => ((await call(key)).code === 'GW_KEY_EXPIRED' ? true : undefined), 4_000);
+  });
+
+  it('after a rotation both secrets work during the grace window, then only the new one', async () => {
+    const { key: old, name } = await createKey();
+    const rotated = await cli('keys', 'rotate', name, '--grace', '2s', '-o', 'json');
+    expect(rotated.code, rotated.output).toBe(0);
+    const fresh = JSON.parse(rotated.output).key as string;
+    expect(await call(old)).toEqual({ status: 200 });
+    expect(await call(fresh)).toEqual({ status: 200 });
+    await eventually(async () => ((await call(old)).code === 'GW_KEY_EXPIRED' ? true : undefined), 4_000);
+    expect(await call(fresh)).toEqual({ status: 200 });
+  });
+});
+
+describe('agents as identities', () => {
+  it("an agent's key is attributed to it, limited to its models, and shows up in `gantry get agents` with last seen and spend", async () => {
+    const { key, name } = await createKey('--agent', 'triage');
+    expect(await call(key)).toEqual({ status: 200 });
+    expect(await call(key, 'sim-large')).toEqual({ status: 403, code: 'GW_MODEL_NOT_ALLOWED' });
+    expect(await call(key, 'sim-small', { 'x-gantry-agent': 'somebody-else' })).toEqual({ status: 403, code: 'GW_AGENT_NOT_ALLOWED' });
+    const agent = await eventually(async () => {
+      const r = await cli('get', 'agent', 'triage', '-o', 'json');
+      const a = JSON.parse(r.output) as { status?: { lastSeenAt?: string; spendMicros?: number } };
+      return a.status?.lastSeenAt && (a.status.spendMicros ?? 0) > 0 ? a : undefined;
+    });
+    expect(agent.status?.spendMicros).toBeGreaterThan(0);
+    const table = await cli('get', 'agents');
+    expect(table.output).toMatch(/triage\s+support\s+active/);
+    const k = JSON.parse((await cli('get', 'key', name, '-o', 'json')).output) as { status: { lastUsedAt?: string } };
+    expect(Date.parse(k.status.lastUsedAt ?? '')).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it("suspending the agent stops its keys at once; reactivating restores them", async () => {
+    const { key } = await createKey('--agent', 'triage');
+    expect(await call(key)).toEqual({ status: 200 });
+    expect((await cli('agents', 'suspend', 'triage')).code).toBe(0);
+    expect(await call(key)).toMatchObject({ status: 401 });
+    expect((await cli('agents', 'activate', 'triage')).code).toBe(0);
+    expect(await call(key)).toEqual({ status: 200 });
+  });
+});
