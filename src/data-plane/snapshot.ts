@@ -23,6 +23,14 @@ export interface CompiledModel {
   readonly pricing: ModelPricing | undefined;
 }
 
+/** Keyed hash of an API key → principal: one lookup per request. */
+export interface KeyLookup {
+  get(hash: string): Principal | undefined;
+  /** Every live credential (admin views and tests; not for the hot path). */
+  entries(): IterableIterator<[string, Principal]>;
+  readonly size: number;
+}
+
 /** A registered agent as the data plane checks it (x-gantry-agent). */
 export interface CompiledAgent {
   readonly name: string;
@@ -40,7 +48,7 @@ export interface RuntimeSnapshot {
   /** Pre-rendered body of GET /v1/models. */
   readonly modelListBody: string;
   /** Keyed hash of an API key → who it belongs to. */
-  readonly keys: ReadonlyMap<string, Principal>;
+  readonly keys: KeyLookup;
   readonly agents: ReadonlyMap<string, CompiledAgent>;
 }
 

@@ -13,8 +13,10 @@ const USER_OF: Record<Exclude<Role, 'admin-token'>, string> = { 'platform-admin'
 interface Case {
   readonly route: string;
   /** Builds a fresh request (runs as the admin token first where it needs a resource to act on). */
-  readonly request: (cp: InProcessControlPlane, n: number) => Promise<{ method: string; path: string; body?: unknown }>;
+  readonly request: (cp: InProcessControlPlane, n: number, role: Role) => Promise<{ method: string; path: string; body?: unknown; token?: string }>;
   readonly allowed: readonly Role[];
+  /** A different expected status for a role (e.g. 400 where the action makes no sense for it). */
+  readonly status?: Partial<Record<Role, number>>;
 }
 
 const ALL = ROLES;
@@ -65,6 +67,17 @@ const CASES: Case[] = [
     allowed: [...PLATFORM, 'team-admin'],
   },
   { route: 'POST /users/{name}/tokens', request: fixed('POST', '/users/zed/tokens', { ttlHours: 1 }), allowed: PLATFORM },
+  {
+    route: 'POST /auth/logout',
+    // A fresh token per call: logging out must not revoke the token the other cases use.
+    request: async (cp, _n, role) => {
+      if (role === 'admin-token') return { method: 'POST', path: '/auth/logout' };
+      const issued = await cp.call('POST', `/users/${USER_OF[role]}/tokens`, TEST_ADMIN_TOKEN, { ttlHours: 1 });
+      return { method: 'POST', path: '/auth/logout', token: issued.body.token };
+    },
+    allowed: ['platform-admin', 'team-admin', 'developer', 'finops-viewer', 'auditor'],
+    status: { 'admin-token': 400 },
+  },
   { route: 'GET /audit', request: fixed('GET', '/audit?limit=5'), allowed: [...PLATFORM, 'auditor'] },
   { route: 'GET /audit/verify', request: fixed('GET', '/audit/verify'), allowed: [...PLATFORM, 'auditor'] },
   { route: 'GET /usage/events', request: fixed('GET', '/usage/events'), allowed: [...PLATFORM, 'finops-viewer'] },
@@ -100,7 +113,7 @@ describe('admin API permission matrix', () => {
   for (const c of CASES) {
     describe(c.route, () => {
       it('answers 401 GW_ADMIN_AUTH_REQUIRED without a token, and with a made-up one', async () => {
-        const req = await c.request(cp, ++n);
+        const req = await c.request(cp, ++n, 'admin-token');
         const none = await cp.call(req.method, req.path, undefined, req.body);
         expect(none.status).toBe(401);
         expect(none.body.error.code).toBe('GW_ADMIN_AUTH_REQUIRED');
@@ -109,10 +122,12 @@ describe('admin API permission matrix', () => {
       });
       for (const role of ROLES) {
         const allowed = c.allowed.includes(role);
-        it(`${role}: ${allowed ? 'allowed (2xx)' : 'denied (403 GW_FORBIDDEN)'}`, async () => {
-          const req = await c.request(cp, ++n);
-          const r = await cp.call(req.method, req.path, tokens.get(role), req.body);
-          if (allowed) expect(r.status, JSON.stringify(r.body)).toBeLessThan(300);
+        const special = c.status?.[role];
+        it(`${role}: ${special ? `answers ${special}` : allowed ? 'allowed (2xx)' : 'denied (403 GW_FORBIDDEN)'}`, async () => {
+          const req = await c.request(cp, ++n, role);
+          const r = await cp.call(req.method, req.path, req.token ?? tokens.get(role), req.body);
+          if (special) expect(r.status, JSON.stringify(r.body)).toBe(special);
+          else if (allowed) expect(r.status, JSON.stringify(r.body)).toBeLessThan(300);
           else {
             expect(r.status, JSON.stringify(r.body)).toBe(403);
             expect(r.body.error.code).toBe('GW_FORBIDDEN');

@@ -13,6 +13,7 @@ afterEach(() => cp.close());
 
 const snapshot = () => cp.control.snapshots.current();
 const principalCount = () => snapshot()?.keys.size ?? 0;
+const principals = () => [...(snapshot()?.keys.entries() ?? [])].map(([, p]) => p);
 
 describe('apply', () => {
   it('is all or nothing: one bad document (a missing reference) applies nothing and lists every problem', async () => {
@@ -74,10 +75,10 @@ describe('keys and agents in the snapshot', () => {
     expect(rotated.body.key).not.toBe(created.body.key);
     // Both secrets work during the grace window; the old one carries its end time.
     expect(principalCount()).toBe(before + 1);
-    const old = [...(snapshot()?.keys.values() ?? [])].filter((p) => p.keyName === 'ci');
+    const old = principals().filter((p) => p.keyName === 'ci');
     expect(old.map((p) => p.notAfter !== undefined).sort()).toEqual([false, true]);
     await cp.call('POST', '/apikeys/ci/revoke', ADMIN);
-    expect([...(snapshot()?.keys.values() ?? [])].filter((p) => p.keyName === 'ci')).toEqual([]);
+    expect(principals().filter((p) => p.keyName === 'ci')).toEqual([]);
     expect((await cp.call('POST', '/apikeys/ci/rotate', ADMIN, {})).status).toBe(409);
   });
 
@@ -85,7 +86,7 @@ describe('keys and agents in the snapshot', () => {
     await cp.call('POST', '/apply', ADMIN, `${H}kind: Agent\nmetadata: {name: bot}\nspec: {owner: team-a, models: [small]}\n`);
     const key = await cp.call('POST', '/apikeys', ADMIN, { team: 'team-a', agent: 'bot', name: 'bot-key' });
     expect(key.status).toBe(201);
-    const keyLive = () => [...(snapshot()?.keys.values() ?? [])].some((p) => p.keyName === 'bot-key');
+    const keyLive = () => principals().some((p) => p.keyName === 'bot-key');
     expect(keyLive()).toBe(false); // proposed: not serving yet
     const skip = await cp.call('POST', '/agents/bot/lifecycle', ADMIN, { to: 'active' });
     expect(skip.status).toBe(409);
@@ -94,7 +95,7 @@ describe('keys and agents in the snapshot', () => {
     expect(approved.body.status).toMatchObject({ approvedBy: 'admin-token', history: [{ from: null, to: 'proposed' }, { from: 'proposed', to: 'approved', reason: 'reviewed' }] });
     await cp.call('POST', '/agents/bot/lifecycle', ADMIN, { to: 'active' });
     expect(keyLive()).toBe(true);
-    expect([...(snapshot()?.keys.values() ?? [])].find((p) => p.keyName === 'bot-key')).toMatchObject({ agent: 'bot', models: new Set(['small']) });
+    expect(principals().find((p) => p.keyName === 'bot-key')).toMatchObject({ agent: 'bot', models: new Set(['small']) });
     await cp.call('POST', '/agents/bot/lifecycle', ADMIN, { to: 'suspended' });
     expect(keyLive()).toBe(false);
     const back = await cp.call('POST', '/apply', ADMIN, `${H}kind: Agent\nmetadata: {name: bot}\nspec: {owner: team-a, lifecycle: proposed}\n`);
@@ -119,6 +120,18 @@ describe('team isolation and the audit log', () => {
     const own = await cp.call('POST', '/apikeys', token, { team: 'team-a', name: 'dave-1' });
     expect(own.body.user).toBe('dave');
     expect((await cp.call('GET', '/apikeys', token)).body.items.map((k: { metadata: { name: string } }) => k.metadata.name)).toEqual(['dave-1']);
+  });
+
+  it('logout revokes the presented user token at once, and only that one', async () => {
+    await cp.call('POST', '/apply', ADMIN, `${H}kind: User\nmetadata: {name: lou}\nspec: {}\n`);
+    const first = (await cp.call('POST', '/users/lou/tokens', ADMIN, {})).body.token;
+    const second = (await cp.call('POST', '/users/lou/tokens', ADMIN, {})).body.token;
+    expect((await cp.call('POST', '/auth/logout', first)).body).toEqual({ revoked: true });
+    expect((await cp.call('GET', '/whoami', first)).status).toBe(401);
+    expect((await cp.call('GET', '/whoami', second)).status).toBe(200);
+    const disabled = await cp.call('POST', '/apply', ADMIN, `${H}kind: User\nmetadata: {name: lou}\nspec: {disabled: true}\n`);
+    expect(disabled.status).toBe(200);
+    expect((await cp.call('GET', '/whoami', second)).status).toBe(401);
   });
 
   it('chains every change and denial with who/what/diff, never a secret; verify detects a tampered entry', async () => {

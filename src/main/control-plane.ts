@@ -16,7 +16,7 @@ import type { ServiceDeps } from '../control-plane/service/deps.js';
 import { createKeyService } from '../control-plane/service/keys.js';
 import { createReader } from '../control-plane/service/read.js';
 import { createUserService } from '../control-plane/service/users.js';
-import { compileSnapshot, type PrincipalMemo } from '../control-plane/snapshot/compile.js';
+import { createSnapshotCompiler } from '../control-plane/snapshot/compile.js';
 import { compileIdentities, type Identities } from '../control-plane/snapshot/identities.js';
 import { createResourceCache } from '../control-plane/snapshot/resource-cache.js';
 import { createSnapshotSync } from '../control-plane/snapshot/sync.js';
@@ -65,20 +65,17 @@ export function createControlPlane(deps: ControlPlaneDeps) {
   const cache = createResourceCache();
   const snapshots = createSnapshotHolder();
   let identities: Identities = compileIdentities([]);
-  let memo: PrincipalMemo | undefined;
   let generation = 0;
-  const createdAt = Math.floor(deps.clock.now() / 1000);
+  const compile = createSnapshotCompiler({ providerFor: deps.providerFor, createdAt: Math.floor(deps.clock.now() / 1000) });
 
   const sync = createSnapshotSync({
     store: deps.store,
     cache,
     pollMs: deps.pollMs,
     onError: (err) => deps.logger.error({ err }, 'refreshing the configuration snapshot failed; serving the previous one'),
-    rebuild: () => {
-      const compiled = compileSnapshot({ generation: ++generation, resources: cache, providerFor: deps.providerFor, createdAt, previous: memo });
-      memo = compiled.memo;
-      identities = compileIdentities(cache.all('User'));
-      snapshots.swap(compiled.snapshot);
+    rebuild: (changed) => {
+      snapshots.swap(compile(++generation, cache, changed));
+      if (generation === 1 || changed.some((r) => r.kind === 'User')) identities = compileIdentities(cache.all('User'));
       deps.onProvidersCompiled();
     },
   });

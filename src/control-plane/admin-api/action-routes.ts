@@ -1,4 +1,7 @@
+import { Type as T } from '@sinclair/typebox';
 import { GatewayError } from '../../kernel/errors/index.js';
+import { LIFECYCLE_STATES } from '../resources/kinds/agent.js';
+import { ApiKeySpecSchema } from '../resources/kinds/api-key.js';
 import { formatMicrosAsUsd } from '../../kernel/money.js';
 import type { LedgerStore } from '../../storage/ports/ledger-store.js';
 import { verifyAuditChain } from '../audit/verify.js';
@@ -32,6 +35,12 @@ const stringList = (body: Record<string, unknown>, name: string): string[] | und
   return v as string[];
 };
 
+// Request bodies, for the OpenAPI document (the handlers check the same fields with clear messages).
+const CreateKeyBody = T.Composite([T.Object({ name: T.Optional(T.String()), labels: T.Optional(T.Record(T.String(), T.String())) }), ApiKeySpecSchema]);
+const RotateBody = T.Object({ gracePeriodSeconds: T.Optional(T.Integer({ minimum: 0, maximum: MAX_GRACE_SECONDS, default: DEFAULT_GRACE_SECONDS })) });
+const LifecycleBody = T.Object({ to: T.Union(LIFECYCLE_STATES.map((s) => T.Literal(s))), reason: T.Optional(T.String()) });
+const TokenBody = T.Object({ ttlHours: T.Optional(T.Integer({ minimum: 1, maximum: 8760, default: 12 })) });
+
 /** Verbs beyond create-or-update: key lifecycle, agent lifecycle, user tokens, audit, usage, whoami. */
 export function actionRoutes(deps: ActionRouteDeps): AdminRoute[] {
   return [
@@ -50,6 +59,7 @@ export function actionRoutes(deps: ActionRouteDeps): AdminRoute[] {
       path: '/apikeys',
       auth: 'authenticated',
       summary: 'Create an API key; the secret is in this response only.',
+      requestSchema: CreateKeyBody,
       async handle(req) {
         const b = jsonBody(req);
         const team = optionalString(b, 'team');
@@ -73,6 +83,7 @@ export function actionRoutes(deps: ActionRouteDeps): AdminRoute[] {
       path: '/apikeys/{name}/rotate',
       auth: 'authenticated',
       summary: 'Rotate a key: a new secret now; the old one keeps working for gracePeriodSeconds.',
+      requestSchema: RotateBody,
       async handle(req) {
         const grace = optionalInt(jsonBody(req), 'gracePeriodSeconds', 0, MAX_GRACE_SECONDS) ?? DEFAULT_GRACE_SECONDS;
         return { status: 200, body: await deps.keys.rotate(actorOf(req), req.params.name as string, grace, metaOf(req)) };
@@ -92,6 +103,7 @@ export function actionRoutes(deps: ActionRouteDeps): AdminRoute[] {
       path: '/agents/{name}/lifecycle',
       auth: 'authenticated',
       summary: 'Move an agent through proposed → approved → active ⇄ suspended → deprecated → retired.',
+      requestSchema: LifecycleBody,
       async handle(req) {
         const b = jsonBody(req);
         const to = optionalString(b, 'to');
@@ -104,9 +116,19 @@ export function actionRoutes(deps: ActionRouteDeps): AdminRoute[] {
       path: '/users/{name}/tokens',
       auth: 'authenticated',
       summary: 'Issue an admin API token for a user (platform admin, or the user themselves).',
+      requestSchema: TokenBody,
       async handle(req) {
         const ttl = optionalInt(jsonBody(req), 'ttlHours', 1, 8760) ?? 12;
         return { status: 201, body: await deps.users.issueToken(actorOf(req), req.params.name as string, ttl, 'api', metaOf(req)) };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/auth/logout',
+      auth: 'authenticated',
+      summary: 'Revoke the user token this request is made with (gantry logout).',
+      async handle(req) {
+        return { status: 200, body: await deps.users.revokeToken(actorOf(req), metaOf(req)) };
       },
     },
     {

@@ -29,10 +29,11 @@ export function createAdminAuth(deps: AdminAuthDeps) {
     if (!token) throw new GatewayError('GW_ADMIN_AUTH_REQUIRED');
     if (constantTimeEqual(digest(token), adminDigest)) return admin;
     const ids = deps.identities();
-    const hit = ids.tokens.get(deps.hashSecret(token));
+    const tokenHash = deps.hashSecret(token);
+    const hit = ids.tokens.get(tokenHash);
     const actor = hit ? ids.actors.get(hit.user) : undefined;
     if (!hit || !actor) throw new GatewayError('GW_ADMIN_AUTH_REQUIRED', 'The token is not valid (unknown, revoked, or its user is disabled). Run `gantry login` again.');
     if (hit.expiresAt <= deps.now()) throw new GatewayError('GW_ADMIN_AUTH_REQUIRED', 'The token has expired. Run `gantry login` again.');
-    return actor;
+    return { ...actor, tokenHash };
   };
 }

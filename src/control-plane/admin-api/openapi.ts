@@ -18,6 +18,11 @@ const ERROR_SCHEMA = {
   },
 };
 
+function requestContent(r: AdminRoute): Record<string, unknown> {
+  const json = { 'application/json': { schema: r.requestSchema } };
+  return r.path === '/apply' ? { 'application/yaml': { schema: { type: 'string', description: 'One or more YAML documents separated by ---' } }, ...json } : json;
+}
+
 /** OpenAPI 3.1 from the route table and the resource schemas (the same ones validation uses). */
 export function buildOpenApi(routes: readonly AdminRoute[], version: string): unknown {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -27,7 +32,7 @@ export function buildOpenApi(routes: readonly AdminRoute[], version: string): un
       summary: r.summary,
       ...(params.length > 0 ? { parameters: params } : {}),
       ...(r.auth === 'public' ? { security: [] } : {}),
-      ...(r.requestSchema ? { requestBody: { content: { 'application/json': { schema: r.requestSchema } } } } : {}),
+      ...(r.requestSchema ? { requestBody: { content: requestContent(r) } } : {}),
       responses: {
         '200': { description: 'OK' },
         ...(r.auth === 'public' ? {} : { '401': { $ref: '#/components/responses/Error' }, '403': { $ref: '#/components/responses/Error' } }),

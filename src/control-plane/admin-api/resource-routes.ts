@@ -21,6 +21,10 @@ function kindOf(plural: string): KindDef {
   return def;
 }
 
+const ANY_RESOURCE = { oneOf: Object.values(KINDS).map((k) => ({ $ref: `#/components/schemas/${k.kind}` })) };
+/** One document, a list of them, or a List with items (YAML multi-document bodies carry the same). */
+const APPLY_SCHEMA = { oneOf: [ANY_RESOURCE, { type: 'array', items: ANY_RESOURCE }, { type: 'object', properties: { items: { type: 'array', items: ANY_RESOURCE } } }] };
+
 const APPLY_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'application/json', 'text/plain'];
 
 /** apply (create-or-update, dry run, diff), get, list (labels, pagination), delete. */
@@ -31,6 +35,7 @@ export function resourceRoutes(deps: ResourceRouteDeps): AdminRoute[] {
       path: '/apply',
       auth: 'authenticated',
       summary: 'Create or update resources from YAML (multi-document) or JSON; all or nothing; ?dryRun=true returns the diff only.',
+      requestSchema: APPLY_SCHEMA,
       async handle(req) {
         const type = (req.headers['content-type'] ?? 'application/yaml').split(';')[0]?.trim().toLowerCase() ?? '';
         if (!APPLY_TYPES.includes(type)) {

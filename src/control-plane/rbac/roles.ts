@@ -14,6 +14,8 @@ export interface Actor {
   readonly platformRoles: ReadonlySet<PlatformRole>;
   /** team → role in that team. */
   readonly teamRoles: ReadonlyMap<string, TeamRole>;
+  /** Keyed hash of the user token this request came with (for logout). */
+  readonly tokenHash?: string;
 }
 
 export function systemActor(id: string): Actor {

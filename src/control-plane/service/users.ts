@@ -111,7 +111,24 @@ export function createUserService(deps: ServiceDeps, apply: ApplyService) {
     throw new GatewayError('GW_SSO_FAILED', 'Could not find a free user name.');
   }
 
-  return { issueToken, issueSession };
+  /** Logout: the presented user token stops working in every process within a snapshot propagation. */
+  async function revokeToken(actor: Actor, meta: CallMeta): Promise<{ revoked: boolean }> {
+    if (actor.user === undefined || actor.tokenHash === undefined) {
+      throw new GatewayError('GW_REQUEST_INVALID', 'Only a user token can be logged out; the admin token is changed by replacing it (GANTRY_ADMIN_TOKEN or .gantry/admin-token).');
+    }
+    const existing = await deps.store.get('User', actor.user);
+    const tokens = (existing?.secret as UserSecret | undefined)?.tokens ?? [];
+    if (!existing || !tokens.some((t) => t.hash === actor.tokenHash)) return { revoked: false };
+    const secret: UserSecret = { tokens: tokens.filter((t) => t.hash !== actor.tokenHash) };
+    await deps.store.commit(
+      [{ op: 'put', kind: 'User', name: existing.name, team: undefined, labels: existing.labels, spec: existing.spec, status: existing.status, secret, expectedGeneration: existing.generation, actor: actor.id }],
+      [auditDraft(deps, actor, meta, { action: 'logout', outcome: 'ok', kind: 'User', name: existing.name })],
+    );
+    await deps.refresh();
+    return { revoked: true };
+  }
+
+  return { issueToken, issueSession, revokeToken };
 }
 
 function merge(spec: UserSpec, mapped: Pick<UserSpec, 'roles' | 'teams'>): UserSpec {

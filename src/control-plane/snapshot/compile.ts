@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
 import { parseUsdToMicros, type TokenPrices } from '../../kernel/money.js';
-import type { Principal } from '../../kernel/types.js';
 import type { CompiledAgent, CompiledDeployment, CompiledModel, ModelPricing, RuntimeSnapshot } from '../../data-plane/snapshot.js';
 import type { Provider, Timeouts } from '../../providers/contract.js';
 import type { StoredResource } from '../../storage/ports/resource-store.js';
 import { type AgentSpec, SERVING_STATES } from '../resources/kinds/agent.js';
-import type { ApiKeySecret, ApiKeySpec, ApiKeyStatus } from '../resources/kinds/api-key.js';
 import type { ModelSpec, PricingSpec } from '../resources/kinds/model.js';
+import { createKeyIndex } from './key-index.js';
 import type { ProviderSpec, TimeoutsSpec } from '../resources/kinds/provider.js';
 
 export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 5_000, headersMs: 120_000, bodyIdleMs: 120_000 };
@@ -17,19 +16,14 @@ export interface CompileSource {
   get(kind: string, name: string): StoredResource | undefined;
 }
 
-export interface CompileInput {
+interface CompileInput {
   readonly generation: number;
   readonly resources: CompileSource;
   /** The live provider instance for a Provider resource (reused while its spec is unchanged). */
   readonly providerFor: (name: string, spec: ProviderSpec) => Provider;
   /** Seconds since epoch reported as `created` in GET /v1/models. */
   readonly createdAt: number;
-  /** Principals are reused while their key resource is unchanged (100,000 keys recompile fast). */
-  readonly previous?: PrincipalMemo;
 }
-
-/** Compiled principals of each key by (uid, generation, agent generation), reused across compiles. */
-export type PrincipalMemo = Map<string, { readonly stamp: string; readonly entries: readonly [string, Principal][] }>;
 
 function usd(value: string | undefined): number {
   if (value === undefined) return 0;
@@ -89,65 +83,29 @@ function compileAgent(r: StoredResource): CompiledAgent {
   return { name: r.name, owner: spec.owner, serving: SERVING_STATES.has(spec.lifecycle ?? 'proposed'), models: spec.models ? new Set(spec.models) : undefined };
 }
 
-function intersect(a: readonly string[] | undefined, b: ReadonlySet<string> | undefined): ReadonlySet<string> | undefined {
-  if (!a) return b;
-  if (!b) return new Set(a);
-  return new Set(a.filter((m) => b.has(m)));
-}
-
-/** The credentials of one key, or none when it is revoked or its agent does not serve. */
-function keyEntries(r: StoredResource, agents: ReadonlyMap<string, CompiledAgent>): [string, Principal][] {
-  const spec = r.spec as ApiKeySpec;
-  if ((r.status as ApiKeyStatus | undefined)?.revokedAt) return [];
-  const agent = spec.agent ? agents.get(spec.agent) : undefined;
-  if (spec.agent && !agent?.serving) return [];
-  const expiresAt = spec.expiresAt ? Date.parse(spec.expiresAt) : undefined;
-  const models = intersect(spec.models, agent?.models);
-  const base = {
-    keyId: r.uid,
-    keyName: r.name,
-    team: spec.team,
-    ...(spec.agent ? { agent: spec.agent } : {}),
-    ...(models ? { models } : {}),
-    ...(spec.agents ? { agents: new Set(spec.agents) } : {}),
+/**
+ * Compiles resources into immutable runtime snapshots. Models and agents are small and rebuilt on
+ * every change; the key table is maintained incrementally (key-index.ts).
+ */
+export function createSnapshotCompiler(deps: { readonly providerFor: CompileInput['providerFor']; readonly createdAt: number }) {
+  const keyIndex = createKeyIndex();
+  return function compile(generation: number, resources: CompileSource, changed: readonly StoredResource[]): RuntimeSnapshot {
+    const input: CompileInput = { generation, resources, providerFor: deps.providerFor, createdAt: deps.createdAt };
+    const models = new Map<string, CompiledModel>();
+    const modelRows = [...resources.all('Model')].sort((a, b) => (a.name < b.name ? -1 : 1));
+    for (const r of modelRows) {
+      const m = compileModel(r, input);
+      if (m) models.set(r.name, m);
+    }
+    const priceTable = modelRows.map((m) => [m.name, (m.spec as ModelSpec).pricing ?? null]);
+    const priceVersion = `pt-${createHash('sha256').update(JSON.stringify(priceTable)).digest('hex').slice(0, 12)}`;
+    const modelListBody = JSON.stringify({
+      object: 'list',
+      data: [...models.values()].map((m) => ({ id: m.name, object: 'model', created: deps.createdAt, owned_by: 'gantry' })),
+    });
+    const agents = new Map<string, CompiledAgent>();
+    for (const r of resources.all('Agent')) agents.set(r.name, compileAgent(r));
+    const keys = keyIndex.update(changed, (name) => resources.get('ApiKey', name), agents);
+    return Object.freeze({ generation, priceVersion, models, modelListBody, keys, agents });
   };
-  const hashes = (r.secret as ApiKeySecret | undefined)?.hashes ?? [];
-  return hashes.map((h) => {
-    const limits = [expiresAt, h.notAfter].filter((x): x is number => x !== undefined);
-    const principal: Principal = Object.freeze(limits.length > 0 ? { ...base, notAfter: Math.min(...limits) } : base);
-    return [h.hash, principal];
-  });
-}
-
-/** Compiles the resources into an immutable runtime snapshot (and the principal memo for the next compile). */
-export function compileSnapshot(input: CompileInput): { snapshot: RuntimeSnapshot; memo: PrincipalMemo } {
-  const models = new Map<string, CompiledModel>();
-  const modelRows = [...input.resources.all('Model')].sort((a, b) => (a.name < b.name ? -1 : 1));
-  for (const r of modelRows) {
-    const m = compileModel(r, input);
-    if (m) models.set(r.name, m);
-  }
-  const priceTable = modelRows.map((m) => [m.name, (m.spec as ModelSpec).pricing ?? null]);
-  const priceVersion = `pt-${createHash('sha256').update(JSON.stringify(priceTable)).digest('hex').slice(0, 12)}`;
-
-  const modelListBody = JSON.stringify({
-    object: 'list',
-    data: [...models.values()].map((m) => ({ id: m.name, object: 'model', created: input.createdAt, owned_by: 'gantry' })),
-  });
-
-  const agents = new Map<string, CompiledAgent>();
-  for (const r of input.resources.all('Agent')) agents.set(r.name, compileAgent(r));
-
-  const memo: PrincipalMemo = new Map();
-  const keys = new Map<string, Principal>();
-  for (const r of input.resources.all('ApiKey')) {
-    const agent = (r.spec as ApiKeySpec).agent;
-    const stamp = `${r.generation}:${agent ? (input.resources.get('Agent', agent)?.generation ?? 'none') : '-'}:${r.uid}`;
-    const previous = input.previous?.get(r.uid);
-    const entries = previous?.stamp === stamp ? previous.entries : keyEntries(r, agents);
-    memo.set(r.uid, { stamp, entries });
-    for (const [hash, principal] of entries) keys.set(hash, principal);
-  }
-  const snapshot: RuntimeSnapshot = Object.freeze({ generation: input.generation, priceVersion, models, modelListBody, keys, agents });
-  return { snapshot, memo };
 }

@@ -1,11 +1,11 @@
-import type { ResourceStore } from '../../storage/ports/resource-store.js';
+import type { ResourceStore, StoredResource } from '../../storage/ports/resource-store.js';
 import type { ResourceCache } from './resource-cache.js';
 
 export interface SnapshotSyncDeps {
   readonly store: ResourceStore;
   readonly cache: ResourceCache;
-  /** Recompiles the snapshot (and identities) from the cache; called after every applied change. */
-  readonly rebuild: (revision: number) => void;
+  /** Recompiles the snapshot (and identities) from the cache, given the rows that changed. */
+  readonly rebuild: (changed: readonly StoredResource[]) => void;
   /** Poll interval for adapters that cannot push (SQLite), and the safety net for those that can. */
   readonly pollMs: number;
   readonly onError: (err: unknown) => void;
@@ -29,7 +29,7 @@ export function createSnapshotSync(deps: SnapshotSyncDeps) {
     const rows = await deps.store.changesSince(deps.cache.revision(), Number.MAX_SAFE_INTEGER);
     deps.cache.apply(rows);
     deps.cache.advanceTo(latest);
-    deps.rebuild(deps.cache.revision());
+    deps.rebuild(rows);
   }
 
   function refresh(): Promise<void> {
@@ -55,7 +55,7 @@ export function createSnapshotSync(deps: SnapshotSyncDeps) {
     /** Loads everything and compiles the first snapshot (also when the store is empty). */
     async start(): Promise<void> {
       await refresh();
-      if (deps.cache.revision() === 0) deps.rebuild(0);
+      if (deps.cache.revision() === 0) deps.rebuild([]);
       timer = setInterval(() => refresh().catch(deps.onError), deps.pollMs);
       timer.unref();
       unsubscribe = deps.store.subscribe?.(() => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GatewayError } from '../../kernel/errors/index.js';
+import type { GatewayError } from '../../kernel/errors/index.js';
 import type { Principal } from '../../kernel/types.js';
 import type { RequestContext } from '../context.js';
 import type { CompiledAgent, CompiledModel, RuntimeSnapshot } from '../snapshot.js';
