@@ -13,25 +13,29 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
-/** The fields of an audit entry that the chain covers (everything but the hash itself). */
-export interface HashedAuditFields {
-  readonly seq: number;
+/** One audit entry's content (everything the chain covers besides its place). Never holds a secret. */
+export interface AuditFields {
+  /** Epoch ms. */
   readonly ts: number;
+  /** Who: `user:alice`, `admin-token`, `system:gantry.yaml`… */
   readonly actor: string;
+  /** What: `apply`, `delete`, `keys.create`, `keys.rotate`, `keys.revoke`, `agents.transition`, `login`… */
   readonly action: string;
   readonly kind: string | undefined;
   readonly name: string | undefined;
   readonly team: string | undefined;
+  /** `created`, `updated`, `deleted`, `denied`, `ok`. */
   readonly outcome: string;
   readonly requestId: string | undefined;
   readonly sourceIp: string | undefined;
+  /** JSON-safe before/after states (labels, spec, status; never a secret) and the field diff. */
   readonly before: unknown;
   readonly after: unknown;
   readonly diff: unknown;
 }
 
 /** sha256(prevHash + canonical entry): editing any field of any entry breaks every later link. */
-export function auditHash(prevHash: string, entry: HashedAuditFields): string {
+export function auditHash(prevHash: string, entry: AuditFields & { readonly seq: number }): string {
   const body = canonicalJson({
     seq: entry.seq,
     ts: entry.ts,

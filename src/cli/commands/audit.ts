@@ -1,5 +1,5 @@
 import { type AdminClient, CONNECTION_OPTIONS, createAdminClient } from '../admin-client.js';
-import { createChainVerifier, describeBreak, tsMillis, type WireAuditEntry } from '../audit-chain.js';
+import { createChainVerifier, describeBreak, tsMillis, type WireAuditEntry } from '../../kernel/audit-chain.js';
 import { ArgsError, jsonOutput, parseArgs, parsePositiveInt } from '../args.js';
 import type { CliContext, Verb } from '../context.js';
 import { formatTable, toJson } from '../output.js';

@@ -1,3 +1,5 @@
+import type { AuditFields } from '../../kernel/audit-hash.js';
+
 /**
  * The control plane's store: declarative resources, their change feed and the hash-chained audit log.
  * Resources and audit live behind one port because a change and its audit entry are committed in one
@@ -57,26 +59,8 @@ export interface ResourceDelete {
 
 export type ResourceWrite = ResourcePut | ResourceDelete;
 
-/** An audit entry before the store chains it. Never holds a secret. */
-export interface AuditDraft {
-  /** Epoch ms. */
-  readonly ts: number;
-  /** Who: `user:alice`, `admin-token`, `system:gantry.yaml`… */
-  readonly actor: string;
-  /** What: `apply`, `delete`, `keys.create`, `keys.rotate`, `keys.revoke`, `agents.transition`, `login`, `denied`… */
-  readonly action: string;
-  readonly kind: string | undefined;
-  readonly name: string | undefined;
-  readonly team: string | undefined;
-  /** `created`, `updated`, `deleted`, `unchanged`, `denied`, `failed`, `ok`. */
-  readonly outcome: string;
-  readonly requestId: string | undefined;
-  readonly sourceIp: string | undefined;
-  /** JSON-safe before/after documents (as rendered by the API, without secrets) and the field diff. */
-  readonly before: unknown;
-  readonly after: unknown;
-  readonly diff: unknown;
-}
+/** An audit entry before the store chains it (kernel/audit-hash.ts documents the fields). */
+export type AuditDraft = AuditFields;
 
 export interface AuditEntry extends AuditDraft {
   /** 1, 2, 3… without gaps. */

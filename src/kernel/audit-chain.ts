@@ -1,4 +1,4 @@
-import { auditHash, GENESIS_HASH } from '../kernel/audit-hash.js';
+import { auditHash, GENESIS_HASH } from './audit-hash.js';
 
 /** An audit entry as the admin API returns it (JSON: absent fields may be missing or null). */
 export interface WireAuditEntry {

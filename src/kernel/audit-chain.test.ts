@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { auditHash, GENESIS_HASH } from '../kernel/audit-hash.js';
+import { auditHash, GENESIS_HASH } from './audit-hash.js';
 import { createChainVerifier, describeBreak, type WireAuditEntry } from './audit-chain.js';
 
 /** A valid chain as the server would build it, rendered as JSON (undefined fields dropped). */
