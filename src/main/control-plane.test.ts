@@ -102,6 +102,12 @@ describe('keys and agents in the snapshot', () => {
     expect(back.body.error.details[0]).toMatchObject({ path: 'spec.lifecycle', message: expect.stringContaining('cannot go from suspended to proposed') });
   });
 
+  it('refuses a new key that would already be expired', async () => {
+    const r = await cp.call('POST', '/apikeys', ADMIN, { team: 'team-a', expiresAt: '2020-01-01T00:00:00Z' });
+    expect(r.status).toBe(400);
+    expect(r.body.error.details[0]).toMatchObject({ path: 'spec.expiresAt', message: expect.stringContaining('in the past') });
+  });
+
   it('refuses a key for an agent of another team', async () => {
     await cp.call('POST', '/apply', ADMIN, `${H}kind: Agent\nmetadata: {name: bot-b}\nspec: {owner: team-b}\n`);
     const r = await cp.call('POST', '/apikeys', ADMIN, { team: 'team-a', agent: 'bot-b' });
@@ -120,6 +126,22 @@ describe('team isolation and the audit log', () => {
     const own = await cp.call('POST', '/apikeys', token, { team: 'team-a', name: 'dave-1' });
     expect(own.body.user).toBe('dave');
     expect((await cp.call('GET', '/apikeys', token)).body.items.map((k: { metadata: { name: string } }) => k.metadata.name)).toEqual(['dave-1']);
+  });
+
+  it("a developer may not mint agent credentials or long-lived tokens; a disabled user's keys stop", async () => {
+    await cp.call('POST', '/apply', ADMIN, `${H}kind: User\nmetadata: {name: dev}\nspec: {teams: [{team: team-a, role: developer}]}\n---\n${H}kind: Agent\nmetadata: {name: bot-a}\nspec: {owner: team-a, lifecycle: active}\n`);
+    const token = (await cp.call('POST', '/users/dev/tokens', ADMIN, {})).body.token;
+    const agentKey = await cp.call('POST', '/apikeys', token, { team: 'team-a', agent: 'bot-a' });
+    expect(agentKey.status).toBe(403);
+    const long = await cp.call('POST', '/users/dev/tokens', token, { ttlHours: 720 });
+    expect(long.status).toBe(400);
+    expect(long.body.error.message).toContain('at most 24 hours');
+    const own = await cp.call('POST', '/apikeys', token, { team: 'team-a', name: 'dev-key', labels: { purpose: 'laptop' } });
+    expect(own.body.resource.metadata.labels).toEqual({ purpose: 'laptop' });
+    const live = () => principals().some((p) => p.keyName === 'dev-key');
+    expect(live()).toBe(true);
+    await cp.call('POST', '/apply', ADMIN, `${H}kind: User\nmetadata: {name: dev}\nspec: {teams: [{team: team-a, role: developer}], disabled: true}\n`);
+    expect(live()).toBe(false);
   });
 
   it('logout revokes the presented user token at once, and only that one', async () => {

@@ -20,8 +20,6 @@ import type { ResourceStore } from '../storage/ports/resource-store.js';
 import { openSqlite } from '../storage/sqlite/database.js';
 import { createSqliteLedgerStore } from '../storage/sqlite/ledger-store.js';
 import { createSqliteResponseStore } from '../storage/sqlite/response-store.js';
-import { openPostgresResourceStore } from '../storage/sql/postgres.js';
-import { openSqliteResourceStore } from '../storage/sql/sqlite.js';
 import { telemetryChannels } from '../telemetry/channels.js';
 import { createPrometheusMetrics } from '../telemetry/prometheus/metrics.js';
 import { createActivityRecorder } from './activity.js';
@@ -49,8 +47,13 @@ function packageVersion(): string {
   }
 }
 
+/** Only the adapter in use is loaded (the Postgres driver costs memory a SQLite install never needs). */
 async function openResourceStore(settings: Settings): Promise<ResourceStore> {
-  if (settings.databaseUrl) return openPostgresResourceStore({ url: settings.databaseUrl, schema: settings.databaseSchema });
+  if (settings.databaseUrl) {
+    const { openPostgresResourceStore } = await import('../storage/sql/postgres.js');
+    return openPostgresResourceStore({ url: settings.databaseUrl, schema: settings.databaseSchema });
+  }
+  const { openSqliteResourceStore } = await import('../storage/sql/sqlite.js');
   return openSqliteResourceStore(join(settings.dataDir, 'gantry.db'));
 }
 
@@ -93,7 +96,8 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
     version: packageVersion(),
   });
   await control.sync.start();
-  const source = await applyStartupConfig(settings, control.apply, control.serviceDeps);
+  const { source, keyFiles } = await applyStartupConfig(settings, control.apply, control.serviceDeps);
+  for (const path of keyFiles) logger.info({ path }, 'an ApiKey from gantry.yaml was created; its secret (shown nowhere else) is in this owner-only file: move it to your secret store and delete the file');
   await ensureDemoKey(boot.demoKey, control.apply, control.serviceDeps);
   const snapshots = control.snapshots;
   const activity = createActivityRecorder({ store, clock, flushMs: settings.activityFlushMs, onError: (err) => logger.warn({ err }, 'recording key activity failed; will retry') });

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { keyDisplayPrefix } from '../kernel/api-keys.js';
 import { GatewayError, isGatewayError } from '../kernel/errors/index.js';
 import { BUILTIN_CONFIG_YAML } from '../control-plane/config/builtin.js';
@@ -28,23 +29,43 @@ async function withRetry<T>(fn: () => Promise<T>): Promise<T> {
  * the resource: use `gantry delete`). Without a file, the built-in simulator resources are applied
  * once, into an empty store. Returns where the configuration came from.
  */
-export async function applyStartupConfig(settings: Settings, apply: ApplyService, deps: ServiceDeps): Promise<string> {
+export async function applyStartupConfig(settings: Settings, apply: ApplyService, deps: ServiceDeps): Promise<{ source: string; keyFiles: string[] }> {
   if (existsSync(settings.configPath)) {
     const text = readFileSync(settings.configPath, 'utf8');
-    await withRetry(() => apply.applyText(systemActor('system:gantry.yaml'), text, { dryRun: false, source: settings.configPath }, META)).catch((err: unknown) => {
-      if (isGatewayError(err) && err.code === 'GW_RESOURCE_INVALID') throw new GatewayError('GW_CONFIG_INVALID', err.message.replace(/\nNothing was applied\.$/, ''));
-      throw err;
-    });
-    return settings.configPath;
+    const result = await withRetry(() => apply.applyText(systemActor('system:gantry.yaml'), text, { dryRun: false, source: settings.configPath, seed: true }, META)).catch(
+      (err: unknown) => {
+        if (isGatewayError(err) && err.code === 'GW_RESOURCE_INVALID') throw new GatewayError('GW_CONFIG_INVALID', err.message.replace(/\nNothing was applied\.$/, ''));
+        throw err;
+      },
+    );
+    return { source: settings.configPath, keyFiles: saveGeneratedKeys(settings.dataDir, result.secrets) };
   }
   if (settings.configExplicit) throw new Error(`GANTRY_CONFIG names ${settings.configPath}, which does not exist.`);
   if ((await deps.store.count('Provider')) === 0) {
     await withRetry(() => apply.applyText(systemActor('system:builtin'), BUILTIN_CONFIG_YAML, { dryRun: false }, META));
   }
-  return 'built-in simulator configuration (no gantry.yaml found)';
+  return { source: 'built-in simulator configuration (no gantry.yaml found)', keyFiles: [] };
 }
 
-/** Makes the demo key the ApiKey "demo" of team "default" (unless an admin revoked or deleted it). */
+/**
+ * An ApiKey created from gantry.yaml has nobody to show its secret to: it goes to an owner-only file
+ * in the data directory (never to a log). Read it, store it in your secret manager, delete the file.
+ */
+function saveGeneratedKeys(dataDir: string, secrets: readonly { name: string; key: string }[]): string[] {
+  if (secrets.length === 0) return [];
+  const dir = join(dataDir, 'generated-keys');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return secrets.map((s) => {
+    const path = join(dir, `${s.name}.key`);
+    writeFileSync(path, `${s.key}\n`, { mode: 0o600 });
+    return path;
+  });
+}
+
+/**
+ * Makes the demo key the ApiKey "demo" of team "default". A revoked demo key stays revoked; a deleted
+ * one is created again at the next start (revoke it to turn it off for good).
+ */
 export async function ensureDemoKey(demoKey: string, apply: ApplyService, deps: ServiceDeps): Promise<void> {
   const system = systemActor('system:bootstrap');
   const hash = deps.hashSecret(demoKey);

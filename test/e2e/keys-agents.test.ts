@@ -1,3 +1,4 @@
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,5 +95,43 @@ describe('agents as identities', () => {
     expect(await call(key)).toMatchObject({ status: 401 });
     expect((await cli('agents', 'activate', 'triage')).code).toBe(0);
     expect(await call(key)).toEqual({ status: 200 });
+  });
+});
+
+describe('keys defined in gantry.yaml', () => {
+  it('writes the generated secret to an owner-only file (never to the log), and the key works', async () => {
+    const config = `${SETUP}---
+apiVersion: gantry/v1alpha1
+kind: Provider
+metadata: {name: sim}
+spec: {type: simulator, instant: true}
+---
+apiVersion: gantry/v1alpha1
+kind: Model
+metadata: {name: sim-small}
+spec: {provider: sim, pricing: {inputPer1M: "0.1", outputPer1M: "0.4"}}
+---
+apiVersion: gantry/v1alpha1
+kind: ApiKey
+metadata: {name: from-file}
+spec: {team: support}
+`;
+    const other = await startGantry({ config, env: { GANTRY_LOG_LEVEL: 'info' } });
+    try {
+      const path = join(other.dataDir, 'generated-keys', 'from-file.key');
+      expect(statSync(path).mode & 0o777).toBe(0o600);
+      const key = readFileSync(path, 'utf8').trim();
+      expect(other.output()).toContain(path);
+      expect(other.output()).not.toContain(key);
+      const saved = g;
+      g = other;
+      try {
+        expect(await call(key)).toEqual({ status: 200 });
+      } finally {
+        g = saved;
+      }
+    } finally {
+      await other.stop();
+    }
   });
 });

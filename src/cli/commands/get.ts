@@ -13,7 +13,7 @@ interface ListPage {
 
 const FORMATS = ['table', 'yaml', 'json'] as const;
 
-/** YAML output is for editing and applying back; `status` is server-managed and refused on apply. */
+/** YAML output is for editing and applying back; `status` is server-managed (ignored on apply), so it is left out. */
 function withoutStatus(resource: unknown): unknown {
   if (resource === null || typeof resource !== 'object') return resource;
   const { status: _status, ...rest } = resource as Record<string, unknown>;
@@ -27,8 +27,9 @@ async function listAll(client: AdminClient, info: KindInfo, selector: string | u
     const page = await client.request<ListPage>('GET', `/${info.plural}`, { query: { labelSelector: selector, limit, continue: token } });
     items.push(...(page.items ?? []));
     const next = page.continue ?? page.metadata?.continue ?? undefined;
-    // --limit means "one page of at most N"; otherwise follow the pages to the end.
-    if (limit !== undefined || next === undefined || next === null || next === '' || (page.items ?? []).length === 0) return items;
+    // --limit means "one page of at most N"; otherwise follow the pages to the end. A page may be
+    // empty (the server filters out what the caller may not see) and still have a next page.
+    if (limit !== undefined || next === undefined || next === null || next === '' || next === token) return items;
     token = next;
   }
 }

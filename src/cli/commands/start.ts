@@ -12,7 +12,7 @@ function banner(url: string, created: { admin: boolean; demo: boolean }, demoKey
   if (created.demo) {
     lines.push(`Demo API key (shown once, saved in ${dataDir}/demo-key): ${demoKey}`, 'Try it:', example(demoKey));
   } else {
-    lines.push(`Demo API key: in ${dataDir}/demo-key (or GANTRY_DEMO_KEY). Try it:`, example('$(cat .gantry/demo-key)'));
+    lines.push(`Demo API key: in ${dataDir}/demo-key (or GANTRY_DEMO_KEY). Try it:`, example(`$(cat ${dataDir}/demo-key)`));
   }
   return `\n${lines.join('\n')}\n\n`;
 }

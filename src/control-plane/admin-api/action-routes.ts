@@ -41,6 +41,15 @@ const RotateBody = T.Object({ gracePeriodSeconds: T.Optional(T.Integer({ minimum
 const LifecycleBody = T.Object({ to: T.Union(LIFECYCLE_STATES.map((s) => T.Literal(s))), reason: T.Optional(T.String()) });
 const TokenBody = T.Object({ ttlHours: T.Optional(T.Integer({ minimum: 1, maximum: 8760, default: 12 })) });
 
+function labelsOf(body: Record<string, unknown>): Record<string, string> | undefined {
+  const v = body.labels;
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'object' || Array.isArray(v) || !Object.values(v).every((x) => typeof x === 'string')) {
+    throw new GatewayError('GW_REQUEST_INVALID', 'labels must be an object of string values.', { param: 'labels' });
+  }
+  return v as Record<string, string>;
+}
+
 /** Verbs beyond create-or-update: key lifecycle, agent lifecycle, user tokens, audit, usage, whoami. */
 export function actionRoutes(deps: ActionRouteDeps): AdminRoute[] {
   return [
@@ -73,6 +82,7 @@ export function actionRoutes(deps: ActionRouteDeps): AdminRoute[] {
           expiresAt: optionalString(b, 'expiresAt'),
           models: stringList(b, 'models'),
           agents: stringList(b, 'agents'),
+          labels: labelsOf(b),
         };
         const clean = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as typeof input;
         return { status: 201, body: await deps.keys.create(actorOf(req), clean, metaOf(req)) };

@@ -36,7 +36,8 @@ export function canAccess(actor: Actor, verb: Verb, target: Target): boolean {
     case 'ApiKey': {
       if (role === 'team-admin') return true;
       const spec = target.spec as ApiKeySpec | undefined;
-      return role === 'developer' && actor.user !== undefined && spec?.user === actor.user;
+      // An agent's keys are service credentials: its team admins manage them, not individual developers.
+      return role === 'developer' && actor.user !== undefined && spec?.user === actor.user && spec.agent === undefined;
     }
     case 'Provider':
     case 'Model':

@@ -33,14 +33,38 @@ interface Planned {
   readonly action: ApplyResultItem['action'];
 }
 
-const stateOf = (labels: unknown, spec: unknown, status: unknown) => ({ labels, spec, ...(status === undefined ? {} : { status }) });
+export interface ApplyOptions {
+  readonly dryRun: boolean;
+  /** Audit action name (default `apply`). */
+  readonly action?: string;
+  /** Names the input in error messages (a file path). */
+  readonly source?: string;
+  /**
+   * The start-up apply of gantry.yaml: an Agent's spec.lifecycle there is its first state only; later
+   * transitions (suspend, retire) made through the API are not undone at the next start.
+   */
+  readonly seed?: boolean;
+}
+
+/** In a seed apply, an existing agent keeps the lifecycle state it has. */
+function seedDefaults(doc: ValidDoc, existing: StoredResource | undefined, options: ApplyOptions): ValidDoc {
+  if (!options.seed || doc.kind !== 'Agent' || !existing) return doc;
+  return { ...doc, spec: { ...doc.spec, lifecycle: (existing.spec as { lifecycle?: string }).lifecycle ?? 'proposed' } };
+}
+
+const stateOf = (labels: Readonly<Record<string, string>>, spec: unknown, status: unknown) => ({
+  ...(Object.keys(labels).length > 0 ? { labels } : {}),
+  spec,
+  ...(status === undefined ? {} : { status }),
+});
 
 /**
  * Create-or-update of many documents, all or nothing: every document is validated, authorized and
  * reference-checked before anything is written; the writes and their audit entries are one commit.
  */
 export function createApply(deps: ServiceDeps) {
-  async function plan(actor: Actor, docs: readonly ValidDoc[], dryRun: boolean, meta: CallMeta): Promise<Planned[]> {
+  async function plan(actor: Actor, docs: readonly ValidDoc[], options: ApplyOptions, meta: CallMeta): Promise<Planned[]> {
+    const { dryRun } = options;
     const problems: Problem[] = [];
     const planned: Planned[] = [];
     const inBatch = new Set(docs.map((d) => `${d.kind}/${d.name}`));
@@ -48,12 +72,12 @@ export function createApply(deps: ServiceDeps) {
     for (const given of ordered) {
       const def = KINDS[given.kind];
       const existing = await deps.store.get(given.kind, given.name);
-      const doc = withActorDefaults(actor, given, existing !== undefined);
+      const doc = seedDefaults(withActorDefaults(actor, given, existing !== undefined), existing, options);
       const team = def.teamOf(doc.name, doc.spec);
       const verb = existing ? 'update' : 'create';
       const allowedNew = canAccess(actor, verb, { kind: doc.kind, name: doc.name, team, spec: doc.spec });
       const allowedOld = !existing || canAccess(actor, 'update', { kind: doc.kind, name: doc.name, team: existing.team, spec: existing.spec });
-      if (!allowedNew || !allowedOld) await deny(actor, meta, doc, `${verb} ${doc.kind} "${doc.name}"`);
+      if (!allowedNew || !allowedOld) await deny(actor, meta, doc, `${actor.id} may not ${verb} ${doc.kind} "${doc.name}"`);
       for (const field of def.immutable) {
         const before = (existing?.spec as Record<string, unknown> | undefined)?.[field];
         if (existing && JSON.stringify(before) !== JSON.stringify(doc.spec[field])) {
@@ -67,7 +91,7 @@ export function createApply(deps: ServiceDeps) {
         }
       }
       const prepared = prepareDoc(deps, actor, doc, existing, dryRun);
-      if (prepared.forbidden) await deny(actor, meta, doc, prepared.forbidden);
+      if (prepared.forbidden) await deny(actor, meta, doc, `${actor.id} cannot apply ${doc.kind} "${doc.name}": ${prepared.forbidden}`);
       for (const p of prepared.problems) problems.push({ document: doc.where, ...p });
       problems.push(...(await crossChecks(doc, docs)));
       const before = existing ? stateOf(existing.labels, existing.spec, undefined) : undefined;
@@ -75,7 +99,7 @@ export function createApply(deps: ServiceDeps) {
       const action = !existing ? 'created' : diff.length === 0 && prepared.status === existing.status ? 'unchanged' : 'updated';
       planned.push({ doc, existing, prepared, team, diff, action });
     }
-    if (problems.length > 0) throw invalidResources('The apply', problems);
+    if (problems.length > 0) throw invalidResources(options.source ?? 'The apply', problems);
     return planned;
   }
 
@@ -91,13 +115,13 @@ export function createApply(deps: ServiceDeps) {
     return [];
   }
 
-  async function deny(actor: Actor, meta: CallMeta, doc: Pick<ValidDoc, 'kind' | 'name'>, what: string): Promise<never> {
+  async function deny(actor: Actor, meta: CallMeta, doc: Pick<ValidDoc, 'kind' | 'name'>, sentence: string): Promise<never> {
     await deps.store.commit([], [auditDraft(deps, actor, meta, { action: 'apply', outcome: 'denied', kind: doc.kind, name: doc.name })]);
-    throw new GatewayError('GW_FORBIDDEN', `Forbidden: ${actor.id} may not ${what}. Nothing was applied.`);
+    throw new GatewayError('GW_FORBIDDEN', `Forbidden: ${sentence}. Nothing was applied.`);
   }
 
-  async function applyDocs(actor: Actor, docs: readonly ValidDoc[], options: { dryRun: boolean; action?: string }, meta: CallMeta): Promise<ApplyResult> {
-    const planned = await plan(actor, docs, options.dryRun, meta);
+  async function applyDocs(actor: Actor, docs: readonly ValidDoc[], options: ApplyOptions, meta: CallMeta): Promise<ApplyResult> {
+    const planned = await plan(actor, docs, options, meta);
     const changed = planned.filter((p) => p.action !== 'unchanged');
     const secrets = changed.flatMap((p) => (p.prepared.generatedKey ? [{ kind: 'ApiKey' as const, name: p.doc.name, key: p.prepared.generatedKey }] : []));
     const result = (generation: (p: Planned) => number): ApplyResult => ({
@@ -143,13 +167,13 @@ export function createApply(deps: ServiceDeps) {
   return {
     applyDocs,
     /** Parses, validates and applies YAML/JSON text. */
-    async applyText(actor: Actor, text: string, options: { dryRun: boolean; source?: string }, meta: CallMeta): Promise<ApplyResult> {
+    async applyText(actor: Actor, text: string, options: ApplyOptions, meta: CallMeta): Promise<ApplyResult> {
       const parsed = parseResourceText(text);
       const { valid, problems } = deps.validate(parsed.docs);
       const all = [...parsed.problems, ...problems];
       if (all.length > 0) throw invalidResources(options.source ?? 'The apply', all);
       if (valid.length === 0) throw invalidResources(options.source ?? 'The apply', [{ document: 'request', path: '', message: 'no documents found' }]);
-      return applyDocs(actor, valid, { dryRun: options.dryRun }, meta);
+      return applyDocs(actor, valid, options, meta);
     },
   };
 }

@@ -43,6 +43,9 @@ function prepareKey(deps: ServiceDeps, actor: Actor, input: ApiKeySpec, existing
     return { spec: spec as unknown as Record<string, unknown>, status: undefined, secret: undefined, problems: [], forbidden: 'a developer may only manage their own keys (spec.user)' };
   }
   if (existing) return { spec: spec as unknown as Record<string, unknown>, status: existing.status, secret: existing.secret, problems: [] };
+  if (spec.expiresAt !== undefined && Date.parse(spec.expiresAt) <= deps.clock.now()) {
+    return { spec: spec as unknown as Record<string, unknown>, status: undefined, secret: undefined, problems: [{ path: 'spec.expiresAt', message: `${spec.expiresAt} is in the past; a new key must expire in the future` }] };
+  }
   const key = dryRun ? undefined : deps.generateApiKey();
   const status: ApiKeyStatus = { displayPrefix: key ? keyDisplayPrefix(key) : 'gk_(generated on apply)' };
   const secret: ApiKeySecret = { hashes: key ? [{ hash: deps.hashSecret(key) }] : [] };
@@ -64,7 +67,8 @@ export function prepareAgent(actor: Actor, input: AgentSpec, existing: StoredRes
     const allowed = LIFECYCLE_TRANSITIONS[from].join(', ') || 'none (retired is final)';
     return { spec, status: prevStatus, secret: undefined, problems: [{ path: 'spec.lifecycle', message: `cannot go from ${from} to ${to}; allowed from ${from}: ${allowed}` }] };
   }
-  const approving = to === 'approved' || (from === null || from === 'proposed' ? to === 'active' : false);
+  // Approval: moving to approved, or creating an agent directly as approved/active.
+  const approving = to === 'approved' || (from === null && to === 'active');
   const canApprove = actor.platformRoles.has('platform-admin') || actor.teamRoles.get(input.owner) === 'team-admin';
   if (approving && !canApprove) return { spec, status: prevStatus, secret: undefined, problems: [], forbidden: 'only a team admin of the owning team or a platform admin approves an agent' };
   const event = { from, to, by: actor.id, at: iso(now), ...(reason ? { reason } : {}) };

@@ -22,6 +22,8 @@ export interface SsoIdentityInput {
 
 const MAX_TOKENS_PER_USER = 20;
 export const SSO_TOKEN_TTL_HOURS = 12;
+/** A user's own tokens cannot outlive an SSO session by much (no way around the login lifetime). */
+export const SELF_TOKEN_MAX_HOURS = 24;
 
 function userName(email: string | undefined, subject: string): string {
   const base = (email?.split('@')[0] ?? subject).toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '');
@@ -36,6 +38,9 @@ export function createUserService(deps: ServiceDeps, apply: ApplyService) {
     if (!self && !actor.platformRoles.has('platform-admin')) {
       await deps.store.commit([], [auditDraft(deps, actor, meta, { action: 'users.token', outcome: 'denied', kind: 'User', name })]);
       throw new GatewayError('GW_FORBIDDEN', `Forbidden: only a platform admin (or the user themselves) issues tokens for user "${name}".`);
+    }
+    if (!actor.platformRoles.has('platform-admin') && ttlHours > SELF_TOKEN_MAX_HOURS) {
+      throw new GatewayError('GW_REQUEST_INVALID', `A token you issue for yourself lasts at most ${SELF_TOKEN_MAX_HOURS} hours (ttlHours); a platform admin issues longer-lived ones.`, { param: 'ttlHours' });
     }
     if ((existing.spec as UserSpec).disabled) throw new GatewayError('GW_RESOURCE_CONFLICT', `User "${name}" is disabled.`);
     const now = deps.clock.now();

@@ -5,6 +5,7 @@ import type { Provider, Timeouts } from '../../providers/contract.js';
 import type { StoredResource } from '../../storage/ports/resource-store.js';
 import { type AgentSpec, SERVING_STATES } from '../resources/kinds/agent.js';
 import type { ModelSpec, PricingSpec } from '../resources/kinds/model.js';
+import type { UserSpec } from '../resources/kinds/user.js';
 import { createKeyIndex } from './key-index.js';
 import type { ProviderSpec, TimeoutsSpec } from '../resources/kinds/provider.js';
 
@@ -105,7 +106,9 @@ export function createSnapshotCompiler(deps: { readonly providerFor: CompileInpu
     });
     const agents = new Map<string, CompiledAgent>();
     for (const r of resources.all('Agent')) agents.set(r.name, compileAgent(r));
-    const keys = keyIndex.update(changed, (name) => resources.get('ApiKey', name), agents);
+    const activeUsers = new Set<string>();
+    for (const r of resources.all('User')) if (!(r.spec as UserSpec).disabled) activeUsers.add(r.name);
+    const keys = keyIndex.update(changed, (name) => resources.get('ApiKey', name), { agents, activeUsers });
     return Object.freeze({ generation, priceVersion, models, modelListBody, keys, agents });
   };
 }

@@ -10,6 +10,7 @@ function key(name: string, hashes: string[], spec: Record<string, unknown> = {},
   };
 }
 const agentRow = (name: string): StoredResource => ({ ...key(name, []), kind: 'Agent' });
+const ctx = (agents = new Map<string, CompiledAgent>(), users: string[] = []) => ({ agents, activeUsers: new Set(users) });
 const agent = (name: string, serving: boolean): CompiledAgent => ({ name, owner: 't', serving, models: undefined });
 
 describe('incremental key index', () => {
@@ -19,16 +20,16 @@ describe('incremental key index', () => {
     const put = (r: StoredResource) => rows.set(r.name, r);
     const many = Array.from({ length: 3_000 }, (_, i) => key(`k${i}`, [`h${i}`]));
     for (const r of many) put(r);
-    const v1 = index.update(many, (n) => rows.get(n), new Map());
+    const v1 = index.update(many, (n) => rows.get(n), ctx());
     expect(v1.size).toBe(3_000);
     expect(v1.get('h2999')?.keyName).toBe('k2999');
 
     put(key('k1', ['h1-new', 'h1']));
-    const v2 = index.update([rows.get('k1') as StoredResource], (n) => rows.get(n), new Map());
+    const v2 = index.update([rows.get('k1') as StoredResource], (n) => rows.get(n), ctx());
     expect(v2.get('h1-new')?.keyName).toBe('k1');
     expect(v2.size).toBe(3_001);
     put(key('k1', ['h1-new'], {}, { revokedAt: '2026-01-01T00:00:00Z' }));
-    const v3 = index.update([rows.get('k1') as StoredResource], (n) => rows.get(n), new Map());
+    const v3 = index.update([rows.get('k1') as StoredResource], (n) => rows.get(n), ctx());
     expect(v3.get('h1')).toBeUndefined();
     expect(v3.get('h1-new')).toBeUndefined();
     expect(v3.size).toBe(2_999);
@@ -36,7 +37,7 @@ describe('incremental key index', () => {
     expect(v2.get('h1')?.keyName).toBe('k1');
     expect(v1.get('h1-new')).toBeUndefined();
     rows.delete('k2');
-    const v4 = index.update([{ ...key('k2', []), deleted: true }], (n) => rows.get(n), new Map());
+    const v4 = index.update([{ ...key('k2', []), deleted: true }], (n) => rows.get(n), ctx());
     expect(v4.get('h2')).toBeUndefined();
     expect([...v4.entries()].length).toBe(v4.size);
   });
@@ -45,8 +46,18 @@ describe('incremental key index', () => {
     const index = createKeyIndex();
     const rows = new Map([['bot-key', key('bot-key', ['hb'], { agent: 'bot' })]]);
     const lookup = (n: string) => rows.get(n);
-    expect(index.update([rows.get('bot-key') as StoredResource], lookup, new Map([['bot', agent('bot', true)]])).get('hb')?.agent).toBe('bot');
-    expect(index.update([agentRow('bot')], lookup, new Map([['bot', agent('bot', false)]])).get('hb')).toBeUndefined();
-    expect(index.update([agentRow('bot')], lookup, new Map([['bot', agent('bot', true)]])).get('hb')?.agent).toBe('bot');
+    expect(index.update([rows.get('bot-key') as StoredResource], lookup, ctx(new Map([['bot', agent('bot', true)]]))).get('hb')?.agent).toBe('bot');
+    expect(index.update([agentRow('bot')], lookup, ctx(new Map([['bot', agent('bot', false)]]))).get('hb')).toBeUndefined();
+    expect(index.update([agentRow('bot')], lookup, ctx(new Map([['bot', agent('bot', true)]]))).get('hb')?.agent).toBe('bot');
+  });
+
+  it("a disabled (or deleted) user's own keys stop; enabling the user restores them", () => {
+    const index = createKeyIndex();
+    const rows = new Map([['dave-key', key('dave-key', ['hd'], { user: 'dave' })]]);
+    const lookup = (n: string) => rows.get(n);
+    const user = { ...key('dave', []), kind: 'User' };
+    expect(index.update([rows.get('dave-key') as StoredResource], lookup, ctx(new Map(), ['dave'])).get('hd')?.keyName).toBe('dave-key');
+    expect(index.update([user], lookup, ctx(new Map(), [])).get('hd')).toBeUndefined();
+    expect(index.update([user], lookup, ctx(new Map(), ['dave'])).get('hd')?.keyName).toBe('dave-key');
   });
 });

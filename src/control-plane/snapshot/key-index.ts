@@ -27,12 +27,20 @@ function intersect(a: readonly string[] | undefined, b: ReadonlySet<string> | un
   return new Set(a.filter((m) => b.has(m)));
 }
 
-/** The credentials of one key, or none when it is revoked or its agent does not serve. */
-export function keyEntries(r: StoredResource, agents: ReadonlyMap<string, CompiledAgent>): [string, Principal][] {
+/** What a key's validity depends on besides itself. */
+export interface KeyContext {
+  readonly agents: ReadonlyMap<string, CompiledAgent>;
+  /** Users whose keys work (exist and are not disabled). */
+  readonly activeUsers: ReadonlySet<string>;
+}
+
+/** The credentials of one key, or none when it is revoked, its agent does not serve or its user is disabled. */
+export function keyEntries(r: StoredResource, context: KeyContext): [string, Principal][] {
   const spec = r.spec as ApiKeySpec;
   if ((r.status as ApiKeyStatus | undefined)?.revokedAt) return [];
-  const agent = spec.agent ? agents.get(spec.agent) : undefined;
+  const agent = spec.agent ? context.agents.get(spec.agent) : undefined;
   if (spec.agent && !agent?.serving) return [];
+  if (spec.user && !context.activeUsers.has(spec.user)) return [];
   const expiresAt = spec.expiresAt ? Date.parse(spec.expiresAt) : undefined;
   const models = intersect(spec.models, agent?.models);
   const base = {
@@ -53,7 +61,7 @@ export function keyEntries(r: StoredResource, agents: ReadonlyMap<string, Compil
 
 /**
  * The key table, maintained incrementally: a change recompiles only the keys it touches (a changed
- * key, or every key of a changed agent), so with 100,000 keys a revocation costs microseconds, not a
+ * key, or every key of a changed agent or user), so with 100,000 keys a revocation costs microseconds, not a
  * rebuild. Each snapshot gets its own immutable view; the base map is shared and never mutated.
  */
 export function createKeyIndex() {
@@ -61,29 +69,29 @@ export function createKeyIndex() {
   let overlay = new Map<string, Principal | null>();
   let size = 0;
   const hashesOf = new Map<string, readonly string[]>();
-  const agentOf = new Map<string, string>();
-  const keysOfAgent = new Map<string, Set<string>>();
+  // Which keys depend on which agent / user (`Agent/bot`, `User/dave`), to recompile only those.
+  const dependsOn = new Map<string, readonly string[]>();
+  const dependents = new Map<string, Set<string>>();
 
-  function index(keyName: string, agent: string | undefined): void {
-    const prev = agentOf.get(keyName);
-    if (prev === agent) return;
-    if (prev !== undefined) keysOfAgent.get(prev)?.delete(keyName);
-    if (agent === undefined) agentOf.delete(keyName);
-    else {
-      agentOf.set(keyName, agent);
-      const set = keysOfAgent.get(agent) ?? new Set<string>();
-      keysOfAgent.set(agent, set);
+  function index(keyName: string, spec: ApiKeySpec | undefined): void {
+    for (const d of dependsOn.get(keyName) ?? []) dependents.get(d)?.delete(keyName);
+    const next = spec ? [...(spec.agent ? [`Agent/${spec.agent}`] : []), ...(spec.user ? [`User/${spec.user}`] : [])] : [];
+    if (next.length === 0) dependsOn.delete(keyName);
+    else dependsOn.set(keyName, next);
+    for (const d of next) {
+      const set = dependents.get(d) ?? new Set<string>();
+      dependents.set(d, set);
       set.add(keyName);
     }
   }
 
   return {
-    /** Applies changed rows; `keyRow` reads a key's current row, `agents` is the new agent table. */
-    update(changed: readonly StoredResource[], keyRow: (name: string) => StoredResource | undefined, agents: ReadonlyMap<string, CompiledAgent>): KeyLookup {
+    /** Applies changed rows; `keyRow` reads a key's current row, `context` is the new agent and user state. */
+    update(changed: readonly StoredResource[], keyRow: (name: string) => StoredResource | undefined, context: KeyContext): KeyLookup {
       const touched = new Set<string>();
       for (const r of changed) {
         if (r.kind === 'ApiKey') touched.add(r.name);
-        else if (r.kind === 'Agent') for (const k of keysOfAgent.get(r.name) ?? []) touched.add(k);
+        else for (const k of dependents.get(`${r.kind}/${r.name}`) ?? []) touched.add(k);
       }
       if (touched.size === 0) return layered(base, overlay, size);
       const next = new Map(overlay);
@@ -93,12 +101,12 @@ export function createKeyIndex() {
           size--;
         }
         const row = keyRow(name);
-        const entries = row ? keyEntries(row, agents) : [];
+        const entries = row ? keyEntries(row, context) : [];
         for (const [h, p] of entries) next.set(h, p);
         size += entries.length;
         if (entries.length > 0) hashesOf.set(name, entries.map(([h]) => h));
         else hashesOf.delete(name);
-        index(name, row ? (row.spec as ApiKeySpec).agent : undefined);
+        index(name, row ? (row.spec as ApiKeySpec) : undefined);
       }
       if (next.size > COMPACT_AT) {
         const merged = new Map(base);

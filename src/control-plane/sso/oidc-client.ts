@@ -1,4 +1,4 @@
-import * as oidc from 'openid-client';
+import type * as OidcLib from 'openid-client';
 import { GatewayError } from '../../kernel/errors/index.js';
 import { type Claims, identityFromClaims, missingClaims } from './identity.js';
 import type { OidcSettings, SsoIdentity } from './types.js';
@@ -15,7 +15,9 @@ export interface OidcClient {
   exchange(callbackUrl: URL, checks: CodeExchangeChecks): Promise<SsoIdentity>;
 }
 
-function detail(err: unknown): string {
+type Oidc = typeof OidcLib;
+
+function detail(oidc: Oidc, err: unknown): string {
   if (err instanceof oidc.AuthorizationResponseError || err instanceof oidc.ResponseBodyError) {
     return err.error_description ? `${err.error}: ${err.error_description}` : err.error;
   }
@@ -32,9 +34,16 @@ export function ssoFailure(reason: string, cause?: unknown): GatewayError {
 
 /** openid-client over one identity provider; discovery runs at first use and is cached (retried after a failure). */
 export function createOidcClient(settings: OidcSettings): OidcClient {
-  let discovered: Promise<oidc.Configuration> | undefined;
+  let discovered: Promise<OidcLib.Configuration> | undefined;
+  // Loaded at the first login, not at start: a Gantry without SSO never pays for the library.
+  let lib: Promise<Oidc> | undefined;
+  const load = (): Promise<Oidc> => {
+    lib ??= import('openid-client');
+    return lib;
+  };
 
-  async function discover(): Promise<oidc.Configuration> {
+  async function discover(): Promise<OidcLib.Configuration> {
+    const oidc = await load();
     const secret = settings.clientSecret;
     // client_secret_basic is the OIDC default method; without a secret the client is public and relies on PKCE.
     const auth = secret === undefined ? oidc.None() : oidc.ClientSecretBasic(secret);
@@ -46,13 +55,13 @@ export function createOidcClient(settings: OidcSettings): OidcClient {
     } catch (err) {
       throw new GatewayError(
         'GW_SSO_FAILED',
-        `Single sign-on failed: cannot read the identity provider's discovery document for ${settings.issuer} (${detail(err)}). Check GANTRY_OIDC_ISSUER and that Gantry can reach it.`,
+        `Single sign-on failed: cannot read the identity provider's discovery document for ${settings.issuer} (${detail(oidc, err)}). Check GANTRY_OIDC_ISSUER and that Gantry can reach it.`,
         { status: 502, cause: err },
       );
     }
   }
 
-  function configuration(): Promise<oidc.Configuration> {
+  function configuration(): Promise<OidcLib.Configuration> {
     discovered ??= discover().catch((err: unknown) => {
       discovered = undefined;
       throw err;
@@ -60,7 +69,8 @@ export function createOidcClient(settings: OidcSettings): OidcClient {
     return discovered;
   }
 
-  async function userinfo(config: oidc.Configuration, accessToken: string | undefined, subject: string): Promise<Claims> {
+  async function userinfo(config: OidcLib.Configuration, accessToken: string | undefined, subject: string): Promise<Claims> {
+    const oidc = await load();
     if (accessToken === undefined || config.serverMetadata().userinfo_endpoint === undefined) return {};
     try {
       return await oidc.fetchUserInfo(config, accessToken, subject);
@@ -73,6 +83,7 @@ export function createOidcClient(settings: OidcSettings): OidcClient {
   return {
     async authorizationUrl({ redirectUri, state, nonce, codeVerifier }) {
       const config = await configuration();
+      const oidc = await load();
       return oidc.buildAuthorizationUrl(config, {
         redirect_uri: redirectUri,
         scope: settings.scopes.join(' '),
@@ -85,7 +96,8 @@ export function createOidcClient(settings: OidcSettings): OidcClient {
 
     async exchange(callbackUrl, checks) {
       const config = await configuration();
-      let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
+      const oidc = await load();
+      let tokens: Awaited<ReturnType<Oidc['authorizationCodeGrant']>>;
       try {
         tokens = await oidc.authorizationCodeGrant(config, callbackUrl, {
           pkceCodeVerifier: checks.codeVerifier,
@@ -93,7 +105,7 @@ export function createOidcClient(settings: OidcSettings): OidcClient {
           expectedNonce: checks.nonce,
         });
       } catch (err) {
-        throw ssoFailure(detail(err), err);
+        throw ssoFailure(detail(oidc, err), err);
       }
       const idClaims = tokens.claims();
       if (idClaims === undefined) throw ssoFailure('the identity provider returned no ID token (is the openid scope allowed?)');

@@ -27,6 +27,8 @@ export function createGetModelRoute(idOf: (url: string) => string): Route {
       const id = idOf(req.url ?? '');
       const model = ctx.snapshot.models.get(id);
       if (!model) throw new GatewayError('GW_MODEL_NOT_FOUND', `The model "${id}" does not exist. GET /v1/models lists the models you can use.`);
+      const scope = ctx.principal?.models;
+      if (scope && !scope.has(id)) throw new GatewayError('GW_MODEL_NOT_ALLOWED', `This API key may not use the model "${id}".`);
       ctx.status = 200;
       sendJson(res, 200, JSON.stringify({ id: model.name, object: 'model', created: 0, owned_by: 'gantry' }));
     },

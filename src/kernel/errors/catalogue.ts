@@ -208,7 +208,8 @@ export const ERROR_CATALOGUE = {
   GW_KEY_EXPIRED: {
     status: 401,
     type: 'authentication_error',
-    message: 'The API key has expired. Ask your platform team for a new key, or rotate it with `gantry keys rotate`.',
+    message:
+      'The API key has expired (or it was rotated and its grace window is over). Use the new key, or ask your team admin for a key with a later expiry.',
     when: 'A data-plane request uses a key past its expiry, or a rotated key past its grace window.',
   },
   GW_MODEL_NOT_ALLOWED: {
