@@ -17,6 +17,7 @@ import { createControlPlane } from '../dist/main/control-plane.js';
 import { createProviderRegistry } from '../dist/main/providers.js';
 import { createMemoryLedgerStore } from '../dist/storage/memory/ledger-store.js';
 import { openSqliteResourceStore } from '../dist/storage/sql/sqlite.js';
+import { telemetryChannels } from '../dist/telemetry/channels.js';
 
 const N = Number(process.env.BENCH_KEYS ?? 100_000);
 const ADMIN = 'gat_bench_admin_token_0123456789';
@@ -44,7 +45,7 @@ const providers = createProviderRegistry({}, logger);
 const control = createControlPlane({
   store, ledger: createMemoryLedgerStore(), clock: systemClock, newId: createIdGenerator(), logger, hashSecret: hash, keyHashSecret: 'bench-secret',
   adminToken: ADMIN, env: {}, providerFor: providers.providerFor, onProvidersCompiled: providers.sweep, flushUsage: async () => {}, pollMs: 60_000,
-  publicUrl: () => 'http://127.0.0.1', version: 'bench',
+  publicUrl: () => 'http://127.0.0.1', version: 'bench', channels: telemetryChannels(),
 });
 global.gc?.();
 const heapBefore = process.memoryUsage().heapUsed;

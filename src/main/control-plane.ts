@@ -26,6 +26,7 @@ import type { Provider } from '../providers/contract.js';
 import type { ProviderSpec } from '../control-plane/resources/kinds/provider.js';
 import type { LedgerStore } from '../storage/ports/ledger-store.js';
 import type { ResourceStore } from '../storage/ports/resource-store.js';
+import type { SnapshotSwapMessage, TelemetryChannels } from '../telemetry/channels.js';
 
 export interface ControlPlaneDeps {
   readonly store: ResourceStore;
@@ -45,6 +46,7 @@ export interface ControlPlaneDeps {
   readonly pollMs: number;
   readonly publicUrl: () => string;
   readonly version: string;
+  readonly channels: TelemetryChannels;
 }
 
 function parseRoleMap(raw: string | undefined): Map<string, string> {
@@ -72,9 +74,18 @@ export function createControlPlane(deps: ControlPlaneDeps) {
     store: deps.store,
     cache,
     pollMs: deps.pollMs,
-    onError: (err) => deps.logger.error({ err }, 'refreshing the configuration snapshot failed; serving the previous one'),
+    onError: (err) => {
+      deps.logger.error({ err }, 'refreshing the configuration snapshot failed; serving the previous one');
+      if (deps.channels.snapshotError.hasSubscribers) deps.channels.snapshotError.publish({});
+    },
     rebuild: (changed) => {
-      snapshots.swap(compile(++generation, cache, changed));
+      const started = performance.now();
+      const snapshot = compile(++generation, cache, changed);
+      snapshots.swap(snapshot);
+      if (deps.channels.snapshotSwap.hasSubscribers) {
+        const message: SnapshotSwapMessage = { revision: cache.revision(), compileMs: performance.now() - started, keys: snapshot.keys.size, changedRows: changed.length };
+        deps.channels.snapshotSwap.publish(message);
+      }
       if (generation === 1 || changed.some((r) => r.kind === 'User')) identities = compileIdentities(cache.all('User'));
       deps.onProvidersCompiled();
     },

@@ -78,6 +78,9 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
     flushIntervalMs: settings.usageFlushMs,
     onError: (err, pending) => logger.error({ err, pending }, 'writing usage events failed; keeping them and retrying'),
   });
+  // Metrics first: they must see the first snapshot swap too.
+  const metrics = createPrometheusMetrics();
+  const channels = telemetryChannels();
   const control = createControlPlane({
     store,
     ledger,
@@ -94,6 +97,7 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
     pollMs: settings.snapshotPollMs,
     publicUrl: () => settings.publicUrl ?? listenUrl,
     version: packageVersion(),
+    channels,
   });
   await control.sync.start();
   const { source, keyFiles } = await applyStartupConfig(settings, control.apply, control.serviceDeps);
@@ -102,8 +106,6 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
   const snapshots = control.snapshots;
   const activity = createActivityRecorder({ store, clock, flushMs: settings.activityFlushMs, onError: (err) => logger.warn({ err }, 'recording key activity failed; will retry') });
 
-  const metrics = createPrometheusMetrics();
-  const channels = telemetryChannels();
   const meter = createMeter({ usageSink: writer, channels, clock });
   const routeDeps = { meter, clock, maxBodyBytes: settings.maxBodyBytes };
   const authenticated = (route: ReturnType<typeof createListModelsRoute>) => ({ route, authenticated: true });

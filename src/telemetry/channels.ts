@@ -10,7 +10,20 @@ import type { Endpoint, UsageEvent } from '../kernel/types.js';
 export const CHANNEL_NAMES = {
   requestStart: 'gantry:request:start',
   requestEnd: 'gantry:request:end',
+  snapshotSwap: 'gantry:snapshot:swap',
+  snapshotError: 'gantry:snapshot:error',
 } as const;
+
+/** A new runtime snapshot was compiled from the store and swapped in. */
+export interface SnapshotSwapMessage {
+  /** Store revision the snapshot reflects (equal across processes once they caught up). */
+  readonly revision: number;
+  readonly compileMs: number;
+  /** Live API key credentials in the snapshot. */
+  readonly keys: number;
+  /** Rows applied from the change feed for this compile. */
+  readonly changedRows: number;
+}
 
 export interface RequestStartMessage {
   readonly endpoint: Endpoint;
@@ -28,11 +41,15 @@ export interface RequestEndMessage {
 export interface TelemetryChannels {
   readonly requestStart: diagnosticsChannel.Channel;
   readonly requestEnd: diagnosticsChannel.Channel;
+  readonly snapshotSwap: diagnosticsChannel.Channel;
+  readonly snapshotError: diagnosticsChannel.Channel;
 }
 
 export function telemetryChannels(): TelemetryChannels {
   return {
     requestStart: diagnosticsChannel.channel(CHANNEL_NAMES.requestStart),
     requestEnd: diagnosticsChannel.channel(CHANNEL_NAMES.requestEnd),
+    snapshotSwap: diagnosticsChannel.channel(CHANNEL_NAMES.snapshotSwap),
+    snapshotError: diagnosticsChannel.channel(CHANNEL_NAMES.snapshotError),
   };
 }

@@ -136,6 +136,11 @@ for (const backend of BACKENDS) {
       const took = await until(() => chat(b.url, key), 401, 1_000);
       expect(took).toBeLessThan(1_000);
       expect(await chat(a.url, key)).toBe(401);
+      // Both processes serve the same store revision, visible in /metrics.
+      const revision = async (g: RunningGantry) => Number(/^gantry_config_revision (\d+)/m.exec(await (await fetch(`${g.url}/metrics`)).text())?.[1]);
+      const ra = await revision(a);
+      expect(ra).toBeGreaterThan(0);
+      await until(async () => ((await revision(b)) === ra ? 1 : 0), 1, 1_000);
     });
 
     it('gantry audit verify passes, then names the entry edited directly in the database', async () => {

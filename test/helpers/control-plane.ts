@@ -8,6 +8,7 @@ import { createControlPlane } from '../../src/main/control-plane.js';
 import { createProviderRegistry } from '../../src/main/providers.js';
 import { createMemoryLedgerStore } from '../../src/storage/memory/ledger-store.js';
 import { createMemoryResourceStore } from '../../src/storage/memory/resource-store.js';
+import { telemetryChannels } from '../../src/telemetry/channels.js';
 import type { ResourceStore } from '../../src/storage/ports/resource-store.js';
 
 export const TEST_ADMIN_TOKEN = 'gat_test_admin_token_0123456789';
@@ -43,6 +44,7 @@ export async function startControlPlane(store: ResourceStore = createMemoryResou
     pollMs: 50,
     publicUrl: () => 'http://127.0.0.1',
     version: 'test',
+    channels: telemetryChannels(),
   });
   await control.sync.start();
   const server: Server = createServer((req, res) => control.router.handle(req, res));

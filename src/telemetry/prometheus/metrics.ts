@@ -1,6 +1,6 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import { CHANNEL_NAMES, type RequestEndMessage } from '../channels.js';
+import { CHANNEL_NAMES, type RequestEndMessage, type SnapshotSwapMessage } from '../channels.js';
 
 export interface PrometheusMetrics {
   readonly registry: Registry;
@@ -62,6 +62,24 @@ export function createPrometheusMetrics(options: { defaultMetrics?: boolean } = 
     registers: [registry],
   });
 
+  const configRevision = new Gauge({
+    name: 'gantry_config_revision',
+    help: 'Store revision of the configuration snapshot this process serves (compare across replicas to see propagation).',
+    registers: [registry],
+  });
+  const snapshotKeys = new Gauge({ name: 'gantry_snapshot_api_keys', help: 'Live API key credentials in the served snapshot.', registers: [registry] });
+  const compileSeconds = new Histogram({
+    name: 'gantry_snapshot_compile_seconds',
+    help: 'Time to compile a new configuration snapshot after a change.',
+    buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    registers: [registry],
+  });
+  const syncErrors = new Counter({
+    name: 'gantry_snapshot_sync_errors_total',
+    help: 'Failed reads of the configuration store (the previous snapshot keeps serving).',
+    registers: [registry],
+  });
+
   // prom-client hashes the label object on every call; label sets repeat, so their children are
   // resolved once per distinct combination and reused (bounded by the configured models and routes).
   type Children = {
@@ -109,8 +127,17 @@ export function createPrometheusMetrics(options: { defaultMetrics?: boolean } = 
       upstreamErrors.inc({ route: u.route ?? '', code: u.errorCode, upstream_status: u.upstreamStatus === undefined ? '' : String(u.upstreamStatus) });
     }
   };
+  const onSwap = (message: unknown) => {
+    const m = message as SnapshotSwapMessage;
+    configRevision.set(m.revision);
+    snapshotKeys.set(m.keys);
+    compileSeconds.observe(m.compileMs / 1000);
+  };
+  const onSyncError = () => syncErrors.inc();
   diagnosticsChannel.subscribe(CHANNEL_NAMES.requestStart, onStart);
   diagnosticsChannel.subscribe(CHANNEL_NAMES.requestEnd, onEnd);
+  diagnosticsChannel.subscribe(CHANNEL_NAMES.snapshotSwap, onSwap);
+  diagnosticsChannel.subscribe(CHANNEL_NAMES.snapshotError, onSyncError);
 
   return {
     registry,
@@ -120,6 +147,8 @@ export function createPrometheusMetrics(options: { defaultMetrics?: boolean } = 
     close() {
       diagnosticsChannel.unsubscribe(CHANNEL_NAMES.requestStart, onStart);
       diagnosticsChannel.unsubscribe(CHANNEL_NAMES.requestEnd, onEnd);
+      diagnosticsChannel.unsubscribe(CHANNEL_NAMES.snapshotSwap, onSwap);
+      diagnosticsChannel.unsubscribe(CHANNEL_NAMES.snapshotError, onSyncError);
     },
   };
 }
