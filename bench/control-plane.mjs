@@ -26,7 +26,6 @@ const hash = createKeyHasher('bench-secret');
 const ms = (t0) => Math.round((performance.now() - t0) * 10) / 10;
 
 const store = await openSqliteResourceStore(join(dir, 'gantry.db'));
-const now = Date.now();
 const put = (kind, name, team, spec, extra = {}) => ({ op: 'put', kind, name, team, labels: extra.labels ?? {}, spec, status: extra.status, secret: extra.secret, expectedGeneration: 0, actor: 'bench' });
 await store.commit([put('Team', 'team-a', 'team-a', {}), put('Team', 'team-b', 'team-b', {}), put('Provider', 'sim', undefined, { type: 'simulator', instant: true }), put('Model', 'small', undefined, { provider: 'sim', pricing: { free: true } })], []);
 let t0 = performance.now();
