@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { ArgsError } from './args.js';
 import { CliError } from './cli-error.js';
 import { cliConfigPath, normalizeServer, readCliConfig } from './cli-config.js';
 import type { CliContext } from './context.js';
@@ -50,7 +51,11 @@ export function resolveTarget(ctx: CliContext, flags: ConnectionFlags): Resolved
   const config = readCliConfig(cliConfigPath(ctx.env));
   const raw = flags.server ?? (ctx.env.GANTRY_URL || undefined) ?? config.current ?? DEFAULT_SERVER;
   const server = normalizeServer(raw);
-  if (!/^https?:\/\/[^/]/.test(server)) throw new CliError(`the server URL "${raw}" must start with http:// or https://`);
+  if (!/^https?:\/\/[^/]/.test(server)) {
+    const message = `the server URL "${raw}" must start with http:// or https://`;
+    // A bad --server is a usage error (exit 2); a bad GANTRY_URL or stored server is a setup problem (exit 1).
+    throw flags.server !== undefined ? new ArgsError(message) : new CliError(message);
+  }
   if (flags.token !== undefined) return { server, token: flags.token, tokenSource: 'flag', expiredAt: undefined };
   if (ctx.env.GANTRY_TOKEN) return { server, token: ctx.env.GANTRY_TOKEN, tokenSource: 'env', expiredAt: undefined };
   const login = config.servers[server];

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -52,4 +52,13 @@ export function auditHash(prevHash: string, entry: AuditFields & { readonly seq:
     diff: entry.diff ?? null,
   });
   return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
+}
+
+/**
+ * The seal of an entry: HMAC-SHA256 of its hash under a server key that is not in the database. The
+ * hash chain alone catches edits; anyone able to write the database could still rewrite an entry and
+ * recompute every later hash. Without the key they cannot recompute the seals.
+ */
+export function auditSeal(key: Buffer, hash: string): string {
+  return createHmac('sha256', key).update(hash).digest('hex');
 }

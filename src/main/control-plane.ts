@@ -12,6 +12,7 @@ import { createValidator } from '../control-plane/resources/validate.js';
 import { createAgentLifecycle } from '../control-plane/service/agents.js';
 import { createApply } from '../control-plane/service/apply.js';
 import { createDelete } from '../control-plane/service/delete.js';
+import { createEnvPolicy } from '../control-plane/service/env-policy.js';
 import type { ServiceDeps } from '../control-plane/service/deps.js';
 import { createKeyService } from '../control-plane/service/keys.js';
 import { createReader } from '../control-plane/service/read.js';
@@ -47,6 +48,8 @@ export interface ControlPlaneDeps {
   readonly publicUrl: () => string;
   readonly version: string;
   readonly channels: TelemetryChannels;
+  /** Verifies audit seals (GET /audit/verify); undefined: seals are not checked. */
+  readonly auditKey?: Buffer;
 }
 
 function parseRoleMap(raw: string | undefined): Map<string, string> {
@@ -91,6 +94,7 @@ export function createControlPlane(deps: ControlPlaneDeps) {
     },
   });
 
+  const envPolicy = createEnvPolicy(deps.env.GANTRY_PROVIDER_ENV_ALLOW);
   const serviceDeps: ServiceDeps = {
     store: deps.store,
     validate: createValidator(),
@@ -102,6 +106,8 @@ export function createControlPlane(deps: ControlPlaneDeps) {
     refresh: () => sync.refresh(),
     cached: (kind) => cache.all(kind),
     ssoRoleMap: parseRoleMap(deps.env.GANTRY_OIDC_ROLE_MAP),
+    envAllowed: envPolicy.allowed,
+    envAllowedText: envPolicy.text,
   };
   const apply = createApply(serviceDeps);
   const users = createUserService(serviceDeps, apply);
@@ -125,6 +131,7 @@ export function createControlPlane(deps: ControlPlaneDeps) {
       store: deps.store,
       ledger: deps.ledger,
       flushUsage: deps.flushUsage,
+      auditKey: deps.auditKey,
     }),
     // Generic resource routes last: `/{plural}` would otherwise shadow the specific paths above.
     ...resourceRoutes({ apply, reader, deleteResource: createDelete(serviceDeps) }),
@@ -136,7 +143,7 @@ export function createControlPlane(deps: ControlPlaneDeps) {
     authenticate: createAdminAuth({ adminToken: deps.adminToken, hashSecret: deps.hashSecret, identities: () => identities, now: () => deps.clock.now() }),
   });
 
-  return { snapshots, sync, apply, router, routes, cache, serviceDeps };
+  return { snapshots, sync, apply, users, router, routes, cache, serviceDeps };
 }
 
 export type ControlPlane = ReturnType<typeof createControlPlane>;

@@ -1,3 +1,4 @@
+import { hkdfSync } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +13,7 @@ import { createCountTokensRoute } from '../data-plane/protocols/anthropic/count-
 import { createMessagesRoute } from '../data-plane/protocols/anthropic/route.js';
 import { createAttribute } from '../data-plane/stages/attribute.js';
 import { createAuthenticate } from '../data-plane/stages/authenticate.js';
+import { auditSeal } from '../kernel/audit-hash.js';
 import { systemClock } from '../kernel/clock.js';
 import { createIdGenerator } from '../kernel/ids.js';
 import type { Logger } from '../kernel/logger.js';
@@ -48,13 +50,13 @@ function packageVersion(): string {
 }
 
 /** Only the adapter in use is loaded (the Postgres driver costs memory a SQLite install never needs). */
-async function openResourceStore(settings: Settings): Promise<ResourceStore> {
+async function openResourceStore(settings: Settings, seal: (hash: string) => string): Promise<ResourceStore> {
   if (settings.databaseUrl) {
     const { openPostgresResourceStore } = await import('../storage/sql/postgres.js');
-    return openPostgresResourceStore({ url: settings.databaseUrl, schema: settings.databaseSchema });
+    return openPostgresResourceStore({ url: settings.databaseUrl, schema: settings.databaseSchema, seal });
   }
   const { openSqliteResourceStore } = await import('../storage/sql/sqlite.js');
-  return openSqliteResourceStore(join(settings.dataDir, 'gantry.db'));
+  return openSqliteResourceStore(join(settings.dataDir, 'gantry.db'), { seal });
 }
 
 /** The composition root: settings → stores → control plane (snapshot) → data plane → listen. */
@@ -66,7 +68,9 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
   const boot = bootstrap(settings);
   const db = openSqlite(join(settings.dataDir, 'gantry.db'));
   const ledger = createSqliteLedgerStore(db);
-  const store = await openResourceStore(settings);
+  // The audit seal key comes from the key-hash secret (outside the database), so replicas share it.
+  const auditKey = Buffer.from(hkdfSync('sha256', boot.keyHashSecret, 'gantry', 'audit-seal', 32));
+  const store = await openResourceStore(settings, (hash) => auditSeal(auditKey, hash));
   if (settings.databaseUrl && !settings.keyHashSecret) {
     logger.warn('GANTRY_DATABASE_URL is set but GANTRY_KEY_HASH_SECRET is not: every replica must share the same key-hash secret, or keys created on one replica fail on the others.');
   }
@@ -98,11 +102,13 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
     publicUrl: () => settings.publicUrl ?? listenUrl,
     version: packageVersion(),
     channels,
+    auditKey,
   });
   await control.sync.start();
   const { source, keyFiles } = await applyStartupConfig(settings, control.apply, control.serviceDeps);
   for (const path of keyFiles) logger.info({ path }, 'an ApiKey from gantry.yaml was created; its secret (shown nowhere else) is in this owner-only file: move it to your secret store and delete the file');
-  await ensureDemoKey(boot.demoKey, control.apply, control.serviceDeps);
+  const demoWarning = await ensureDemoKey(boot.demoKey, control.apply, control.serviceDeps);
+  if (demoWarning) logger.warn(demoWarning);
   const snapshots = control.snapshots;
   const activity = createActivityRecorder({ store, clock, flushMs: settings.activityFlushMs, onError: (err) => logger.warn({ err }, 'recording key activity failed; will retry') });
 
@@ -128,7 +134,7 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
       ['POST /v1/messages/count_tokens', authenticated(createCountTokensRoute(routeDeps))],
     ]),
     prefixRoutes: [
-      ['GET /v1/models/', authenticated(createGetModelRoute((url) => decodeURIComponent(url.split('?')[0]!.slice('/v1/models/'.length))))],
+      ['GET /v1/models/', authenticated(createGetModelRoute((url) => url.split('?')[0]!.slice('/v1/models/'.length)))],
       ['GET /v1/responses/', authenticated(createGetResponseRoute(responses))],
       ['DELETE /v1/responses/', authenticated(createDeleteResponseRoute(responses))],
     ],

@@ -63,26 +63,31 @@ function saveGeneratedKeys(dataDir: string, secrets: readonly { name: string; ke
 }
 
 /**
- * Makes the demo key the ApiKey "demo" of team "default". A revoked demo key stays revoked; a deleted
- * one is created again at the next start (revoke it to turn it off for good).
+ * Creates the demo key as the ApiKey "demo" of team "default", once. An existing demo key is never
+ * "repaired": a rotation or revocation made through the API stands, and replicas with different
+ * demo-key files do not fight over it. (A deleted demo key is created again at the next start:
+ * revoke it to turn it off for good.) Returns a warning when the file's key is not the stored one.
  */
-export async function ensureDemoKey(demoKey: string, apply: ApplyService, deps: ServiceDeps): Promise<void> {
+export async function ensureDemoKey(demoKey: string, apply: ApplyService, deps: ServiceDeps): Promise<string | undefined> {
   const system = systemActor('system:bootstrap');
   const hash = deps.hashSecret(demoKey);
-  await withRetry(async () => {
+  return withRetry(async () => {
     if (!(await deps.store.get('Team', 'default'))) {
       await apply.applyText(system, 'apiVersion: gantry/v1alpha1\nkind: Team\nmetadata: {name: default}\nspec: {displayName: Default team}\n', { dryRun: false }, META);
     }
     const existing = await deps.store.get('ApiKey', 'demo');
-    if (existing && (existing.status as ApiKeyStatus | undefined)?.revokedAt) return;
-    if (existing && (existing.secret as ApiKeySecret | undefined)?.hashes[0]?.hash === hash) return;
-    const spec = existing?.spec ?? { team: 'default', description: 'Demo key created at first start (.gantry/demo-key)' };
+    if (existing) {
+      const hashes = (existing.secret as ApiKeySecret | undefined)?.hashes ?? [];
+      return hashes.some((h) => h.hash === hash) ? undefined : 'the demo key in GANTRY_DEMO_KEY / .gantry/demo-key is not the stored ApiKey "demo" (rotated or revoked through the API?); it will not work';
+    }
+    const spec = { team: 'default', description: 'Demo key created at first start (.gantry/demo-key)' };
     const status: ApiKeyStatus = { displayPrefix: keyDisplayPrefix(demoKey) };
     const secret: ApiKeySecret = { hashes: [{ hash }] };
     await deps.store.commit(
-      [{ op: 'put', kind: 'ApiKey', name: 'demo', team: 'default', labels: existing?.labels ?? {}, spec, status, secret, expectedGeneration: existing?.generation ?? 0, actor: system.id }],
-      [auditDraft(deps, system, META, { action: 'keys.bootstrap', outcome: existing ? 'updated' : 'created', kind: 'ApiKey', name: 'demo', team: 'default', after: { spec, status } })],
+      [{ op: 'put', kind: 'ApiKey', name: 'demo', team: 'default', labels: {}, spec, status, secret, expectedGeneration: 0, actor: system.id }],
+      [auditDraft(deps, system, META, { action: 'keys.bootstrap', outcome: 'created', kind: 'ApiKey', name: 'demo', team: 'default', after: { spec, status } })],
     );
     await deps.refresh();
+    return undefined;
   });
 }

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import OpenAI from 'openai';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AuditFields, auditHash } from '../../src/kernel/audit-hash.js';
 import { describePostgres, POSTGRES_URL } from '../helpers/postgres.js';
 import { ADMIN_TOKEN, type RunningGantry, runGantry, startGantry } from './helpers/processes.js';
 
@@ -20,7 +21,8 @@ interface Backend {
   readonly name: string;
   readonly describe: (name: string, fn: () => void) => void;
   setUp(): Promise<{ env: NodeJS.ProcessEnv; sharedDataDir: boolean }>;
-  tamper(a: RunningGantry, seq: number): Promise<void>;
+  /** Runs SQL against the store as an attacker with database access would (`?` placeholders). */
+  sql(a: RunningGantry, text: string, params: unknown[]): Promise<void>;
   tearDown(): Promise<void>;
 }
 
@@ -30,9 +32,9 @@ const BACKENDS: Backend[] = [
     name: 'SQLite (two processes on one file)',
     describe,
     setUp: async () => ({ env: {}, sharedDataDir: true }),
-    async tamper(a, seq) {
+    async sql(a, text, params) {
       const db = new Database(join(a.dataDir, 'gantry.db'));
-      db.prepare("UPDATE audit_log SET actor = 'user:mallory' WHERE seq = ?").run(seq);
+      db.prepare(text).run(...params);
       db.close();
     },
     tearDown: async () => {},
@@ -41,10 +43,11 @@ const BACKENDS: Backend[] = [
     name: 'Postgres (two processes on one schema)',
     describe: describePostgres,
     setUp: async () => ({ env: { GANTRY_DATABASE_URL: POSTGRES_URL, GANTRY_DATABASE_SCHEMA: schema }, sharedDataDir: false }),
-    async tamper(_a, seq) {
-      const c = new pg.Client({ connectionString: POSTGRES_URL });
+    async sql(_a, text, params) {
+      const c = new pg.Client({ connectionString: POSTGRES_URL, options: `-c search_path=${schema}` });
       await c.connect();
-      await c.query(`UPDATE ${schema}.audit_log SET actor = 'user:mallory' WHERE seq = $1`, [seq]);
+      let i = 0;
+      await c.query(text.replace(/\?/g, () => `$${++i}`), params);
       await c.end();
     },
     async tearDown() {
@@ -143,16 +146,39 @@ for (const backend of BACKENDS) {
       await until(async () => ((await revision(b)) === ra ? 1 : 0), 1, 1_000);
     });
 
-    it('gantry audit verify passes, then names the entry edited directly in the database', async () => {
-      const ok = await cli(b, ADMIN_TOKEN, 'audit', 'verify');
+    it('gantry audit verify passes, and catches an edited row, a rewrite with recomputed hashes, and removed newest entries', async () => {
+      const ok = await cli(b, ADMIN_TOKEN, 'audit', 'verify', '-o', 'json');
       expect(ok.code, ok.output).toBe(0);
-      expect(ok.output).toMatch(/audit log verified: \d+ entries/);
-      await backend.tamper(a, 3);
+      const { head, entries } = JSON.parse(ok.output) as { head: string; entries: number };
+      expect(entries).toBeGreaterThan(10);
+
+      // Removing the newest entry leaves a consistent chain; only a head recorded elsewhere catches it.
+      await backend.sql(a, 'DELETE FROM audit_log WHERE seq = ?', [entries]);
+      expect((await cli(b, ADMIN_TOKEN, 'audit', 'verify')).code).toBe(0);
+      const truncated = await cli(b, ADMIN_TOKEN, 'audit', 'verify', '--expect-head', head);
+      expect(truncated.code).toBe(1);
+      expect(truncated.output).toContain('no longer in the log');
+
+      // A rewrite of entry 3 with every later hash recomputed: the chain checks out, the seals do not.
+      const log = (await (await fetch(`${a.url}/admin/v1/audit?limit=1000`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as { items: (AuditFields & { seq: number; prevHash: string; hash: string })[] };
+      let prev = log.items[1]?.hash as string;
+      for (const e of log.items.slice(2)) {
+        const edited = e.seq === 3 ? { ...e, actor: 'user:mallory' } : e;
+        const hash = auditHash(prev, edited);
+        await backend.sql(a, 'UPDATE audit_log SET actor = ?, prev_hash = ?, hash = ? WHERE seq = ?', [edited.actor, prev, hash, e.seq]);
+        prev = hash;
+      }
+      const rewritten = await cli(b, ADMIN_TOKEN, 'audit', 'verify');
+      expect(rewritten.code).toBe(1);
+      expect(rewritten.output).toMatch(/#3 .*seal does not match/);
+
+      // A plain edit of an earlier row breaks the chain itself, and is named.
+      await backend.sql(a, "UPDATE audit_log SET outcome = 'denied' WHERE seq = ?", [2]);
       const broken = await cli(b, ADMIN_TOKEN, 'audit', 'verify');
       expect(broken.code).toBe(1);
-      expect(broken.output).toContain('#3');
+      expect(broken.output).toContain('#2');
       const server = await fetch(`${a.url}/admin/v1/audit/verify`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
-      expect(await server.json()).toMatchObject({ ok: false, firstBroken: { seq: 3 } });
+      expect(await server.json()).toMatchObject({ ok: false, firstBroken: { seq: 2 } });
     });
   });
 }

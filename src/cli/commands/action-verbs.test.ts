@@ -100,9 +100,10 @@ describe('gantry audit verify', () => {
     });
   }
 
-  /** Serves the chain 2 entries per page, like the server does with `after`/`next`. */
-  function serve(entries: ReturnType<typeof chain>): Handler {
+  /** Serves the chain 2 entries per page, like the server does with `after`/`next`; `/audit/verify` answers `sealed`. */
+  function serve(entries: ReturnType<typeof chain>, sealed: unknown = { ok: true, entries: entries.length }): Handler {
     return (c) => {
+      if (c.path === '/audit/verify') return Response.json(sealed);
       const after = Number(c.query.get('after'));
       const items = entries.filter((e) => e.seq > after).slice(0, 2);
       const last = items.at(-1);
@@ -114,9 +115,25 @@ describe('gantry audit verify', () => {
     const entries = chain(5);
     const h = harness(serve(entries));
     expect(await h.run(auditVerb, ['verify'])).toBe(0);
-    expect(h.calls.map((c) => c.query.get('after'))).toEqual(['0', '2', '4']);
+    expect(h.calls.filter((c) => c.path === '/audit').map((c) => c.query.get('after'))).toEqual(['0', '2', '4']);
     expect(h.calls[0]?.query.get('limit')).toBe('1000');
-    expect(h.out()).toBe(`audit log verified: 5 entries, head ${entries[4]!.hash.slice(0, 12)}\n`);
+    expect(h.out()).toBe(`audit log verified: 5 entries, head ${entries[4]!.hash.slice(0, 12)} (chain recomputed here; seals checked by the server)\n`);
+  });
+
+  it('exits 1 when the server finds a broken seal (a rewrite with recomputed hashes)', async () => {
+    const entries = chain(3);
+    const h = harness(serve(entries, { ok: false, entries: 1, firstBroken: { seq: 2, actor: 'admin-token', action: 'apply', reason: 'its seal does not match' } }));
+    expect(await h.run(auditVerb, ['verify'])).toBe(1);
+    expect(h.out()).toContain('BROKEN at entry #2');
+  });
+
+  it('--expect-head: exits 1 when a head recorded earlier is gone (newest entries removed)', async () => {
+    const entries = chain(5);
+    const head = entries[4]!.hash.slice(0, 12);
+    expect(await harness(serve(entries)).run(auditVerb, ['verify', '--expect-head', head])).toBe(0);
+    const truncated = harness(serve(entries.slice(0, 3)));
+    expect(await truncated.run(auditVerb, ['verify', '--expect-head', head])).toBe(1);
+    expect(truncated.out()).toContain('no longer in the log');
   });
 
   it('exits 1 naming the tampered entry', async () => {

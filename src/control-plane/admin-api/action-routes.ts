@@ -22,6 +22,7 @@ export interface ActionRouteDeps {
   readonly store: ResourceStore;
   readonly ledger: LedgerStore;
   readonly flushUsage: () => Promise<void>;
+  readonly auditKey: Buffer | undefined;
 }
 
 function requireRole(actor: Actor, allowed: boolean, what: string): void {
@@ -158,11 +159,11 @@ export function actionRoutes(deps: ActionRouteDeps): AdminRoute[] {
       method: 'GET',
       path: '/audit/verify',
       auth: 'authenticated',
-      summary: 'Recompute the audit hash chain and name the first broken entry.',
+      summary: "Recompute the audit hash chain and every entry's seal (HMAC under the server key); name the first broken entry.",
       async handle(req) {
         const actor = actorOf(req);
         requireRole(actor, canReadAudit(actor), 'read the audit log');
-        return { status: 200, body: await verifyAuditChain((after, limit) => deps.store.listAudit(after, limit)) };
+        return { status: 200, body: await verifyAuditChain((after, limit) => deps.store.listAudit(after, limit), deps.auditKey) };
       },
     },
     {

@@ -34,6 +34,6 @@ export function createAdminAuth(deps: AdminAuthDeps) {
     const actor = hit ? ids.actors.get(hit.user) : undefined;
     if (!hit || !actor) throw new GatewayError('GW_ADMIN_AUTH_REQUIRED', 'The token is not valid (unknown, revoked, or its user is disabled). Run `gantry login` again.');
     if (hit.expiresAt <= deps.now()) throw new GatewayError('GW_ADMIN_AUTH_REQUIRED', 'The token has expired. Run `gantry login` again.');
-    return { ...actor, tokenHash };
+    return { ...actor, tokenHash, tokenExpiresAt: hit.expiresAt };
   };
 }

@@ -40,7 +40,9 @@ export function parseLabelSelector(raw: string | null): Record<string, string> |
     const eq = part.indexOf('=');
     const key = part.slice(0, eq).trim();
     if (eq <= 0 || key === '') throw new GatewayError('GW_REQUEST_INVALID', `labelSelector must be "key=value,key2=value2"; "${part}" is not.`, { param: 'labelSelector' });
-    out[key] = part.slice(eq + 1).replace(/^=/, '').trim();
+    const value = part.slice(eq + 1).trim();
+    if (value.includes('=')) throw new GatewayError('GW_REQUEST_INVALID', `labelSelector supports only key=value (equality); "${part}" is not.`, { param: 'labelSelector' });
+    out[key] = value;
   }
   return out;
 }

@@ -25,6 +25,16 @@ const ANY_RESOURCE = { oneOf: Object.values(KINDS).map((k) => ({ $ref: `#/compon
 /** One document, a list of them, or a List with items (YAML multi-document bodies carry the same). */
 const APPLY_SCHEMA = { oneOf: [ANY_RESOURCE, { type: 'array', items: ANY_RESOURCE }, { type: 'object', properties: { items: { type: 'array', items: ANY_RESOURCE } } }] };
 
+/** A boolean query flag; anything unrecognised is refused rather than read as "false" (a real write). */
+function flag(url: URL, name: string): boolean {
+  const raw = url.searchParams.get(name);
+  if (raw === null) return false;
+  const v = raw.trim().toLowerCase();
+  if (['', 'true', '1', 'yes'].includes(v)) return true;
+  if (['false', '0', 'no'].includes(v)) return false;
+  throw new GatewayError('GW_REQUEST_INVALID', `${name} must be true or false; got "${raw.slice(0, 40)}".`, { param: name });
+}
+
 const APPLY_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'application/json', 'text/plain'];
 
 /** apply (create-or-update, dry run, diff), get, list (labels, pagination), delete. */
@@ -41,7 +51,7 @@ export function resourceRoutes(deps: ResourceRouteDeps): AdminRoute[] {
         if (!APPLY_TYPES.includes(type)) {
           throw new GatewayError('GW_UNSUPPORTED_MEDIA_TYPE', `Send resources as application/yaml or application/json, not ${type}.`);
         }
-        const dryRun = ['true', '1', ''].includes(req.url.searchParams.get('dryRun') ?? 'false');
+        const dryRun = flag(req.url, 'dryRun');
         const result = await deps.apply.applyText(actorOf(req), req.body.toString('utf8'), { dryRun }, metaOf(req));
         return { status: 200, body: result };
       },

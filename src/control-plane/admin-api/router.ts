@@ -29,6 +29,14 @@ function compile(route: AdminRoute): Compiled {
   return { route, pattern: new RegExp(`^${ADMIN_PREFIX}${source}$`), names };
 }
 
+function decodePathSegment(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new GatewayError('GW_REQUEST_INVALID', `The path segment "${raw.slice(0, 80)}" is not valid percent-encoding.`);
+  }
+}
+
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -76,7 +84,7 @@ export function createAdminRouter(deps: AdminRouterDeps) {
       const actor = c.route.auth === 'public' ? undefined : deps.authenticate(req.headers);
       const params: Record<string, string> = {};
       c.names.forEach((n, i) => {
-        params[n] = decodeURIComponent(m[i + 1] as string);
+        params[n] = decodePathSegment(m[i + 1] as string);
       });
       const body = req.method === 'GET' || req.method === 'DELETE' ? Buffer.alloc(0) : await readBody(req);
       const adminReq: AdminRequest = { method: c.route.method, url, params, headers: req.headers, body, actor, requestId, sourceIp: req.socket.remoteAddress };

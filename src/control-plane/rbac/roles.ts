@@ -16,6 +16,8 @@ export interface Actor {
   readonly teamRoles: ReadonlyMap<string, TeamRole>;
   /** Keyed hash of the user token this request came with (for logout). */
   readonly tokenHash?: string;
+  /** When that token expires (epoch ms): tokens it mints for its own user never outlive it. */
+  readonly tokenExpiresAt?: number;
 }
 
 export function systemActor(id: string): Actor {

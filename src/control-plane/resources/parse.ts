@@ -45,12 +45,33 @@ export function parseResourceText(text: string): ParsedText {
     problems.push({ document: 'request', path: '', message: `${docs.length} documents; at most ${MAX_DOCUMENTS} per apply` });
   }
   docs.forEach((doc, i) => {
+    // Checked first, without recursion: every later step (size, schema, diff, audit hash) recurses.
+    if (depthOf(doc) > MAX_DEPTH) {
+      problems.push({ document: `document ${i + 1}`, path: '', message: `nested more than ${MAX_DEPTH} levels deep; a resource is never that deep` });
+      return;
+    }
     const size = Buffer.byteLength(JSON.stringify(doc) ?? '');
     if (size > MAX_DOCUMENT_BYTES) {
       problems.push({ document: `document ${i + 1}`, path: '', message: `${size} bytes; a document may be at most ${MAX_DOCUMENT_BYTES} bytes` });
     }
   });
   return { docs, problems };
+}
+
+export const MAX_DEPTH = 32;
+
+/** Nesting depth of a parsed value, iteratively (a hostile document cannot overflow the stack). */
+function depthOf(value: unknown): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop() as [unknown, number];
+    if (typeof v !== 'object' || v === null) continue;
+    if (d > max) max = d;
+    if (max > MAX_DEPTH) return max;
+    for (const child of Object.values(v)) stack.push([child, d + 1]);
+  }
+  return max;
 }
 
 function flatten(value: unknown): unknown[] {

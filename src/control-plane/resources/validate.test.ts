@@ -68,3 +68,17 @@ describe('resource validation', () => {
     expect(check(big).message).toMatch(/at most 262144 bytes/);
   });
 });
+
+describe('hostile input', () => {
+  it('refuses deeply nested documents with a problem instead of overflowing the stack', () => {
+    const json = `${'{"a":'.repeat(5_000)}1${'}'.repeat(5_000)}`;
+    expect(check(json).message).toContain('nested more than 32 levels');
+    const yaml = `${'['.repeat(50_000)}${']'.repeat(50_000)}`;
+    expect(check(yaml).problems.length).toBeGreaterThan(0);
+  });
+
+  it('refuses an expiry date that does not exist', () => {
+    const { problems } = check(`${header}kind: ApiKey\nmetadata: {name: k}\nspec: {team: t, expiresAt: "2027-02-31T00:00:00Z"}\n`);
+    expect(problems[0]).toMatchObject({ path: 'spec.expiresAt', message: expect.stringContaining('no such day') });
+  });
+});

@@ -112,7 +112,7 @@ function kindRules(kind: Kind, spec: Record<string, unknown>, where: string): Pr
       return modelRules(spec as ModelSpec).map(([path, message]) => p(path, message));
     case 'ApiKey': {
       const s = spec as ApiKeySpec;
-      if (s.expiresAt !== undefined && Number.isNaN(Date.parse(s.expiresAt))) return [p('spec.expiresAt', 'not a valid date-time')];
+      if (s.expiresAt !== undefined && !isRealDate(s.expiresAt)) return [p('spec.expiresAt', 'not a valid date-time (no such day or time)')];
       if (s.agent && s.agents) return [p('spec.agents', 'a key that belongs to an agent (spec.agent) acts only for that agent; remove spec.agents')];
       return [];
     }
@@ -128,6 +128,15 @@ function kindRules(kind: Kind, spec: Record<string, unknown>, where: string): Pr
     default:
       return [];
   }
+}
+
+/** Date.parse rolls 2027-02-31 over to March 3rd; a real date survives the round trip. */
+function isRealDate(value: string): boolean {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) return false;
+  const [y, m, d] = value.slice(0, 10).split('-').map(Number);
+  const probe = new Date(Date.UTC(y as number, (m as number) - 1, d as number));
+  return probe.getUTCFullYear() === y && probe.getUTCMonth() === (m as number) - 1 && probe.getUTCDate() === d;
 }
 
 function modelRules(spec: ModelSpec): [string, string][] {

@@ -7,6 +7,7 @@ import { parseResourceText } from '../resources/parse.js';
 import { invalidResources, type Problem } from '../resources/problems.js';
 import { KINDS } from '../resources/registry.js';
 import type { ValidDoc } from '../resources/validate.js';
+import { createCrossChecks } from './cross-checks.js';
 import { auditDraft, type CallMeta, type ServiceDeps } from './deps.js';
 import { type Prepared, prepareDoc, withActorDefaults } from './prepare.js';
 
@@ -40,16 +41,22 @@ export interface ApplyOptions {
   /** Names the input in error messages (a file path). */
   readonly source?: string;
   /**
-   * The start-up apply of gantry.yaml: an Agent's spec.lifecycle there is its first state only; later
-   * transitions (suspend, retire) made through the API are not undone at the next start.
+   * The start-up apply of gantry.yaml: an Agent's spec.lifecycle there is its first state only, and a
+   * User disabled through the API stays disabled (see seedDefaults).
    */
   readonly seed?: boolean;
 }
 
-/** In a seed apply, an existing agent keeps the lifecycle state it has. */
+/**
+ * In a seed apply, state changed through the API in an incident is not undone by a restart: an
+ * existing agent keeps its lifecycle state, a disabled user stays disabled.
+ */
 function seedDefaults(doc: ValidDoc, existing: StoredResource | undefined, options: ApplyOptions): ValidDoc {
-  if (!options.seed || doc.kind !== 'Agent' || !existing) return doc;
-  return { ...doc, spec: { ...doc.spec, lifecycle: (existing.spec as { lifecycle?: string }).lifecycle ?? 'proposed' } };
+  if (!options.seed || !existing) return doc;
+  const current = existing.spec as { lifecycle?: string; disabled?: boolean };
+  if (doc.kind === 'Agent') return { ...doc, spec: { ...doc.spec, lifecycle: current.lifecycle ?? 'proposed' } };
+  if (doc.kind === 'User' && current.disabled) return { ...doc, spec: { ...doc.spec, disabled: true } };
+  return doc;
 }
 
 const stateOf = (labels: Readonly<Record<string, string>>, spec: unknown, status: unknown) => ({
@@ -63,6 +70,7 @@ const stateOf = (labels: Readonly<Record<string, string>>, spec: unknown, status
  * reference-checked before anything is written; the writes and their audit entries are one commit.
  */
 export function createApply(deps: ServiceDeps) {
+  const crossChecks = createCrossChecks(deps);
   async function plan(actor: Actor, docs: readonly ValidDoc[], options: ApplyOptions, meta: CallMeta): Promise<Planned[]> {
     const { dryRun } = options;
     const problems: Problem[] = [];
@@ -93,7 +101,7 @@ export function createApply(deps: ServiceDeps) {
       const prepared = prepareDoc(deps, actor, doc, existing, dryRun);
       if (prepared.forbidden) await deny(actor, meta, doc, `${actor.id} cannot apply ${doc.kind} "${doc.name}": ${prepared.forbidden}`);
       for (const p of prepared.problems) problems.push({ document: doc.where, ...p });
-      problems.push(...(await crossChecks(doc, docs)));
+      problems.push(...(await crossChecks(doc, docs, { seed: options.seed === true })));
       const before = existing ? stateOf(existing.labels, existing.spec, undefined) : undefined;
       const diff = diffValues(before ?? {}, stateOf(doc.labels, prepared.spec, undefined));
       const action = !existing ? 'created' : diff.length === 0 && prepared.status === existing.status ? 'unchanged' : 'updated';
@@ -101,18 +109,6 @@ export function createApply(deps: ServiceDeps) {
     }
     if (problems.length > 0) throw invalidResources(options.source ?? 'The apply', problems);
     return planned;
-  }
-
-  /** Rules that look at another resource: an agent key's team must own the agent. */
-  async function crossChecks(doc: ValidDoc, batch: readonly ValidDoc[]): Promise<Problem[]> {
-    if (doc.kind !== 'ApiKey' || typeof doc.spec.agent !== 'string') return [];
-    const agentName = doc.spec.agent;
-    const fromBatch = batch.find((d) => d.kind === 'Agent' && d.name === agentName)?.spec;
-    const agentSpec = fromBatch ?? ((await deps.store.get('Agent', agentName))?.spec as Record<string, unknown> | undefined);
-    if (agentSpec && agentSpec.owner !== doc.spec.team) {
-      return [{ document: doc.where, path: 'spec.agent', message: `Agent "${agentName}" is owned by team "${String(agentSpec.owner)}", not "${String(doc.spec.team)}"` }];
-    }
-    return [];
   }
 
   async function deny(actor: Actor, meta: CallMeta, doc: Pick<ValidDoc, 'kind' | 'name'>, sentence: string): Promise<never> {

@@ -17,6 +17,9 @@ export interface ServiceDeps {
   readonly refresh: () => Promise<void>;
   /** Every live resource of a kind, from this process's cache (for referrer checks and SSO lookups). */
   readonly cached: (kind: string) => Iterable<StoredResource>;
+  /** Whether a Provider applied through the API may read this environment variable (env-policy.ts). */
+  readonly envAllowed: (name: string) => boolean;
+  readonly envAllowedText: string;
   /** Platform roles granted by SSO groups (GANTRY_OIDC_ROLE_MAP). */
   readonly ssoRoleMap?: ReadonlyMap<string, string>;
 }

@@ -29,8 +29,16 @@ export function prepareDoc(deps: ServiceDeps, actor: Actor, doc: ValidDoc, exist
       return prepareKey(deps, actor, doc.spec as unknown as ApiKeySpec, existing, dryRun);
     case 'Agent':
       return prepareAgent(actor, doc.spec as unknown as AgentSpec, existing, deps.clock.now(), undefined);
-    case 'User':
-      return { ...keep, forbidden: userChangeForbidden(actor, doc.spec as UserSpec, existing?.spec as UserSpec | undefined) };
+    case 'User': {
+      const next = doc.spec as UserSpec;
+      const prev = existing?.spec as UserSpec | undefined;
+      // Disabling ends every session: enabling the user again needs a new login, not the old tokens.
+      const secret = next.disabled && !prev?.disabled ? { tokens: [] } : keep.secret;
+      const labelsChanged = existing !== undefined && JSON.stringify(existing.labels) !== JSON.stringify(doc.labels);
+      const forbidden =
+        labelsChanged && !actor.platformRoles.has('platform-admin') ? 'only a platform admin changes the labels of a user' : userChangeForbidden(actor, next, prev);
+      return { ...keep, secret, forbidden };
+    }
     default:
       return keep;
   }

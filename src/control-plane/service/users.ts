@@ -45,7 +45,9 @@ export function createUserService(deps: ServiceDeps, apply: ApplyService) {
     if ((existing.spec as UserSpec).disabled) throw new GatewayError('GW_RESOURCE_CONFLICT', `User "${name}" is disabled.`);
     const now = deps.clock.now();
     const token = deps.generateUserToken();
-    const expiresAt = now + ttlHours * 3_600_000;
+    // A token minted with a user token ends when that one does: a session cannot renew itself forever.
+    const bound = !actor.platformRoles.has('platform-admin') && actor.tokenExpiresAt !== undefined ? actor.tokenExpiresAt : Number.POSITIVE_INFINITY;
+    const expiresAt = Math.min(now + ttlHours * 3_600_000, bound);
     const live = ((existing.secret as UserSecret | undefined)?.tokens ?? []).filter((t) => t.expiresAt > now);
     const secret: UserSecret = { tokens: [...live, { hash: deps.hashSecret(token), expiresAt, createdAt: now, via }].slice(-MAX_TOKENS_PER_USER) };
     // The IdP's stable subject is remembered, so later logins find the user even without an email claim.
@@ -84,7 +86,7 @@ export function createUserService(deps: ServiceDeps, apply: ApplyService) {
       return known?.issuer === sso.issuer && known.subject === sso.subject;
     };
     const sameEmail = (u: StoredResource) => identity.email !== undefined && (u.spec as UserSpec).email?.toLowerCase() === identity.email.toLowerCase();
-    const match = users.find(sameSubject) ?? users.find(sameEmail);
+    const match = users.find(sameSubject) ?? linkByEmail(users.filter(sameEmail), identity.email);
     const mapped = rolesFromGroups(identity.groups);
     let name: string;
     if (match) {
@@ -99,6 +101,20 @@ export function createUserService(deps: ServiceDeps, apply: ApplyService) {
       await applyUser(system, undefined, name, spec, meta);
     }
     return issueToken(systemActor(`user:${name}`), name, SSO_TOKEN_TTL_HOURS, 'sso', meta, sso);
+  }
+
+  /**
+   * A first SSO login may link an existing user by its (verified) e-mail, but never one already
+   * linked to another identity, and never when the address is ambiguous: that would hand one
+   * person's account to another.
+   */
+  function linkByEmail(candidates: StoredResource[], email: string | undefined): StoredResource | undefined {
+    if (candidates.length > 1) throw new GatewayError('GW_SSO_FAILED', `Several users have the e-mail ${email}; a platform admin must make it unique before this login can work.`);
+    const user = candidates[0];
+    if (user && (user.status as { sso?: unknown } | undefined)?.sso) {
+      throw new GatewayError('GW_SSO_FAILED', `User "${user.name}" is already linked to another identity at the identity provider; ask a platform admin.`);
+    }
+    return user;
   }
 
   async function applyUser(system: Actor, existing: StoredResource | undefined, name: string, spec: UserSpec, meta: CallMeta): Promise<void> {

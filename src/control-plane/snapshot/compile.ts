@@ -106,8 +106,11 @@ export function createSnapshotCompiler(deps: { readonly providerFor: CompileInpu
     });
     const agents = new Map<string, CompiledAgent>();
     for (const r of resources.all('Agent')) agents.set(r.name, compileAgent(r));
-    const activeUsers = new Set<string>();
-    for (const r of resources.all('User')) if (!(r.spec as UserSpec).disabled) activeUsers.add(r.name);
+    const activeUsers = new Map<string, ReadonlySet<string>>();
+    for (const r of resources.all('User')) {
+      const spec = r.spec as UserSpec;
+      if (!spec.disabled) activeUsers.set(r.name, new Set((spec.teams ?? []).map((m) => m.team)));
+    }
     const keys = keyIndex.update(changed, (name) => resources.get('ApiKey', name), { agents, activeUsers });
     return Object.freeze({ generation, priceVersion, models, modelListBody, keys, agents });
   };

@@ -30,8 +30,8 @@ function intersect(a: readonly string[] | undefined, b: ReadonlySet<string> | un
 /** What a key's validity depends on besides itself. */
 export interface KeyContext {
   readonly agents: ReadonlyMap<string, CompiledAgent>;
-  /** Users whose keys work (exist and are not disabled). */
-  readonly activeUsers: ReadonlySet<string>;
+  /** Users whose keys work (exist, not disabled) → the teams they belong to. */
+  readonly activeUsers: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 /** The credentials of one key, or none when it is revoked, its agent does not serve or its user is disabled. */
@@ -40,7 +40,8 @@ export function keyEntries(r: StoredResource, context: KeyContext): [string, Pri
   if ((r.status as ApiKeyStatus | undefined)?.revokedAt) return [];
   const agent = spec.agent ? context.agents.get(spec.agent) : undefined;
   if (spec.agent && !agent?.serving) return [];
-  if (spec.user && !context.activeUsers.has(spec.user)) return [];
+  // A person's key stops when they are disabled or leave the key's team.
+  if (spec.user && !context.activeUsers.get(spec.user)?.has(spec.team)) return [];
   const expiresAt = spec.expiresAt ? Date.parse(spec.expiresAt) : undefined;
   const models = intersect(spec.models, agent?.models);
   const base = {

@@ -12,8 +12,9 @@ describe('identityFromClaims', () => {
     expect(identityFromClaims(BASE, 'groups').groups).toEqual([]);
   });
 
-  it('drops an email the provider marks unverified', () => {
+  it('keeps only an email the provider marks verified (absent or false: dropped)', () => {
     expect(identityFromClaims({ ...BASE, email_verified: false }, 'groups').email).toBeUndefined();
+    expect(identityFromClaims(BASE, 'groups').email).toBeUndefined();
     expect(identityFromClaims({ ...BASE, email_verified: true }, 'groups').email).toBe('a@example.com');
   });
 

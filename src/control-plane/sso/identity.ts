@@ -40,7 +40,9 @@ export function identityFromClaims(claims: Claims, groupsClaim: string): SsoIden
   return {
     issuer,
     subject,
-    email: claims.email_verified === false ? undefined : str(claims.email),
+    // Only a verified address identifies a person: some providers let users type any e-mail, and
+    // Gantry links existing users by it.
+    email: claims.email_verified === true ? str(claims.email) : undefined,
     name: str(claims.name),
     groups: groupsFrom(readClaim(claims, groupsClaim)),
   };

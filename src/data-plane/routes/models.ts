@@ -19,12 +19,20 @@ export function createListModelsRoute(): Route {
   };
 }
 
-/** GET /v1/models/{id} */
+function decodeId(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new GatewayError('GW_REQUEST_INVALID', `The model id "${raw.slice(0, 80)}" in the path is not valid percent-encoding.`);
+  }
+}
+
+/** GET /v1/models/{id}; `idOf` extracts the still-encoded id from the URL. */
 export function createGetModelRoute(idOf: (url: string) => string): Route {
   return {
     endpoint: 'models',
     handle(ctx: RequestContext, req, res: ServerResponse) {
-      const id = idOf(req.url ?? '');
+      const id = decodeId(idOf(req.url ?? ''));
       const model = ctx.snapshot.models.get(id);
       if (!model) throw new GatewayError('GW_MODEL_NOT_FOUND', `The model "${id}" does not exist. GET /v1/models lists the models you can use.`);
       const scope = ctx.principal?.models;

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { type Clock, systemClock } from '../../kernel/clock.js';
-import type { AuditEntry, ResourceStore, StoredResource } from '../ports/resource-store.js';
+import type { AuditEntry, ResourceStore, ResourceStoreOptions, StoredResource } from '../ports/resource-store.js';
 import { applyWrite, chainAudit, compareNames } from '../sql/resource-writes.js';
 
-export interface MemoryResourceStoreOptions {
+export interface MemoryResourceStoreOptions extends ResourceStoreOptions {
   readonly clock?: Pick<Clock, 'now'>;
 }
 
@@ -34,7 +34,7 @@ export function createMemoryResourceStore(options: MemoryResourceStoreOptions = 
         staged.set(k, row);
         return row;
       });
-      const entries = chainAudit(audit.at(-1), drafts);
+      const entries = chainAudit(audit.at(-1), drafts, options.seal);
       for (const [k, row] of staged) rows.set(k, row);
       audit.push(...entries);
       revision = nextRevision;

@@ -69,6 +69,8 @@ export interface AuditEntry extends AuditDraft {
   readonly prevHash: string;
   /** sha256 over prevHash and the canonical entry (kernel/audit-hash.ts). */
   readonly hash: string;
+  /** HMAC of `hash` under the server's audit key (kernel/audit-hash.ts auditSeal); absent when the store has no sealer. */
+  readonly seal: string | undefined;
 }
 
 export interface ListQuery {
@@ -86,6 +88,12 @@ export interface ListPage {
   readonly items: StoredResource[];
   /** The name to pass as `after` for the next page; undefined on the last page. */
   readonly next: string | undefined;
+}
+
+/** Options every adapter takes. */
+export interface ResourceStoreOptions {
+  /** Seals each new audit entry (see AuditEntry.seal); the key stays outside the database. */
+  readonly seal?: (hash: string) => string;
 }
 
 export interface CommitResult {

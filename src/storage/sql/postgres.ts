@@ -2,14 +2,14 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Clock } from '../../kernel/clock.js';
 import { GatewayError } from '../../kernel/errors/index.js';
-import type { ResourceStore } from '../ports/resource-store.js';
+import type { ResourceStore, ResourceStoreOptions } from '../ports/resource-store.js';
 import { POSTGRES_MIGRATIONS } from './migrations/postgres-migrations.js';
 import { runMigrations } from './migrations/run-migrations.js';
 import { createPgListener } from './pg-listener.js';
 import { createSqlResourceStore, NOTIFY_CHANNEL } from './resource-store.js';
 import type { Db } from './schema.js';
 
-export interface PostgresResourceStoreOptions {
+export interface PostgresResourceStoreOptions extends ResourceStoreOptions {
   readonly url: string;
   /** Tables live in this schema (created if missing); default: the server's search_path (public). */
   readonly schema?: string;
@@ -73,6 +73,7 @@ export async function openPostgresResourceStore(options: PostgresResourceStoreOp
 
   return createSqlResourceStore(db, 'postgres', {
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.seal ? { seal: options.seal } : {}),
     subscribe: (fn) => {
       listeners.add(fn);
       return () => {

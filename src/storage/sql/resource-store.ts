@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import { type Clock, systemClock } from '../../kernel/clock.js';
 import { GatewayError } from '../../kernel/errors/index.js';
-import type { AuditDraft, AuditEntry, CommitResult, ResourceStore, ResourceWrite, StoredResource } from '../ports/resource-store.js';
+import type { AuditDraft, AuditEntry, CommitResult, ResourceStore, ResourceStoreOptions, ResourceWrite, StoredResource } from '../ports/resource-store.js';
 import { clampLimit, listQuery } from './list-query.js';
 import { chunked, kyselyTransactionRunner, type Plan, step, type TransactionRunner } from './plan.js';
 import { applyWrite, chainAudit, compareNames } from './resource-writes.js';
@@ -13,7 +13,7 @@ import type { Db, SqlDialectName } from './schema.js';
 const CHUNK = 500;
 export const NOTIFY_CHANNEL = 'gantry_resources';
 
-export interface SqlResourceStoreOptions {
+export interface SqlResourceStoreOptions extends ResourceStoreOptions {
   readonly clock?: Pick<Clock, 'now'>;
   /** How commits run; defaults to a Kysely transaction (SQLite passes its synchronous runner). */
   readonly runTransaction?: TransactionRunner;
@@ -102,7 +102,7 @@ export function createSqlResourceStore(db: Kysely<Db>, dialect: SqlDialectName, 
     let audit: AuditEntry[] = [];
     if (drafts.length > 0) {
       const last = yield* step(db.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).compile());
-      audit = chainAudit(last[0] && { seq: Number(last[0].seq), hash: last[0].hash }, drafts);
+      audit = chainAudit(last[0] && { seq: Number(last[0].seq), hash: last[0].hash }, drafts, options.seal);
       for (const part of chunked(audit, CHUNK)) yield* step(db.insertInto('audit_log').values(part.map(toAuditRow)).compile());
     }
     if (dialect === 'postgres' && bump > 0) {

@@ -94,7 +94,11 @@ export function applyWrite(current: StoredResource | undefined, write: ResourceW
 }
 
 /** Chains audit drafts after the last stored entry (undefined: the log is empty). */
-export function chainAudit(last: { readonly seq: number; readonly hash: string } | undefined, drafts: readonly AuditDraft[]): AuditEntry[] {
+export function chainAudit(
+  last: { readonly seq: number; readonly hash: string } | undefined,
+  drafts: readonly AuditDraft[],
+  seal?: (hash: string) => string,
+): AuditEntry[] {
   let seq = last?.seq ?? 0;
   let prevHash = last?.hash ?? GENESIS_HASH;
   return drafts.map((d) => {
@@ -115,7 +119,8 @@ export function chainAudit(last: { readonly seq: number; readonly hash: string }
       after: jsonSafe(d.after),
       diff: jsonSafe(d.diff),
     };
-    const entry: AuditEntry = { ...fields, prevHash, hash: auditHash(prevHash, fields) };
+    const hash = auditHash(prevHash, fields);
+    const entry: AuditEntry = { ...fields, prevHash, hash, seal: seal?.(hash) };
     prevHash = entry.hash;
     return entry;
   });

@@ -71,6 +71,7 @@ export function toAuditEntry(r: Selectable<AuditLogTable>): AuditEntry {
     diff: decode(r.diff),
     prevHash: r.prev_hash,
     hash: r.hash,
+    seal: optional(r.seal),
   };
 }
 
@@ -91,5 +92,6 @@ export function toAuditRow(e: AuditEntry): Insertable<AuditLogTable> {
     diff: encode(e.diff),
     prev_hash: e.prevHash,
     hash: e.hash,
+    seal: e.seal ?? null,
   };
 }

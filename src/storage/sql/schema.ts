@@ -44,6 +44,7 @@ export interface AuditLogTable {
   diff: NullableJsonText;
   prev_hash: string;
   hash: string;
+  seal: string | null;
 }
 
 /** A single row (id = 1): the global revision counter and the lock every commit takes first. */

@@ -1,7 +1,7 @@
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { Clock } from '../../kernel/clock.js';
-import type { ResourceStore } from '../ports/resource-store.js';
+import type { ResourceStore, ResourceStoreOptions } from '../ports/resource-store.js';
 import { runMigrations } from './migrations/run-migrations.js';
 import { SQLITE_MIGRATIONS } from './migrations/sqlite-migrations.js';
 import type { Plan, TransactionRunner } from './plan.js';
@@ -55,7 +55,7 @@ export function openSqliteConnection(path: string): Database {
   return raw;
 }
 
-export interface SqliteResourceStoreOptions {
+export interface SqliteResourceStoreOptions extends ResourceStoreOptions {
   readonly clock?: Pick<Clock, 'now'>;
 }
 

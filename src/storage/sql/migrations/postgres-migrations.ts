@@ -50,7 +50,8 @@ export const POSTGRES_MIGRATIONS: readonly SqlMigration[] = [
           after text,
           diff text,
           prev_hash text NOT NULL,
-          hash text NOT NULL
+          hash text NOT NULL,
+          seal text
         )`,
         sql`CREATE TABLE store_meta (id integer PRIMARY KEY CHECK (id = 1), revision bigint NOT NULL)`,
         sql`INSERT INTO store_meta (id, revision) VALUES (1, 0)`,

@@ -47,7 +47,8 @@ export const SQLITE_MIGRATIONS: readonly SqlMigration[] = [
           after TEXT,
           diff TEXT,
           prev_hash TEXT NOT NULL,
-          hash TEXT NOT NULL
+          hash TEXT NOT NULL,
+          seal TEXT
         )`,
         sql`CREATE TABLE store_meta (id INTEGER PRIMARY KEY CHECK (id = 1), revision INTEGER NOT NULL)`,
         sql`INSERT INTO store_meta (id, revision) VALUES (1, 0)`,

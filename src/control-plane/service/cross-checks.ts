@@ -1,0 +1,70 @@
+import type { Problem } from '../resources/problems.js';
+import type { AgentSpec } from '../resources/kinds/agent.js';
+import type { ApiKeySpec } from '../resources/kinds/api-key.js';
+import type { ProviderSpec } from '../resources/kinds/provider.js';
+import type { UserSpec } from '../resources/kinds/user.js';
+import type { ValidDoc } from '../resources/validate.js';
+import type { ServiceDeps } from './deps.js';
+
+export interface CrossCheckOptions {
+  /** The operator's gantry.yaml: trusted like the environment itself. */
+  readonly seed: boolean;
+}
+
+/**
+ * Rules that look at other resources or at who applies: an agent key's team owns the agent; a key's
+ * user belongs to its team; e-mail addresses are unique (SSO links users by them); a Provider
+ * applied through the API reads only allowed environment variables.
+ */
+export function createCrossChecks(deps: ServiceDeps) {
+  async function specOf<T>(kind: string, name: string, batch: readonly ValidDoc[]): Promise<T | undefined> {
+    const fromBatch = batch.find((d) => d.kind === kind && d.name === name)?.spec;
+    return (fromBatch ?? (await deps.store.get(kind, name))?.spec) as T | undefined;
+  }
+
+  return async function crossChecks(doc: ValidDoc, batch: readonly ValidDoc[], options: CrossCheckOptions): Promise<Problem[]> {
+    const problem = (path: string, message: string): Problem[] => [{ document: doc.where, path, message }];
+    switch (doc.kind) {
+      case 'ApiKey': {
+        const spec = doc.spec as unknown as ApiKeySpec;
+        if (spec.agent) {
+          const agent = await specOf<AgentSpec>('Agent', spec.agent, batch);
+          if (agent && agent.owner !== spec.team) return problem('spec.agent', `Agent "${spec.agent}" is owned by team "${agent.owner}", not "${spec.team}"`);
+        }
+        if (spec.user) {
+          const user = await specOf<UserSpec>('User', spec.user, batch);
+          if (user && !(user.teams ?? []).some((m) => m.team === spec.team)) {
+            return problem('spec.user', `User "${spec.user}" is not a member of team "${spec.team}"; a key belongs to a user of its team`);
+          }
+        }
+        return [];
+      }
+      case 'User': {
+        const email = (doc.spec as UserSpec).email?.toLowerCase();
+        if (!email) return [];
+        const others = [
+          ...batch.filter((d) => d.kind === 'User' && d.name !== doc.name).map((d) => ({ name: d.name, spec: d.spec as UserSpec })),
+          ...[...deps.cached('User')].filter((u) => u.name !== doc.name && !batch.some((d) => d.kind === 'User' && d.name === u.name)).map((u) => ({ name: u.name, spec: u.spec as UserSpec })),
+        ];
+        const clash = others.find((u) => u.spec.email?.toLowerCase() === email);
+        return clash ? problem('spec.email', `${email} is already the e-mail of User "${clash.name}"; e-mail addresses are unique (single sign-on matches users by them)`) : [];
+      }
+      case 'Provider': {
+        if (options.seed) return [];
+        const spec = doc.spec as unknown as ProviderSpec;
+        const refs: [string, string][] = [];
+        if (spec.apiKey) refs.push(['spec.apiKey.fromEnv', spec.apiKey.fromEnv]);
+        if (spec.baseUrl && typeof spec.baseUrl === 'object') refs.push(['spec.baseUrl.fromEnv', spec.baseUrl.fromEnv]);
+        return refs
+          .filter(([, name]) => !deps.envAllowed(name))
+          .map(([path, name]) => ({
+            document: doc.where,
+            path,
+            message: `environment variable ${name} may not be read by a Provider applied through the API (allowed: ${deps.envAllowedText}; the operator sets GANTRY_PROVIDER_ENV_ALLOW, or defines the Provider in gantry.yaml)`,
+          }));
+      }
+      default:
+        return [];
+    }
+  };
+}
