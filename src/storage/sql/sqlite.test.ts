@@ -114,12 +114,12 @@ describe('audit seals', () => {
   it('seals every new entry with the given function and stores the seal with it', async () => {
     const path = freshPath();
     const store = await openSqliteResourceStore(path, { seal: (hash) => `sealed:${hash.slice(0, 8)}` });
-    await store.commit([putOf('Team', 't1')], [draftOf('apply', 'Team', 't1'), draftOf('apply', 'Team', 't1')]);
+    await store.commit([putOf('t1')], [draftOf(), draftOf({ name: 't1' })]);
     const entries = await store.listAudit(0, 10);
     expect(entries.map((e) => e.seal)).toEqual(entries.map((e) => `sealed:${e.hash.slice(0, 8)}`));
     await store.close();
     const plain = await openSqliteResourceStore(freshPath());
-    await plain.commit([], [draftOf('apply', 'Team', 't2')]);
+    await plain.commit([], [draftOf()]);
     expect((await plain.listAudit(0, 1))[0]?.seal).toBeUndefined();
     await plain.close();
   });
