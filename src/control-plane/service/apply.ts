@@ -71,10 +71,12 @@ const stateOf = (labels: Readonly<Record<string, string>>, spec: unknown, status
  */
 export function createApply(deps: ServiceDeps) {
   const crossChecks = createCrossChecks(deps);
-  async function plan(actor: Actor, docs: readonly ValidDoc[], options: ApplyOptions, meta: CallMeta): Promise<Planned[]> {
+  async function plan(actor: Actor, docs: readonly ValidDoc[], options: ApplyOptions, meta: CallMeta): Promise<{ planned: Planned[]; mustExist: { kind: string; name: string }[] }> {
     const { dryRun } = options;
     const problems: Problem[] = [];
     const planned: Planned[] = [];
+    // References outside this apply are checked again inside the commit (another process may delete them meanwhile).
+    const mustExist = new Map<string, { kind: string; name: string }>();
     const inBatch = new Set(docs.map((d) => `${d.kind}/${d.name}`));
     const ordered = [...docs].sort((a, b) => KINDS[a.kind].order - KINDS[b.kind].order || a.index - b.index);
     for (const given of ordered) {
@@ -94,6 +96,7 @@ export function createApply(deps: ServiceDeps) {
       }
       for (const ref of def.references(doc.spec)) {
         if (inBatch.has(`${ref.kind}/${ref.name}`)) continue;
+        mustExist.set(`${ref.kind}/${ref.name}`, { kind: ref.kind, name: ref.name });
         if (!(await deps.store.get(ref.kind, ref.name))) {
           problems.push({ document: doc.where, path: ref.path, message: `${ref.kind} "${ref.name}" does not exist (create it first, or include it in this apply)` });
         }
@@ -108,7 +111,7 @@ export function createApply(deps: ServiceDeps) {
       planned.push({ doc, existing, prepared, team, diff, action });
     }
     if (problems.length > 0) throw invalidResources(options.source ?? 'The apply', problems);
-    return planned;
+    return { planned, mustExist: [...mustExist.values()] };
   }
 
   async function deny(actor: Actor, meta: CallMeta, doc: Pick<ValidDoc, 'kind' | 'name'>, sentence: string): Promise<never> {
@@ -117,7 +120,7 @@ export function createApply(deps: ServiceDeps) {
   }
 
   async function applyDocs(actor: Actor, docs: readonly ValidDoc[], options: ApplyOptions, meta: CallMeta): Promise<ApplyResult> {
-    const planned = await plan(actor, docs, options, meta);
+    const { planned, mustExist } = await plan(actor, docs, options, meta);
     const changed = planned.filter((p) => p.action !== 'unchanged');
     const secrets = changed.flatMap((p) => (p.prepared.generatedKey ? [{ kind: 'ApiKey' as const, name: p.doc.name, key: p.prepared.generatedKey }] : []));
     const result = (generation: (p: Planned) => number): ApplyResult => ({
@@ -154,7 +157,7 @@ export function createApply(deps: ServiceDeps) {
         diff: diffValues(before ?? {}, after),
       });
     });
-    const committed = await deps.store.commit(writes, audit);
+    const committed = await deps.store.commit(writes, audit, { mustExist });
     await deps.refresh();
     const generations = new Map(committed.written.map((w) => [`${w.kind}/${w.name}`, w.generation]));
     return result((p) => generations.get(`${p.doc.kind}/${p.doc.name}`) ?? p.existing?.generation ?? 0);

@@ -26,6 +26,8 @@ export function createDelete(deps: ServiceDeps) {
     await deps.store.commit(
       [{ op: 'delete', kind, name, expectedGeneration: existing.generation, actor: actor.id }],
       [auditDraft(deps, actor, meta, { action: 'delete', outcome: 'deleted', kind, name, team: existing.team, before, after: undefined, diff: undefined })],
+      // Checked again inside the commit: another process may have added a key or agent to the team meanwhile.
+      kind === 'Team' ? { teamsUnused: [name] } : {},
     );
     await deps.refresh();
     return { kind, name, deleted: true };

@@ -172,6 +172,21 @@ export function resourceStoreContract(name: string, open: () => Promise<Resource
       expect(details).toEqual([{ kind: 'ApiKey', name: 'k1', expectedGeneration: 5, actualGeneration: 2 }]);
     });
 
+    it('checks preconditions inside the commit: references must exist, a deleted team must own nothing', async () => {
+      const store = await fresh();
+      await store.commit([putOf('payments', { kind: 'Team', team: 'payments', spec: {} })], []);
+      await store.commit([putOf('k1', { spec: { team: 'payments' } })], [], { mustExist: [{ kind: 'Team', name: 'payments' }] });
+      await expectConflict(store.commit([putOf('k2')], [draftOf()], { mustExist: [{ kind: 'Team', name: 'gone' }] }), /Team "gone" was deleted/);
+      expect(await store.get('ApiKey', 'k2')).toBeUndefined();
+      const inUse = await store.commit([deleteOf('payments', 1, { kind: 'Team' })], [draftOf()], { teamsUnused: ['payments'] }).catch((e: GatewayError) => e);
+      expect(inUse).toMatchObject({ code: 'GW_RESOURCE_IN_USE', message: expect.stringContaining('ApiKey "k1"') });
+      expect(await store.get('Team', 'payments')).toBeDefined();
+      expect((await store.listAudit(0, 10)).length).toBe(0);
+      await store.commit([deleteOf('k1', 1)], []);
+      await store.commit([deleteOf('payments', 1, { kind: 'Team' })], [], { teamsUnused: ['payments'] });
+      expect(await store.get('Team', 'payments')).toBeUndefined();
+    });
+
     it('lists by labels and teams, in byte order, through every page', async () => {
       const store = await fresh();
       const names = ['b', 'B', 'a-2', 'a_1', 'A', 'z9', 'za', 'é'];

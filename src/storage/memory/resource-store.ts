@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Clock, systemClock } from '../../kernel/clock.js';
 import type { AuditEntry, ResourceStore, ResourceStoreOptions, StoredResource } from '../ports/resource-store.js';
-import { applyWrite, chainAudit, compareNames } from '../sql/resource-writes.js';
+import { applyWrite, chainAudit, compareNames, missingReference, teamInUse } from '../sql/resource-writes.js';
 
 export interface MemoryResourceStoreOptions extends ResourceStoreOptions {
   readonly clock?: Pick<Clock, 'now'>;
@@ -23,7 +23,15 @@ export function createMemoryResourceStore(options: MemoryResourceStoreOptions = 
   const liveOfKind = (kind: string) => [...rows.values()].filter((r) => r.kind === kind && !r.deleted);
 
   return {
-    async commit(writes, drafts) {
+    async commit(writes, drafts, pre = {}) {
+      for (const ref of pre.mustExist ?? []) {
+        const row = rows.get(key(ref.kind, ref.name));
+        if (!row || row.deleted) throw missingReference(ref.kind, ref.name);
+      }
+      for (const team of pre.teamsUnused ?? []) {
+        const users = [...rows.values()].filter((r) => !r.deleted && r.team === team && r.kind !== 'Team').slice(0, 5);
+        if (users.length > 0) throw teamInUse(team, users);
+      }
       // Stage everything first: a conflict anywhere leaves the store untouched.
       const nextRevision = writes.length > 0 ? revision + 1 : revision;
       const ctx = { revision: nextRevision, now: clock.now(), newUid: randomUUID };

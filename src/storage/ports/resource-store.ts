@@ -96,6 +96,17 @@ export interface ResourceStoreOptions {
   readonly seal?: (hash: string) => string;
 }
 
+/**
+ * Conditions checked inside the commit's transaction, after its lock: references that another
+ * process could remove (or add) between a check against the cache and the write.
+ */
+export interface CommitPreconditions {
+  /** Each must exist (live) when the commit runs, else GW_RESOURCE_CONFLICT. */
+  readonly mustExist?: readonly { readonly kind: string; readonly name: string }[];
+  /** No live resource other than the Team itself may be owned by these teams, else GW_RESOURCE_IN_USE. */
+  readonly teamsUnused?: readonly string[];
+}
+
 export interface CommitResult {
   readonly revision: number;
   /** The rows as written (deletes appear with `deleted: true`), in the order of the writes. */
@@ -109,7 +120,7 @@ export interface ResourceStore {
    * GatewayError GW_RESOURCE_CONFLICT when a write's expectedGeneration does not match.
    * Commits are serialized (one global revision counter), so the audit chain is a single line.
    */
-  commit(writes: readonly ResourceWrite[], audit: readonly AuditDraft[]): Promise<CommitResult>;
+  commit(writes: readonly ResourceWrite[], audit: readonly AuditDraft[], preconditions?: CommitPreconditions): Promise<CommitResult>;
   get(kind: string, name: string): Promise<StoredResource | undefined>;
   list(kind: string, query: ListQuery): Promise<ListPage>;
   count(kind: string): Promise<number>;

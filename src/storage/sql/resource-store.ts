@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import { type Clock, systemClock } from '../../kernel/clock.js';
 import { GatewayError } from '../../kernel/errors/index.js';
-import type { AuditDraft, AuditEntry, CommitResult, ResourceStore, ResourceStoreOptions, ResourceWrite, StoredResource } from '../ports/resource-store.js';
+import type { AuditDraft, AuditEntry, CommitPreconditions, CommitResult, ResourceStore, ResourceStoreOptions, ResourceWrite, StoredResource } from '../ports/resource-store.js';
 import { clampLimit, listQuery } from './list-query.js';
 import { chunked, kyselyTransactionRunner, type Plan, step, type TransactionRunner } from './plan.js';
-import { applyWrite, chainAudit, compareNames } from './resource-writes.js';
+import { applyWrite, chainAudit, compareNames, missingReference, teamInUse } from './resource-writes.js';
 import { flag, toAuditEntry, toAuditRow, toResourceRow, toStoredResource } from './rows.js';
 import type { Db, SqlDialectName } from './schema.js';
 
@@ -69,7 +69,29 @@ export function createSqlResourceStore(db: Kysely<Db>, dialect: SqlDialectName, 
       .compile();
   }
 
-  function* commitPlan(writes: readonly ResourceWrite[], drafts: readonly AuditDraft[]): Plan<CommitResult> {
+  function* checkPreconditions(pre: CommitPreconditions): Plan<void> {
+    for (const ref of pre.mustExist ?? []) {
+      const found = yield* step(
+        db.selectFrom('resources').select('name').where('kind', '=', ref.kind).where('name', '=', ref.name).where('deleted', '=', flag(dialect, false)).compile(),
+      );
+      if (found.length === 0) throw missingReference(ref.kind, ref.name);
+    }
+    for (const team of pre.teamsUnused ?? []) {
+      const users = yield* step(
+        db
+          .selectFrom('resources')
+          .select(['kind', 'name'])
+          .where('team', '=', team)
+          .where('kind', '<>', 'Team')
+          .where('deleted', '=', flag(dialect, false))
+          .limit(5)
+          .compile(),
+      );
+      if (users.length > 0) throw teamInUse(team, users);
+    }
+  }
+
+  function* commitPlan(writes: readonly ResourceWrite[], drafts: readonly AuditDraft[], pre: CommitPreconditions = {}): Plan<CommitResult> {
     // First statement, always: takes the write lock (SQLite) / row lock (Postgres) before any read, so
     // commits from every process serialize and the audit chain stays one line. Audit-only commits
     // lock without bumping.
@@ -86,6 +108,7 @@ export function createSqlResourceStore(db: Kysely<Db>, dialect: SqlDialectName, 
       throw new GatewayError('GW_INTERNAL', 'The resource store database has no store_meta row; it was not migrated. Restart Gantry.');
     }
     const revision = Number(meta[0].revision);
+    yield* checkPreconditions(pre);
 
     const current = writes.length > 0 ? yield* loadRows(writes) : new Map<string, StoredResource>();
     const staged = new Map<string, StoredResource>();
@@ -129,7 +152,7 @@ export function createSqlResourceStore(db: Kysely<Db>, dialect: SqlDialectName, 
   }
 
   return {
-    commit: (writes, drafts) => runTransaction(() => commitPlan(writes, drafts)),
+    commit: (writes, drafts, pre) => runTransaction(() => commitPlan(writes, drafts, pre)),
 
     async get(kind, name) {
       const row = await db

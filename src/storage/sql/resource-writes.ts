@@ -125,3 +125,13 @@ export function chainAudit(
     return entry;
   });
 }
+
+/** The errors of failed commit preconditions (same wording for every adapter). */
+export function missingReference(kind: string, name: string): GatewayError {
+  return new GatewayError('GW_RESOURCE_CONFLICT', `${kind} "${name}" was deleted while this change was being applied; nothing was written. Apply again.`);
+}
+
+export function teamInUse(team: string, users: readonly { kind: string; name: string }[]): GatewayError {
+  const list = users.map((u) => `${u.kind} "${u.name}"`).join(', ');
+  return new GatewayError('GW_RESOURCE_IN_USE', `Team "${team}" still owns ${list}; delete or move those first.`);
+}
