@@ -24,6 +24,8 @@ export interface KindDef {
   readonly schema: TObject;
   /** The owning team (team-scoped kinds); undefined for platform-level resources. */
   teamOf(name: string, spec: unknown): string | undefined;
+  /** The user the resource belongs to (stored indexed, for "my keys" listings). */
+  ownerOf(spec: unknown): string | undefined;
   references(spec: unknown): Reference[];
   /** Applying these kinds in this order lets references point at documents of the same apply. */
   readonly order: number;
@@ -65,16 +67,17 @@ function agentRefs(spec: unknown): Reference[] {
 }
 
 export const KINDS: Readonly<Record<Kind, KindDef>> = {
-  Team: { kind: 'Team', plural: 'teams', aliases: ['team'], schema: TeamDocSchema, teamOf: (name) => name, references: none, order: 0, immutable: [] },
-  Provider: { kind: 'Provider', plural: 'providers', aliases: ['provider'], schema: ProviderDocSchema, teamOf: () => undefined, references: none, order: 1, immutable: [] },
-  Model: { kind: 'Model', plural: 'models', aliases: ['model'], schema: ModelDocSchema, teamOf: () => undefined, references: modelRefs, order: 2, immutable: [] },
-  User: { kind: 'User', plural: 'users', aliases: ['user'], schema: UserDocSchema, teamOf: () => undefined, references: userRefs, order: 3, immutable: [] },
+  Team: { kind: 'Team', plural: 'teams', aliases: ['team'], schema: TeamDocSchema, teamOf: (name) => name, ownerOf: () => undefined, references: none, order: 0, immutable: [] },
+  Provider: { kind: 'Provider', plural: 'providers', aliases: ['provider'], schema: ProviderDocSchema, teamOf: () => undefined, ownerOf: () => undefined, references: none, order: 1, immutable: [] },
+  Model: { kind: 'Model', plural: 'models', aliases: ['model'], schema: ModelDocSchema, teamOf: () => undefined, ownerOf: () => undefined, references: modelRefs, order: 2, immutable: [] },
+  User: { kind: 'User', plural: 'users', aliases: ['user'], schema: UserDocSchema, teamOf: () => undefined, ownerOf: () => undefined, references: userRefs, order: 3, immutable: [] },
   Agent: {
     kind: 'Agent',
     plural: 'agents',
     aliases: ['agent'],
     schema: AgentDocSchema,
     teamOf: (_n, spec) => (spec as AgentSpec).owner,
+    ownerOf: () => undefined,
     references: agentRefs,
     order: 4,
     immutable: ['owner'],
@@ -85,6 +88,7 @@ export const KINDS: Readonly<Record<Kind, KindDef>> = {
     aliases: ['apikey', 'key', 'keys'],
     schema: ApiKeyDocSchema,
     teamOf: (_n, spec) => (spec as ApiKeySpec).team,
+    ownerOf: (spec) => (spec as ApiKeySpec).user,
     references: keyRefs,
     order: 5,
     immutable: ['team', 'agent'],

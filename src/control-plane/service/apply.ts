@@ -136,6 +136,7 @@ export function createApply(deps: ServiceDeps) {
       kind: p.doc.kind,
       name: p.doc.name,
       team: p.team,
+      owner: KINDS[p.doc.kind].ownerOf(p.prepared.spec),
       labels: p.doc.labels,
       spec: p.prepared.spec,
       status: p.prepared.status,

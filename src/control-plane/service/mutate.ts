@@ -35,6 +35,7 @@ export async function rewrite(
         kind: existing.kind,
         name: existing.name,
         team: existing.team,
+        owner: existing.owner,
         labels: existing.labels,
         spec: next.spec,
         status: next.status,

@@ -50,9 +50,12 @@ export function createReader(deps: ReadDeps) {
       if (scoped && teams !== undefined && teams.length === 0) {
         throw new GatewayError('GW_FORBIDDEN', `Forbidden: ${actor.id} belongs to no team, so there are no ${kind} resources it may list.`);
       }
+      // A developer (no team-admin role anywhere) sees only their own keys: filtered in SQL, not by scanning.
+      const onlyOwn = kind === 'ApiKey' && teams !== undefined && actor.user !== undefined && [...actor.teamRoles.values()].every((r) => r === 'developer');
       const page = await deps.store.list(kind, {
         labels: options.labels,
         teams: scoped ? teams : undefined,
+        ...(onlyOwn ? { owner: actor.user } : {}),
         limit: options.limit,
         after: options.after,
       });

@@ -5,7 +5,7 @@ import { createKeyIndex } from './key-index.js';
 
 function key(name: string, hashes: string[], spec: Record<string, unknown> = {}, status: Record<string, unknown> = {}): StoredResource {
   return {
-    kind: 'ApiKey', name, uid: `uid-${name}`, team: 't', labels: {}, spec: { team: 't', ...spec }, status, secret: { hashes: hashes.map((hash) => ({ hash })) },
+    kind: 'ApiKey', name, uid: `uid-${name}`, team: 't', owner: undefined, labels: {}, spec: { team: 't', ...spec }, status, secret: { hashes: hashes.map((hash) => ({ hash })) },
     generation: 1, revision: 1, createdAt: 0, updatedAt: 0, createdBy: 'x', updatedBy: 'x', deleted: false, lastUsedAt: undefined,
   };
 }

@@ -187,6 +187,16 @@ export function resourceStoreContract(name: string, open: () => Promise<Resource
       expect(await store.get('Team', 'payments')).toBeUndefined();
     });
 
+    it("lists one user's resources (owner) in SQL, and keeps the owner through updates", async () => {
+      const store = await fresh();
+      await store.commit([putOf('a1', { owner: 'dave' }), putOf('a2'), putOf('a3', { owner: 'dave' }), putOf('a4', { owner: 'erin' })], []);
+      const page = await store.list('ApiKey', { limit: 10, owner: 'dave', teams: ['payments'] });
+      expect(page.items.map((r) => [r.name, r.owner])).toEqual([['a1', 'dave'], ['a3', 'dave']]);
+      await store.commit([putOf('a1', { owner: 'erin', expectedGeneration: 1 })], []);
+      expect((await store.get('ApiKey', 'a1'))?.owner).toBe('erin');
+      expect((await store.list('ApiKey', { limit: 10, owner: 'dave' })).items.map((r) => r.name)).toEqual(['a3']);
+    });
+
     it('lists by labels and teams, in byte order, through every page', async () => {
       const store = await fresh();
       const names = ['b', 'B', 'a-2', 'a_1', 'A', 'z9', 'za', 'é'];

@@ -65,6 +65,7 @@ export function createMemoryResourceStore(options: MemoryResourceStoreOptions = 
       const matching = liveOfKind(kind)
         .filter((r) => after === undefined || compareNames(r.name, after) > 0)
         .filter((r) => teams === undefined || (r.team !== undefined && teams.has(r.team)))
+        .filter((r) => query.owner === undefined || r.owner === query.owner)
         .filter((r) => labels.every(([k, v]) => r.labels[k] === v))
         .sort((a, b) => compareNames(a.name, b.name));
       const items = matching.slice(0, limit).map(copy);

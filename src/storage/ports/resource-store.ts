@@ -14,6 +14,8 @@ export interface StoredResource {
   readonly uid: string;
   /** Owning team, for team-scoped listing (ApiKey.spec.team, Agent.spec.owner, a Team's own name). */
   readonly team: string | undefined;
+  /** The user it belongs to (ApiKey.spec.user), for "my keys" listings without a scan. */
+  readonly owner: string | undefined;
   readonly labels: Readonly<Record<string, string>>;
   readonly spec: unknown;
   /** Server-managed state (key display prefix, revocation, agent lifecycle history…). */
@@ -40,6 +42,8 @@ export interface ResourcePut {
   readonly kind: string;
   readonly name: string;
   readonly team: string | undefined;
+  /** See StoredResource.owner; undefined when absent. */
+  readonly owner?: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly spec: unknown;
   readonly status: unknown;
@@ -78,6 +82,8 @@ export interface ListQuery {
   readonly labels?: Readonly<Record<string, string>>;
   /** Only resources owned by one of these teams (undefined: no team filter). */
   readonly teams?: readonly string[];
+  /** Only resources of this user (StoredResource.owner). */
+  readonly owner?: string;
   /** 1..1000. */
   readonly limit: number;
   /** Keyset pagination: names strictly after this one (names sort by byte order). */

@@ -17,6 +17,7 @@ export function listQuery(db: Kysely<Db>, dialect: SqlDialectName, kind: string,
   if (query.after !== undefined) q = q.where('name', '>', query.after);
   // An empty team list matches nothing; `IN ()` is not valid SQL.
   if (query.teams !== undefined) q = query.teams.length === 0 ? q.where(sql<boolean>`1 = 0`) : q.where('team', 'in', [...query.teams]);
+  if (query.owner !== undefined) q = q.where('owner', '=', query.owner);
   const labels = Object.entries(query.labels ?? {});
   if (labels.length > 0 && dialect === 'postgres') {
     q = q.where(sql<boolean>`labels @> ${JSON.stringify(Object.fromEntries(labels))}::jsonb`);

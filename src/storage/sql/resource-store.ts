@@ -51,6 +51,7 @@ export function createSqlResourceStore(db: Kysely<Db>, dialect: SqlDialectName, 
         oc.columns(['kind', 'name']).doUpdateSet((eb) => ({
           uid: eb.ref('excluded.uid'),
           team: eb.ref('excluded.team'),
+          owner: eb.ref('excluded.owner'),
           labels: eb.ref('excluded.labels'),
           spec: eb.ref('excluded.spec'),
           status: eb.ref('excluded.status'),

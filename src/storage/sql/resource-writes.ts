@@ -70,6 +70,7 @@ export function applyWrite(current: StoredResource | undefined, write: ResourceW
   }
   const content = {
     team: write.team,
+    owner: write.owner,
     labels: { ...(jsonSafe(write.labels) as Record<string, string>) },
     spec: jsonSafe(write.spec),
     status: jsonSafe(write.status),

@@ -16,6 +16,7 @@ export function toStoredResource(r: Selectable<ResourcesTable>): StoredResource 
     name: r.name,
     uid: r.uid,
     team: optional(r.team),
+    owner: optional(r.owner),
     // TEXT on SQLite; jsonb on Postgres, which pg already parsed.
     labels: (typeof r.labels === 'string' ? JSON.parse(r.labels) : r.labels) as Record<string, string>,
     spec: decode(r.spec),
@@ -38,6 +39,7 @@ export function toResourceRow(r: StoredResource, dialect: SqlDialectName): Inser
     name: r.name,
     uid: r.uid,
     team: r.team ?? null,
+    owner: r.owner ?? null,
     labels: JSON.stringify(r.labels),
     spec: encode(r.spec),
     status: encode(r.status),

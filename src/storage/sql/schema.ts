@@ -14,6 +14,7 @@ export interface ResourcesTable {
   name: string;
   uid: string;
   team: string | null;
+  owner: string | null;
   labels: JsonColumn;
   spec: NullableJsonText;
   status: NullableJsonText;

@@ -19,6 +19,7 @@ export const POSTGRES_MIGRATIONS: readonly SqlMigration[] = [
           name text COLLATE "C" NOT NULL,
           uid text NOT NULL,
           team text COLLATE "C",
+          owner text COLLATE "C",
           labels jsonb NOT NULL DEFAULT '{}',
           spec text,
           status text,
@@ -34,6 +35,7 @@ export const POSTGRES_MIGRATIONS: readonly SqlMigration[] = [
           PRIMARY KEY (kind, name)
         )`,
         sql`CREATE INDEX resources_kind_team_name ON resources (kind, team, name)`,
+        sql`CREATE INDEX resources_kind_owner_name ON resources (kind, owner, name)`,
         sql`CREATE INDEX resources_revision ON resources (revision)`,
         sql`CREATE TABLE audit_log (
           seq bigint PRIMARY KEY,

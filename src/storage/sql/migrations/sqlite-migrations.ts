@@ -16,6 +16,7 @@ export const SQLITE_MIGRATIONS: readonly SqlMigration[] = [
           name TEXT NOT NULL,
           uid TEXT NOT NULL,
           team TEXT,
+          owner TEXT,
           labels TEXT NOT NULL DEFAULT '{}',
           spec TEXT,
           status TEXT,
@@ -31,6 +32,7 @@ export const SQLITE_MIGRATIONS: readonly SqlMigration[] = [
           PRIMARY KEY (kind, name)
         )`,
         sql`CREATE INDEX resources_kind_team_name ON resources (kind, team, name)`,
+        sql`CREATE INDEX resources_kind_owner_name ON resources (kind, owner, name)`,
         sql`CREATE INDEX resources_revision ON resources (revision)`,
         sql`CREATE TABLE audit_log (
           seq INTEGER PRIMARY KEY,
