@@ -47,7 +47,9 @@ export async function openPostgresResourceStore(options: PostgresResourceStoreOp
       `Postgres schema "${schema}" is not valid: use lower-case letters, digits and _, starting with a letter or _.`,
     );
   }
-  const base: pg.ClientConfig = { connectionString: options.url };
+  // Bounded waits: an unreachable or stuck database must fail a refresh (the last snapshot keeps
+  // serving, /readyz reports it) rather than hang it, and every later one queued behind it.
+  const base: pg.ClientConfig = { connectionString: options.url, connectionTimeoutMillis: 5_000, query_timeout: 30_000 };
   const config: pg.ClientConfig = schema === undefined ? base : { ...base, options: `-c search_path=${schema}` };
   if (schema !== undefined) await ensureSchema(base, schema);
 
