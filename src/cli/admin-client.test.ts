@@ -36,6 +36,14 @@ describe('server and token resolution', () => {
     expect(resolveTarget(c, {})).toMatchObject({ server: 'http://127.0.0.1:4000', token: 'gat_local', tokenSource: 'admin-token file' });
   });
 
+  it('never falls back to the local admin token when a login is stored for the server, even an expired one', () => {
+    const c = ctx();
+    mkdirSync(join(c.cwd, '.gantry'));
+    writeFileSync(join(c.cwd, '.gantry/admin-token'), 'gat_local\n');
+    login(c, { 'http://127.0.0.1:4000': { token: 'gut_auditor', expiresAt: '2020-01-01T00:00:00Z' } }, 'http://127.0.0.1:4000');
+    expect(resolveTarget(c, {})).toMatchObject({ token: 'gut_auditor', tokenSource: 'config', expiredAt: '2020-01-01T00:00:00Z' });
+  });
+
   it('reads the admin token from GANTRY_DATA_DIR when set', () => {
     const c = ctx();
     const data = join(c.cwd, 'data');
@@ -67,11 +75,11 @@ describe('server and token resolution', () => {
     expect(resolveTarget(noEnvToken, { server: 'https://flag.example' }).token).toBe('gut_flag_cfg');
   });
 
-  it('skips an expired stored login and says so on 401', async () => {
+  it('still sends an expired-looking stored login (the server decides) and says when it expired on 401', async () => {
     const c = ctx({}, async () => Response.json({ error: { message: 'Log in first.', code: 'GW_ADMIN_AUTH_REQUIRED' } }, { status: 401 }));
     login(c, { 'https://a.example': { token: 'gut_old', expiresAt: '2026-04-30T00:00:00Z' } }, 'https://a.example');
     const client = createAdminClient(c, {});
-    expect(client.target.token).toBeUndefined();
+    expect(client.target.token).toBe('gut_old');
     const err = await client.request('GET', '/whoami').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CliError);
     expect((err as CliError).message).toContain('expired at 2026-04-30T00:00:00Z');

@@ -59,15 +59,15 @@ export function resolveTarget(ctx: CliContext, flags: ConnectionFlags): Resolved
   if (flags.token !== undefined) return { server, token: flags.token, tokenSource: 'flag', expiredAt: undefined };
   if (ctx.env.GANTRY_TOKEN) return { server, token: ctx.env.GANTRY_TOKEN, tokenSource: 'env', expiredAt: undefined };
   const login = config.servers[server];
-  let expiredAt: string | undefined;
   if (login?.token) {
+    // A stored login is always used, even when it looks expired (the server decides; clocks differ):
+    // falling back to the local admin token would silently turn a read-only login into break-glass admin.
     const expires = login.expiresAt === undefined ? Number.NaN : Date.parse(login.expiresAt);
-    if (!(expires <= ctx.now())) return { server, token: login.token, tokenSource: 'config', expiredAt: undefined };
-    expiredAt = login.expiresAt;
+    return { server, token: login.token, tokenSource: 'config', expiredAt: expires <= ctx.now() ? login.expiresAt : undefined };
   }
   const fileToken = isLoopback(server) ? readAdminTokenFile(ctx) : undefined;
-  if (fileToken) return { server, token: fileToken, tokenSource: 'admin-token file', expiredAt };
-  return { server, token: undefined, tokenSource: 'none', expiredAt };
+  if (fileToken) return { server, token: fileToken, tokenSource: 'admin-token file', expiredAt: undefined };
+  return { server, token: undefined, tokenSource: 'none', expiredAt: undefined };
 }
 
 export interface RequestOptions {

@@ -1,6 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type InProcessControlPlane, startControlPlane, TEST_ADMIN_TOKEN as ADMIN } from '../../test/helpers/control-plane.js';
 import { systemActor } from '../control-plane/rbac/roles.js';
+import { createEnvPolicy } from '../control-plane/service/env-policy.js';
+import { createMemoryResourceStore } from '../storage/memory/resource-store.js';
+import type { ResourceStore } from '../storage/ports/resource-store.js';
 import { ensureDemoKey } from './seed.js';
 
 /** Regression tests for the security review of the control plane (one per finding). */
@@ -38,18 +41,32 @@ describe('SSO cannot take over an account', () => {
 });
 
 describe('Providers applied through the API cannot read arbitrary environment variables', () => {
-  it("refuses Gantry's own secrets and names outside the allow-list; allows credential-shaped names", async () => {
+  it('refuses every environment variable by default (only gantry.yaml reads the environment)', async () => {
     const provider = (env: string) => `${H}kind: Provider\nmetadata: {name: exfil}\nspec: {type: openai-compatible, baseUrl: "http://127.0.0.1:9/v1", apiKey: {fromEnv: ${env}}}\n`;
-    for (const env of ['GANTRY_ADMIN_TOKEN', 'GANTRY_KEY_HASH_SECRET', 'DATABASE_URL', 'AWS_SECRET_ACCESS_KEY']) {
+    for (const env of ['GANTRY_ADMIN_TOKEN', 'GANTRY_KEY_HASH_SECRET', 'DATABASE_URL', 'OPENAI_API_KEY']) {
       const r = await cp.call('POST', '/apply', ADMIN, provider(env));
       expect(r.status, env).toBe(400);
       expect(r.body.error.details[0]).toMatchObject({ path: 'spec.apiKey.fromEnv', message: expect.stringContaining(env) });
     }
-    expect((await cp.call('POST', '/apply', ADMIN, provider('OPENAI_API_KEY'))).status).toBe(200);
+    const seeded = await cp.control.apply.applyText(systemActor('system:gantry.yaml'), provider('OPENAI_API_KEY'), { dryRun: false, seed: true }, META);
+    expect(seeded.results[0]?.action).toBe('created');
+  });
+
+  it("follows the operator's GANTRY_PROVIDER_ENV_ALLOW list, never allowing Gantry's own variables", () => {
+    const policy = createEnvPolicy('OPENAI_API_KEY, VLLM_*, *_ANTHROPIC_KEY, GANTRY_*');
+    expect(['OPENAI_API_KEY', 'VLLM_TOKEN', 'TEAM_ANTHROPIC_KEY'].every(policy.allowed)).toBe(true);
+    expect(['OPENAI_API_KEY_2', 'AWS_SECRET_ACCESS_KEY', 'GANTRY_ADMIN_TOKEN'].some(policy.allowed)).toBe(false);
+    expect(createEnvPolicy(undefined).allowed('OPENAI_API_KEY')).toBe(false);
   });
 });
 
 describe('state set in an incident survives restarts', () => {
+  it('a seed apply creates identities once and never re-grants what was removed through the API', async () => {
+    await cp.call('POST', '/apply', ADMIN, `${H}kind: User\nmetadata: {name: root}\nspec: {email: root@corp.com}\n`);
+    await cp.control.apply.applyText(systemActor('system:gantry.yaml'), BASE, { dryRun: false, seed: true }, META);
+    expect((await cp.store.get('User', 'root'))?.spec).toEqual({ email: 'root@corp.com' });
+  });
+
   it('a seed apply (gantry.yaml at start) does not re-enable a disabled user, whose tokens are gone', async () => {
     const token = await tokenOf('dev');
     await cp.call('POST', '/apply', ADMIN, `${H}kind: User\nmetadata: {name: dev}\nspec: {teams: [{team: team-a, role: developer}], disabled: true}\n`);
@@ -82,7 +99,11 @@ describe('people and their keys', () => {
     expect(live('dev-key')).toBe(false);
   });
 
-  it('a token minted with a user token never outlives it', async () => {
+  it('a token minted with a user token never outlives it, a platform admin\'s own included', async () => {
+    const rootShort = await tokenOf('root', 1);
+    const rootMinted = await cp.call('POST', '/users/root/tokens', rootShort, { ttlHours: 24 });
+    expect(Date.parse(rootMinted.body.expiresAt)).toBeLessThanOrEqual(Date.now() + 3_600_000 + 1_000);
+    expect((await cp.call('POST', '/users/root/tokens', rootShort, { ttlHours: 720 })).status).toBe(400);
     const short = await tokenOf('dev', 1);
     const minted = await cp.call('POST', '/users/dev/tokens', short, { ttlHours: 24 });
     expect(minted.status).toBe(201);
@@ -106,5 +127,33 @@ describe('bad input is a 400, never a 500', () => {
     const python = await cp.call('POST', '/apply?dryRun=True', ADMIN, `${H}kind: Team\nmetadata: {name: t3}\nspec: {}\n`);
     expect(python.body.dryRun).toBe(true);
     expect((await cp.call('GET', '/teams/t3', ADMIN)).status).toBe(404);
+  });
+});
+
+describe('a write that committed is never reported as failed', () => {
+  it('returns the new key even when this process cannot reload the snapshot right after the commit', async () => {
+    const store = createMemoryResourceStore();
+    let failReads = false;
+    const flaky: ResourceStore = {
+      ...store,
+      revision: () => (failReads ? Promise.reject(new Error('Connection terminated unexpectedly')) : store.revision()),
+      commit: async (...args) => {
+        const result = await store.commit(...args);
+        failReads = args[0].some((w) => w.kind === 'ApiKey');
+        return result;
+      },
+    };
+    const other = await startControlPlane(flaky);
+    try {
+      await other.call('POST', '/apply', ADMIN, BASE);
+      const created = await other.call('POST', '/apikeys', ADMIN, { team: 'team-a', name: 'survivor' });
+      expect(created.status).toBe(201);
+      expect(created.body.key).toMatch(/^gk_/);
+      failReads = false;
+      await other.control.sync.refresh();
+      expect([...(other.control.snapshots.current()?.keys.entries() ?? [])].some(([, p]) => p.keyName === 'survivor')).toBe(true);
+    } finally {
+      await other.close();
+    }
   });
 });

@@ -77,10 +77,14 @@ export function createControlPlane(deps: ControlPlaneDeps) {
     store: deps.store,
     cache,
     pollMs: deps.pollMs,
-    onError: (err) => {
-      deps.logger.error({ err }, 'refreshing the configuration snapshot failed; serving the previous one');
+    now: () => deps.clock.now(),
+    onError: (err, failures) => {
+      deps.logger.error({ err, failures }, 'cannot read the configuration store; serving the last snapshot (logged again at most once a minute)');
+    },
+    onFailure: () => {
       if (deps.channels.snapshotError.hasSubscribers) deps.channels.snapshotError.publish({});
     },
+    onRecovered: (failures) => deps.logger.info({ failures }, 'the configuration store is reachable again'),
     rebuild: (changed) => {
       const started = performance.now();
       const snapshot = compile(++generation, cache, changed);
@@ -103,7 +107,10 @@ export function createControlPlane(deps: ControlPlaneDeps) {
     hashSecret: deps.hashSecret,
     generateApiKey,
     generateUserToken: () => `gut_${deps.newId('', 43)}`,
-    refresh: () => sync.refresh(),
+    // After a commit the change is durable: a failed refresh must not fail the request (a new key's
+    // secret would be lost); the next poll catches up.
+    refresh: () =>
+      sync.refresh().catch((err: unknown) => deps.logger.warn({ err }, 'the change is saved, but this process could not reload it yet; it will on the next poll')),
     cached: (kind) => cache.all(kind),
     ssoRoleMap: parseRoleMap(deps.env.GANTRY_OIDC_ROLE_MAP),
     envAllowed: envPolicy.allowed,

@@ -59,6 +59,20 @@ async function openResourceStore(settings: Settings, seal: (hash: string) => str
   return openSqliteResourceStore(join(settings.dataDir, 'gantry.db'), { seal });
 }
 
+/**
+ * Every process sealing one audit log must hold the same key (the same GANTRY_KEY_HASH_SECRET); one
+ * with another key would seal entries nobody else can verify, and its keys would fail elsewhere.
+ */
+async function assertSameSealKey(store: ResourceStore, key: Buffer): Promise<void> {
+  const last = await store.lastAudit();
+  if (last?.seal !== undefined && last.seal !== auditSeal(key, last.hash)) {
+    await store.close();
+    throw new Error(
+      'This process has a different key-hash secret than the one that sealed the audit log in this database. Every Gantry process that shares a database must share GANTRY_KEY_HASH_SECRET (or the data directory\'s key-hash-secret file).',
+    );
+  }
+}
+
 /** The composition root: settings → stores → control plane (snapshot) → data plane → listen. */
 export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, logger: Logger): Promise<RunningGateway> {
   const clock = systemClock;
@@ -71,6 +85,7 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
   // The audit seal key comes from the key-hash secret (outside the database), so replicas share it.
   const auditKey = Buffer.from(hkdfSync('sha256', boot.keyHashSecret, 'gantry', 'audit-seal', 32));
   const store = await openResourceStore(settings, (hash) => auditSeal(auditKey, hash));
+  await assertSameSealKey(store, auditKey);
   if (settings.databaseUrl && !settings.keyHashSecret) {
     logger.warn('GANTRY_DATABASE_URL is set but GANTRY_KEY_HASH_SECRET is not: every replica must share the same key-hash secret, or keys created on one replica fail on the others.');
   }
@@ -141,7 +156,10 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
     readiness: async () => {
       if (!snapshots.current()) return 'configuration snapshot not loaded';
       db.prepare('SELECT 1').get();
-      await store.revision();
+      // The data plane serves from the snapshot: a configuration store outage makes a process unready
+      // only once its snapshot is too old, so one database outage does not empty the load balancer.
+      const staleMs = control.sync.staleMs();
+      if (staleMs > settings.snapshotMaxStaleMs) return `the configuration store has been unreachable for ${Math.round(staleMs / 1000)} s`;
       return undefined;
     },
     renderMetrics: () => metrics.render(),
@@ -173,7 +191,7 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
     server.close();
     server.closeIdleConnections();
     const deadline = clock.monotonic() + settings.shutdownTimeoutMs;
-    while (dataPlane.inFlight() > 0 && clock.monotonic() < deadline) await new Promise((r) => setTimeout(r, 25));
+    while (dataPlane.inFlight() + admin.inFlight() > 0 && clock.monotonic() < deadline) await new Promise((r) => setTimeout(r, 25));
     if (dataPlane.inFlight() > 0) {
       logger.warn({ inFlight: dataPlane.inFlight() }, 'shutdown timeout: aborting in-flight requests');
       dataPlane.abortAll('Gantry is shutting down.');
@@ -181,7 +199,7 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
       while (dataPlane.inFlight() > 0 && clock.monotonic() < hard) await new Promise((r) => setTimeout(r, 10));
     }
     server.closeAllConnections();
-    control.sync.stop();
+    await control.sync.stop();
     await writer.close();
     await activity.close();
     await providers.closeAll();

@@ -23,6 +23,8 @@ export interface Settings {
   readonly databaseSchema: string | undefined;
   /** How often a process checks the store for changes made by other processes (SQLite; Postgres also pushes). */
   readonly snapshotPollMs: number;
+  /** How old the snapshot may get (store unreachable) before /readyz says not ready. */
+  readonly snapshotMaxStaleMs: number;
   /** How often last-used times of keys and last-seen times of agents are written (batched). */
   readonly activityFlushMs: number;
   /** External URL of this Gantry (SSO redirect URLs); defaults to the listen URL. */
@@ -59,6 +61,7 @@ export function readSettings(env: NodeJS.ProcessEnv, cwd: string = process.cwd()
     databaseUrl: databaseUrl(env.GANTRY_DATABASE_URL),
     databaseSchema: schemaName(env.GANTRY_DATABASE_SCHEMA),
     snapshotPollMs: int(env, 'GANTRY_SNAPSHOT_POLL_MS', 250, 20, 60_000),
+    snapshotMaxStaleMs: int(env, 'GANTRY_SNAPSHOT_MAX_STALE_MS', 300_000, 1_000, 86_400_000),
     activityFlushMs: int(env, 'GANTRY_ACTIVITY_FLUSH_MS', 5_000, 50, 3_600_000),
     publicUrl: env.GANTRY_PUBLIC_URL ? env.GANTRY_PUBLIC_URL.replace(/\/+$/, '') : undefined,
   };

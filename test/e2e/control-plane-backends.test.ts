@@ -86,9 +86,13 @@ for (const backend of BACKENDS) {
     const cli = (server: RunningGantry, token: string, ...args: string[]) =>
       runGantry(args, { GANTRY_URL: server.url, GANTRY_TOKEN: token, XDG_CONFIG_HOME: join(a.dataDir, 'cli-config'), GANTRY_DATA_DIR: join(a.dataDir, 'none') });
 
+    let common: NodeJS.ProcessEnv;
+    let shared = false;
+
     beforeAll(async () => {
       const { env, sharedDataDir } = await backend.setUp();
-      const common = { ...env, GANTRY_KEY_HASH_SECRET: SHARED_SECRET };
+      shared = sharedDataDir;
+      common = { ...env, GANTRY_KEY_HASH_SECRET: SHARED_SECRET };
       a = await startGantry({ env: common });
       b = await startGantry({ env: common, ...(sharedDataDir ? { dataDir: a.dataDir } : {}) });
     });
@@ -144,6 +148,11 @@ for (const backend of BACKENDS) {
       const ra = await revision(a);
       expect(ra).toBeGreaterThan(0);
       await until(async () => ((await revision(b)) === ra ? 1 : 0), 1, 1_000);
+    });
+
+    it('a process with another key-hash secret refuses to join (its keys and audit seals would not match)', async () => {
+      const odd = startGantry({ env: { ...common, GANTRY_KEY_HASH_SECRET: 'a-different-secret-0123456789' }, ...(shared ? { dataDir: a.dataDir } : {}) });
+      await expect(odd).rejects.toThrow(/different key-hash secret/);
     });
 
     it('gantry audit verify passes, and catches an edited row, a rewrite with recomputed hashes, and removed newest entries', async () => {

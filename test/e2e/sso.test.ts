@@ -68,7 +68,7 @@ describe('SSO login from the CLI', () => {
     expect(login.code, `${login.output}\n${idp.errors.join('\n')}`).toBe(0);
     const who = await runGantry(['whoami', '-o', 'json', '--server', g.url], { XDG_CONFIG_HOME: configHome, GANTRY_TOKEN: '', GANTRY_URL: '' });
     expect(who.code, who.output).toBe(0);
-    expect(JSON.parse(who.output)).toEqual({ actor: 'user:erin', user: 'erin', platformRoles: ['finops-viewer'], teams: [{ team: 'team-a', role: 'developer' }] });
+    expect(JSON.parse(who.output)).toEqual({ actor: 'user:erin', user: 'erin', platformRoles: ['finops-viewer'], teams: [{ team: 'team-a', role: 'developer' }], tokenExpiresAt: expect.any(String) });
   });
 
   it('provisions the user once (a second login finds it again) and audits each login', async () => {

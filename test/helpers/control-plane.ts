@@ -71,7 +71,7 @@ export async function startControlPlane(store: ResourceStore = createMemoryResou
       return { status: res.status, body: parsed };
     },
     async close() {
-      control.sync.stop();
+      await control.sync.stop();
       await new Promise<void>((r) => server.close(() => r()));
       await providers.closeAll();
     },

@@ -40,7 +40,7 @@ async function verify(argv: string[], ctx: CliContext): Promise<number> {
   const client = createAdminClient(ctx, args.options);
   const verifier = createChainVerifier();
   let anchorSeen = expectHead === undefined;
-  const fail = (seq: number, reason: string, line: string): number => {
+  const fail = (seq: number | null, reason: string, line: string): number => {
     if (json) ctx.out(toJson({ ok: false, entries: verifier.count, firstBroken: seq, reason }));
     else ctx.out(`${line}\n`);
     return 1;
@@ -53,7 +53,7 @@ async function verify(argv: string[], ctx: CliContext): Promise<number> {
   }
   // 2. A head recorded earlier must still be in the chain: catches the removal of the newest entries.
   if (!anchorSeen) {
-    return fail(verifier.count + 1, 'the expected head is not in the log', `audit log is BROKEN: the head ${expectHead} recorded earlier is no longer in the log (its newest entries were removed or replaced)`);
+    return fail(null, 'the expected head is not in the log', `audit log is BROKEN: the head ${expectHead} recorded earlier is no longer in the log (its newest entries were removed or replaced)`);
   }
   // 3. The seals, which only the server can check (their key is not in the database): catches a
   //    rewrite whose hashes were recomputed to look consistent.

@@ -1,7 +1,7 @@
 import { CONNECTION_OPTIONS, createAdminClient, resolveTarget } from '../admin-client.js';
 import { ArgsError, parseArgs } from '../args.js';
 import { cliConfigPath, readCliConfig, withLogin, writeCliConfig } from '../cli-config.js';
-import type { Verb } from '../context.js';
+import type { CliContext, Verb } from '../context.js';
 import { describeWhoAmI, type WhoAmI } from './whoami.js';
 
 export const loginVerb: Verb = {
@@ -26,8 +26,10 @@ The server becomes the current one. Logins are kept in $XDG_CONFIG_HOME/gantry/c
     if (token !== undefined) {
       const client = createAdminClient(ctx, { server: args.options.server, token });
       const me = await client.request<WhoAmI>('GET', '/whoami');
-      writeCliConfig(path, withLogin(readCliConfig(path), client.target.server, { token, user: me.user ?? me.actor }));
+      const expiresAt = me.tokenExpiresAt ?? undefined;
+      writeCliConfig(path, withLogin(readCliConfig(path), client.target.server, { token, user: me.user ?? me.actor, ...(expiresAt ? { expiresAt } : {}) }));
       ctx.out(`Logged in to ${client.target.server} as ${describeWhoAmI(me)}`);
+      warnIfOverridden(ctx);
       return 0;
     }
     const { server } = resolveTarget(ctx, { server: args.options.server });
@@ -36,6 +38,12 @@ The server becomes the current one. Logins are kept in $XDG_CONFIG_HOME/gantry/c
     const result = await ssoLogin({ server, openBrowser: !args.flags.has('no-browser'), print: (line) => ctx.err(`${line}\n`) });
     writeCliConfig(path, withLogin(readCliConfig(path), server, { token: result.token, user: result.user, expiresAt: result.expiresAt }));
     ctx.out(`Logged in to ${server} as ${result.user} (until ${result.expiresAt})\n`);
+    warnIfOverridden(ctx);
     return 0;
   },
 };
+
+/** GANTRY_TOKEN wins over a stored login: say so, or the next command surprises the user. */
+function warnIfOverridden(ctx: CliContext): void {
+  if (ctx.env.GANTRY_TOKEN) ctx.err('note: GANTRY_TOKEN is set in your environment; commands use it instead of this login until you unset it\n');
+}

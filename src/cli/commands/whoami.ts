@@ -9,6 +9,8 @@ export interface WhoAmI {
   readonly user?: string | null;
   readonly platformRoles?: readonly string[];
   readonly teams?: readonly { readonly team: string; readonly role: string }[];
+  /** When the presented user token expires (absent for the admin token). */
+  readonly tokenExpiresAt?: string | null;
 }
 
 export function describeWhoAmI(w: WhoAmI): string {

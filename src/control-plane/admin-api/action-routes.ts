@@ -61,7 +61,16 @@ export function actionRoutes(deps: ActionRouteDeps): AdminRoute[] {
       summary: 'Who the token belongs to, with roles.',
       async handle(req) {
         const a = actorOf(req);
-        return { status: 200, body: { actor: a.id, user: a.user ?? null, platformRoles: [...a.platformRoles], teams: [...a.teamRoles].map(([team, role]) => ({ team, role })) } };
+        return {
+          status: 200,
+          body: {
+            actor: a.id,
+            user: a.user ?? null,
+            platformRoles: [...a.platformRoles],
+            teams: [...a.teamRoles].map(([team, role]) => ({ team, role })),
+            tokenExpiresAt: a.tokenExpiresAt === undefined ? null : new Date(a.tokenExpiresAt).toISOString(),
+          },
+        };
       },
     },
     {

@@ -70,6 +70,9 @@ function send(res: ServerResponse, requestId: string, out: AdminResponse): void 
 /** The admin API router: one route table, token authentication, JSON errors with `details`. */
 export function createAdminRouter(deps: AdminRouterDeps) {
   const compiled = deps.routes.map(compile);
+  // Counted so a graceful shutdown also waits for admin calls (a key created between commit and
+  // response must reach its caller: the secret exists nowhere else).
+  let inFlight = 0;
 
   async function dispatch(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://admin.local');
@@ -94,8 +97,13 @@ export function createAdminRouter(deps: AdminRouterDeps) {
   }
 
   return {
+    inFlight: (): number => inFlight,
     handle(req: IncomingMessage, res: ServerResponse): void {
       const requestId = deps.newId('req_');
+      inFlight++;
+      res.once('close', () => {
+        inFlight--;
+      });
       dispatch(req, res, requestId).catch((err: unknown) => {
         const gw = toGatewayError(err);
         if (gw.code === 'GW_INTERNAL') deps.logger.error({ err, requestId }, 'admin request failed');

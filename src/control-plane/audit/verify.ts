@@ -30,7 +30,9 @@ export async function verifyAuditChain(page: (afterSeq: number, limit: number) =
       if (broken) return fail(broken.reason);
       // A consistent chain can still be a rewrite (hashes recomputed after an edit): only Gantry's key makes seals.
       if (sealKey && (e.seal === undefined || !safeEqual(e.seal, auditSeal(sealKey, e.hash)))) {
-        return fail('its seal does not match: the log was rewritten (and its hashes recomputed) by someone without Gantry\'s key');
+        return fail(
+          "its seal does not match: the log was rewritten (and its hashes recomputed) by someone without Gantry's key, or a process with a different GANTRY_KEY_HASH_SECRET wrote it",
+        );
       }
       after = e.seq;
     }

@@ -48,6 +48,8 @@ export function parseResourceText(text: string): ParsedText {
     // Checked first, without recursion: every later step (size, schema, diff, audit hash) recurses.
     if (depthOf(doc) > MAX_DEPTH) {
       problems.push({ document: `document ${i + 1}`, path: '', message: `nested more than ${MAX_DEPTH} levels deep; a resource is never that deep` });
+      // Kept as a placeholder (document numbers stay right) that no later, recursive step walks.
+      docs[i] = REJECTED;
       return;
     }
     const size = Buffer.byteLength(JSON.stringify(doc) ?? '');
@@ -59,6 +61,9 @@ export function parseResourceText(text: string): ParsedText {
 }
 
 export const MAX_DEPTH = 32;
+
+/** Stands in for a document already refused by the parser; validation skips it. */
+export const REJECTED: unique symbol = Symbol('rejected document');
 
 /** Nesting depth of a parsed value, iteratively (a hostile document cannot overflow the stack). */
 function depthOf(value: unknown): number {

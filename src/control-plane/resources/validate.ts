@@ -7,6 +7,7 @@ import type { ApiKeySpec } from './kinds/api-key.js';
 import type { ModelSpec, PricingSpec } from './kinds/model.js';
 import type { ProviderSpec } from './kinds/provider.js';
 import type { UserSpec } from './kinds/user.js';
+import { REJECTED } from './parse.js';
 import { describeDoc, isObject, type Problem } from './problems.js';
 import { isKind, KIND_NAMES, KINDS, type Kind } from './registry.js';
 
@@ -46,6 +47,7 @@ export function createValidator() {
     const valid: ValidDoc[] = [];
     const seen = new Map<string, string>();
     docs.forEach((input, index) => {
+      if (input === REJECTED) return;
       const where = describeDoc(index, input);
       // `status` is server-managed: accepted and ignored, so `gantry get -o json|yaml` applies back.
       const doc = isObject(input) && 'status' in input ? Object.fromEntries(Object.entries(input).filter(([k]) => k !== 'status')) : input;

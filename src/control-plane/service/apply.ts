@@ -41,22 +41,22 @@ export interface ApplyOptions {
   /** Names the input in error messages (a file path). */
   readonly source?: string;
   /**
-   * The start-up apply of gantry.yaml: an Agent's spec.lifecycle there is its first state only, and a
-   * User disabled through the API stays disabled (see seedDefaults).
+   * The start-up apply of gantry.yaml: identities are created once, never updated (see seedDefaults).
    */
   readonly seed?: boolean;
 }
 
+/** Kinds a seed apply (gantry.yaml at start) keeps in step with the file: the upstream set-up. */
+const SEED_UPDATES: ReadonlySet<string> = new Set(['Provider', 'Model']);
+
 /**
- * In a seed apply, state changed through the API in an incident is not undone by a restart: an
- * existing agent keeps its lifecycle state, a disabled user stays disabled.
+ * In a seed apply, identities (teams, users, keys, agents) are created once and then left alone: a
+ * restart must never undo what was changed through the API — a user offboarded, a key's scope cut,
+ * an agent suspended. Providers and Models follow the file.
  */
 function seedDefaults(doc: ValidDoc, existing: StoredResource | undefined, options: ApplyOptions): ValidDoc {
-  if (!options.seed || !existing) return doc;
-  const current = existing.spec as { lifecycle?: string; disabled?: boolean };
-  if (doc.kind === 'Agent') return { ...doc, spec: { ...doc.spec, lifecycle: current.lifecycle ?? 'proposed' } };
-  if (doc.kind === 'User' && current.disabled) return { ...doc, spec: { ...doc.spec, disabled: true } };
-  return doc;
+  if (!options.seed || !existing || SEED_UPDATES.has(doc.kind)) return doc;
+  return { ...doc, labels: existing.labels, spec: existing.spec as Record<string, unknown> };
 }
 
 const stateOf = (labels: Readonly<Record<string, string>>, spec: unknown, status: unknown) => ({

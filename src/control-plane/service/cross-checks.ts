@@ -42,6 +42,9 @@ export function createCrossChecks(deps: ServiceDeps) {
       case 'User': {
         const email = (doc.spec as UserSpec).email?.toLowerCase();
         if (!email) return [];
+        // Only a new or changed address is checked: an existing duplicate must not block fixing it (e.g. disabling a spoof).
+        const before = (await deps.store.get('User', doc.name))?.spec as UserSpec | undefined;
+        if (before?.email?.toLowerCase() === email) return [];
         const others = [
           ...batch.filter((d) => d.kind === 'User' && d.name !== doc.name).map((d) => ({ name: d.name, spec: d.spec as UserSpec })),
           ...[...deps.cached('User')].filter((u) => u.name !== doc.name && !batch.some((d) => d.kind === 'User' && d.name === u.name)).map((u) => ({ name: u.name, spec: u.spec as UserSpec })),

@@ -39,14 +39,16 @@ export function createUserService(deps: ServiceDeps, apply: ApplyService) {
       await deps.store.commit([], [auditDraft(deps, actor, meta, { action: 'users.token', outcome: 'denied', kind: 'User', name })]);
       throw new GatewayError('GW_FORBIDDEN', `Forbidden: only a platform admin (or the user themselves) issues tokens for user "${name}".`);
     }
-    if (!actor.platformRoles.has('platform-admin') && ttlHours > SELF_TOKEN_MAX_HOURS) {
+    // A user's own token, even a platform admin's, is short and never outlives the one it was minted
+    // with; long-lived tokens are issued by a platform admin for another (service) user.
+    if (self && actor.tokenHash !== undefined && ttlHours > SELF_TOKEN_MAX_HOURS) {
       throw new GatewayError('GW_REQUEST_INVALID', `A token you issue for yourself lasts at most ${SELF_TOKEN_MAX_HOURS} hours (ttlHours); a platform admin issues longer-lived ones.`, { param: 'ttlHours' });
     }
     if ((existing.spec as UserSpec).disabled) throw new GatewayError('GW_RESOURCE_CONFLICT', `User "${name}" is disabled.`);
     const now = deps.clock.now();
     const token = deps.generateUserToken();
     // A token minted with a user token ends when that one does: a session cannot renew itself forever.
-    const bound = !actor.platformRoles.has('platform-admin') && actor.tokenExpiresAt !== undefined ? actor.tokenExpiresAt : Number.POSITIVE_INFINITY;
+    const bound = self && actor.tokenExpiresAt !== undefined ? actor.tokenExpiresAt : Number.POSITIVE_INFINITY;
     const expiresAt = Math.min(now + ttlHours * 3_600_000, bound);
     const live = ((existing.secret as UserSecret | undefined)?.tokens ?? []).filter((t) => t.expiresAt > now);
     const secret: UserSecret = { tokens: [...live, { hash: deps.hashSecret(token), expiresAt, createdAt: now, via }].slice(-MAX_TOKENS_PER_USER) };

@@ -224,6 +224,12 @@ export const ERROR_CATALOGUE = {
     message: 'This API key may not act for that agent.',
     when: 'x-gantry-agent names an agent the key is not scoped to, or differs from the agent the key belongs to.',
   },
+  GW_STORE_UNAVAILABLE: {
+    status: 503,
+    type: 'api_error',
+    message: 'The configuration store (database) is unreachable; nothing was changed. Retry in a moment. Model requests keep being served.',
+    when: 'An admin API call needs the resource store (SQLite or Postgres) and cannot reach it.',
+  },
   GW_SSO_NOT_CONFIGURED: {
     status: 404,
     type: 'invalid_request_error',

@@ -274,6 +274,13 @@ export function resourceStoreContract(name: string, open: () => Promise<Resource
       expect(await store.changesSince(1, 10)).toEqual([]);
     });
 
+    it('returns the newest audit entry', async () => {
+      const store = await fresh();
+      expect(await store.lastAudit()).toBeUndefined();
+      await store.commit([], [draftOf(), draftOf({ name: 'second' })]);
+      expect(await store.lastAudit()).toMatchObject({ seq: 2, name: 'second' });
+    });
+
     it('chains the audit log: seq 1..n, prevHash links and recomputable hashes', async () => {
       const store = await fresh();
       const first = await store.commit([putOf('k1')], [draftOf(), draftOf({ name: 'k1b', before: null, diff: undefined })]);

@@ -102,6 +102,11 @@ export function createMemoryResourceStore(options: MemoryResourceStoreOptions = 
       return structuredClone(audit.slice(start, start + Math.max(0, limit)));
     },
 
+    async lastAudit() {
+      const last = audit.at(-1);
+      return last && structuredClone(last);
+    },
+
     subscribe(listener) {
       listeners.add(listener);
       return () => {

@@ -138,6 +138,8 @@ export interface ResourceStore {
   touch(kind: string, entries: readonly { readonly name: string; readonly at: number }[]): Promise<void>;
   /** Audit entries with seq > afterSeq, in order. */
   listAudit(afterSeq: number, limit: number): Promise<AuditEntry[]>;
+  /** The newest audit entry (undefined for an empty log). */
+  lastAudit(): Promise<AuditEntry | undefined>;
   /**
    * Calls `listener` soon after another process commits (Postgres LISTEN/NOTIFY). Undefined when
    * the adapter cannot push (SQLite): the caller polls `revision()` instead.

@@ -45,7 +45,8 @@ export function createPgListener(config: pg.ClientConfig, channel: string, onNot
   }
 
   async function connect(): Promise<void> {
-    const c = new pg.Client(config);
+    // TCP keepalive: a connection silently dropped by a NAT or firewall is noticed and re-opened.
+    const c = new pg.Client({ ...config, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
     // 'error' without a listener would crash the process; a dropped socket is handled by reconnecting.
     c.on('error', () => drop(c));
     c.on('end', () => drop(c));

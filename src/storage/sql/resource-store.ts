@@ -152,7 +152,7 @@ export function createSqlResourceStore(db: Kysely<Db>, dialect: SqlDialectName, 
     }
   }
 
-  return {
+  return guardConnectionErrors({
     commit: (writes, drafts, pre) => runTransaction(() => commitPlan(writes, drafts, pre)),
 
     async get(kind, name) {
@@ -212,7 +212,48 @@ export function createSqlResourceStore(db: Kysely<Db>, dialect: SqlDialectName, 
       return rows.map(toAuditEntry);
     },
 
+    async lastAudit() {
+      const rows = await db.selectFrom('audit_log').selectAll().orderBy('seq', 'desc').limit(1).execute();
+      return rows[0] ? toAuditEntry(rows[0]) : undefined;
+    },
+
     subscribe: options.subscribe,
     close: options.close ?? (() => db.destroy()),
+  });
+}
+
+/** Errors that mean "the database is not reachable" rather than "this request is wrong". */
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'SQLITE_BUSY', '57P01', '57P02', '57P03']);
+
+function isConnectionError(err: unknown): boolean {
+  if (err instanceof GatewayError) return false;
+  const e = err as { code?: unknown; message?: unknown };
+  if (typeof e.code === 'string' && (CONNECTION_CODES.has(e.code) || e.code.startsWith('08'))) return true;
+  const message = typeof e.message === 'string' ? e.message : '';
+  return /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error/i.test(message);
+}
+
+/** Wraps every method: an unreachable database becomes 503 GW_STORE_UNAVAILABLE, not a 500. */
+function guardConnectionErrors(store: ResourceStore): ResourceStore {
+  const guard = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
+    try {
+      return await fn(...args);
+    } catch (err) {
+      if (isConnectionError(err)) throw new GatewayError('GW_STORE_UNAVAILABLE', undefined, { cause: err });
+      throw err;
+    }
+  };
+  return {
+    commit: guard(store.commit),
+    get: guard(store.get),
+    list: guard(store.list),
+    count: guard(store.count),
+    revision: guard(store.revision),
+    changesSince: guard(store.changesSince),
+    touch: guard(store.touch),
+    listAudit: guard(store.listAudit),
+    lastAudit: guard(store.lastAudit),
+    subscribe: store.subscribe,
+    close: store.close,
   };
 }
