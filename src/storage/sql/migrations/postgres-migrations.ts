@@ -1,9 +1,5 @@
-import { type Kysely, sql } from 'kysely';
-import type { SqlMigration } from './run-migrations.js';
-
-async function statements(db: Kysely<unknown>, list: readonly ReturnType<typeof sql>[]): Promise<void> {
-  for (const s of list) await s.execute(db);
-}
+import { sql } from 'kysely';
+import { type SqlMigration, statements } from './run-migrations.js';
 
 /**
  * kind, name and team use the "C" collation: names sort and compare by bytes (keyset pagination must

@@ -1,6 +1,11 @@
-import { type Kysely, Migrator } from 'kysely';
+import { type Kysely, Migrator, type sql } from 'kysely';
 import { GatewayError } from '../../../kernel/errors/index.js';
 import type { Db } from '../schema.js';
+
+/** Runs statements one by one (better-sqlite3 runs one statement per call; Postgres does not mind). */
+export async function statements(db: Kysely<unknown>, list: readonly ReturnType<typeof sql>[]): Promise<void> {
+  for (const s of list) await s.execute(db);
+}
 
 export interface SqlMigration {
   /** Sorts the migrations: `0001_resources`, `0002_…`. Never rename one that shipped. */

@@ -1,10 +1,5 @@
-import { type Kysely, sql } from 'kysely';
-import type { SqlMigration } from './run-migrations.js';
-
-/** better-sqlite3 runs one statement per call, hence one `execute` per statement. */
-async function statements(db: Kysely<unknown>, list: readonly ReturnType<typeof sql>[]): Promise<void> {
-  for (const s of list) await s.execute(db);
-}
+import { sql } from 'kysely';
+import { type SqlMigration, statements } from './run-migrations.js';
 
 export const SQLITE_MIGRATIONS: readonly SqlMigration[] = [
   {
