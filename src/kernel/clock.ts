@@ -11,3 +11,8 @@ export const systemClock: Clock = {
   now: () => Date.now(),
   monotonic: () => performance.now(),
 };
+
+/** Epoch ms → RFC 3339 (UTC), the one timestamp format of the admin API and resource status. */
+export function isoTime(ms: number): string {
+  return new Date(ms).toISOString();
+}

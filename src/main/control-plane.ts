@@ -1,4 +1,4 @@
-import { createHash, hkdfSync } from 'node:crypto';
+import { hkdfSync } from 'node:crypto';
 import { generateApiKey } from '../kernel/api-keys.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/logger.js';
@@ -154,8 +154,3 @@ export function createControlPlane(deps: ControlPlaneDeps) {
 }
 
 export type ControlPlane = ReturnType<typeof createControlPlane>;
-
-/** Stable fingerprint of a Provider spec: a provider instance is reused while it is unchanged. */
-export function providerFingerprint(name: string, spec: ProviderSpec): string {
-  return createHash('sha256').update(name).update('\n').update(JSON.stringify(spec)).digest('hex');
-}

@@ -1,4 +1,5 @@
 import { Type as T } from '@sinclair/typebox';
+import { isoTime } from '../../kernel/clock.js';
 import { GatewayError } from '../../kernel/errors/index.js';
 import { LIFECYCLE_STATES } from '../resources/kinds/agent.js';
 import { ApiKeySpecSchema } from '../resources/kinds/api-key.js';
@@ -68,7 +69,7 @@ export function actionRoutes(deps: ActionRouteDeps): AdminRoute[] {
             user: a.user ?? null,
             platformRoles: [...a.platformRoles],
             teams: [...a.teamRoles].map(([team, role]) => ({ team, role })),
-            tokenExpiresAt: a.tokenExpiresAt === undefined ? null : new Date(a.tokenExpiresAt).toISOString(),
+            tokenExpiresAt: a.tokenExpiresAt === undefined ? null : isoTime(a.tokenExpiresAt),
           },
         };
       },

@@ -1,3 +1,4 @@
+import { parseJsonBody } from '../../data-plane/http/read-body.js';
 import { GatewayError } from '../../kernel/errors/index.js';
 import type { Actor } from '../rbac/roles.js';
 import type { CallMeta } from '../service/deps.js';
@@ -14,12 +15,7 @@ export const metaOf = (req: AdminRequest): CallMeta => ({ requestId: req.request
 /** Parses a JSON object body; an empty body is `{}`. */
 export function jsonBody(req: AdminRequest): Record<string, unknown> {
   if (req.body.length === 0) return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(req.body.toString('utf8'));
-  } catch (err) {
-    throw new GatewayError('GW_REQUEST_MALFORMED_JSON', `The request body is not valid JSON: ${(err as Error).message}`);
-  }
+  const value = parseJsonBody(req.body);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new GatewayError('GW_REQUEST_INVALID', 'The request body must be a JSON object.');
   return value as Record<string, unknown>;
 }

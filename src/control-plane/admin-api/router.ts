@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBody } from '../../data-plane/http/read-body.js';
 import { GatewayError, toGatewayError } from '../../kernel/errors/index.js';
 import type { Logger } from '../../kernel/logger.js';
 import type { Actor } from '../rbac/roles.js';
@@ -37,24 +38,6 @@ function decodePathSegment(raw: string): string {
   }
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new GatewayError('GW_REQUEST_TOO_LARGE', `The admin request body is larger than ${MAX_BODY_BYTES} bytes; split the apply into several files.`));
-        req.resume();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
 function send(res: ServerResponse, requestId: string, out: AdminResponse): void {
   const text = out.raw ? out.raw.text : JSON.stringify(out.body ?? {});
   res.writeHead(out.status, {
@@ -89,7 +72,10 @@ export function createAdminRouter(deps: AdminRouterDeps) {
       c.names.forEach((n, i) => {
         params[n] = decodePathSegment(m[i + 1] as string);
       });
-      const body = req.method === 'GET' || req.method === 'DELETE' ? Buffer.alloc(0) : await readBody(req);
+      const body =
+        req.method === 'GET' || req.method === 'DELETE'
+          ? Buffer.alloc(0)
+          : await readBody(req, MAX_BODY_BYTES, `The admin request body is larger than ${MAX_BODY_BYTES} bytes; split the apply into several files.`);
       const adminReq: AdminRequest = { method: c.route.method, url, params, headers: req.headers, body, actor, requestId, sourceIp: req.socket.remoteAddress };
       return send(res, requestId, await c.route.handle(adminReq));
     }

@@ -1,6 +1,6 @@
-import { timingSafeEqual } from 'node:crypto';
 import { createChainVerifier } from '../../kernel/audit-chain.js';
 import { auditSeal } from '../../kernel/audit-hash.js';
+import { constantTimeEqual } from '../../kernel/api-keys.js';
 import type { AuditEntry } from '../../storage/ports/resource-store.js';
 
 export interface VerifyResult {
@@ -12,8 +12,6 @@ export interface VerifyResult {
 }
 
 const PAGE = 1000;
-
-const safeEqual = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
 /**
  * The server-side check (`GET /admin/v1/audit/verify`): the same chain verifier the CLI runs on
@@ -29,7 +27,7 @@ export async function verifyAuditChain(page: (afterSeq: number, limit: number) =
       const broken = verifier.check(e);
       if (broken) return fail(broken.reason);
       // A consistent chain can still be a rewrite (hashes recomputed after an edit): only Gantry's key makes seals.
-      if (sealKey && (e.seal === undefined || !safeEqual(e.seal, auditSeal(sealKey, e.hash)))) {
+      if (sealKey && (e.seal === undefined || !constantTimeEqual(e.seal, auditSeal(sealKey, e.hash)))) {
         return fail(
           "its seal does not match: the log was rewritten (and its hashes recomputed) by someone without Gantry's key, or a process with a different GANTRY_KEY_HASH_SECRET wrote it",
         );

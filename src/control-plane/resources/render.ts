@@ -1,4 +1,5 @@
 import type { StoredResource } from '../../storage/ports/resource-store.js';
+import { isoTime } from '../../kernel/clock.js';
 import { API_VERSION } from './common.js';
 
 /** A resource as the API returns it: never the `secret` column. */
@@ -19,11 +20,9 @@ export interface RenderedResource {
   readonly status?: unknown;
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
-
 export function renderResource(r: StoredResource, extraStatus?: Record<string, unknown>): RenderedResource {
   const status: Record<string, unknown> = { ...((r.status as Record<string, unknown> | undefined) ?? {}) };
-  if (r.lastUsedAt !== undefined) status[r.kind === 'Agent' ? 'lastSeenAt' : 'lastUsedAt'] = iso(r.lastUsedAt);
+  if (r.lastUsedAt !== undefined) status[r.kind === 'Agent' ? 'lastSeenAt' : 'lastUsedAt'] = isoTime(r.lastUsedAt);
   if (extraStatus) Object.assign(status, extraStatus);
   return {
     apiVersion: API_VERSION,
@@ -33,8 +32,8 @@ export function renderResource(r: StoredResource, extraStatus?: Record<string, u
       ...(Object.keys(r.labels).length > 0 ? { labels: r.labels } : {}),
       generation: r.generation,
       uid: r.uid,
-      createdAt: iso(r.createdAt),
-      updatedAt: iso(r.updatedAt),
+      createdAt: isoTime(r.createdAt),
+      updatedAt: isoTime(r.updatedAt),
       createdBy: r.createdBy,
       updatedBy: r.updatedBy,
     },

@@ -8,7 +8,7 @@ import { invalidResources, type Problem } from '../resources/problems.js';
 import { KINDS } from '../resources/registry.js';
 import type { ValidDoc } from '../resources/validate.js';
 import { createCrossChecks } from './cross-checks.js';
-import { auditDraft, type CallMeta, type ServiceDeps } from './deps.js';
+import { auditDenied, auditDraft, type CallMeta, type ServiceDeps } from './deps.js';
 import { type Prepared, prepareDoc, withActorDefaults } from './prepare.js';
 
 export interface ApplyResultItem {
@@ -104,7 +104,7 @@ export function createApply(deps: ServiceDeps) {
       const prepared = prepareDoc(deps, actor, doc, existing, dryRun);
       if (prepared.forbidden) await deny(actor, meta, doc, `${actor.id} cannot apply ${doc.kind} "${doc.name}": ${prepared.forbidden}`);
       for (const p of prepared.problems) problems.push({ document: doc.where, ...p });
-      problems.push(...(await crossChecks(doc, docs, { seed: options.seed === true })));
+      problems.push(...(await crossChecks(doc, docs, { seed: options.seed === true, existing })));
       const before = existing ? stateOf(existing.labels, existing.spec, undefined) : undefined;
       const diff = diffValues(before ?? {}, stateOf(doc.labels, prepared.spec, undefined));
       const action = !existing ? 'created' : diff.length === 0 && prepared.status === existing.status ? 'unchanged' : 'updated';
@@ -115,7 +115,7 @@ export function createApply(deps: ServiceDeps) {
   }
 
   async function deny(actor: Actor, meta: CallMeta, doc: Pick<ValidDoc, 'kind' | 'name'>, sentence: string): Promise<never> {
-    await deps.store.commit([], [auditDraft(deps, actor, meta, { action: 'apply', outcome: 'denied', kind: doc.kind, name: doc.name })]);
+    await auditDenied(deps, actor, meta, { action: 'apply', kind: doc.kind, name: doc.name });
     throw new GatewayError('GW_FORBIDDEN', `Forbidden: ${sentence}. Nothing was applied.`);
   }
 

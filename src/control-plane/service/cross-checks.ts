@@ -1,3 +1,4 @@
+import type { StoredResource } from '../../storage/ports/resource-store.js';
 import type { Problem } from '../resources/problems.js';
 import type { AgentSpec } from '../resources/kinds/agent.js';
 import type { ApiKeySpec } from '../resources/kinds/api-key.js';
@@ -9,6 +10,8 @@ import type { ServiceDeps } from './deps.js';
 export interface CrossCheckOptions {
   /** The operator's gantry.yaml: trusted like the environment itself. */
   readonly seed: boolean;
+  /** The stored version of the document's resource (already read by the caller). */
+  readonly existing: StoredResource | undefined;
 }
 
 /**
@@ -43,7 +46,7 @@ export function createCrossChecks(deps: ServiceDeps) {
         const email = (doc.spec as UserSpec).email?.toLowerCase();
         if (!email) return [];
         // Only a new or changed address is checked: an existing duplicate must not block fixing it (e.g. disabling a spoof).
-        const before = (await deps.store.get('User', doc.name))?.spec as UserSpec | undefined;
+        const before = options.existing?.spec as UserSpec | undefined;
         if (before?.email?.toLowerCase() === email) return [];
         const others = [
           ...batch.filter((d) => d.kind === 'User' && d.name !== doc.name).map((d) => ({ name: d.name, spec: d.spec as UserSpec })),

@@ -50,3 +50,13 @@ export function auditDraft(
     ...fields,
   };
 }
+
+/** Records a refused change (it changes nothing else, so it is an audit-only commit). */
+export async function auditDenied(
+  deps: ServiceDeps,
+  actor: Actor,
+  meta: CallMeta,
+  fields: Pick<AuditDraft, 'action'> & Partial<Pick<AuditDraft, 'kind' | 'name' | 'team'>>,
+): Promise<void> {
+  await deps.store.commit([], [auditDraft(deps, actor, meta, { ...fields, outcome: 'denied' })]);
+}

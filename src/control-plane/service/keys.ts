@@ -1,4 +1,5 @@
 import { keyDisplayPrefix } from '../../kernel/api-keys.js';
+import { isoTime } from '../../kernel/clock.js';
 import { GatewayError } from '../../kernel/errors/index.js';
 import type { Actor } from '../rbac/roles.js';
 import { API_VERSION } from '../resources/common.js';
@@ -16,8 +17,6 @@ export interface CreateKeyInput extends Partial<ApiKeySpec> {
 
 export const DEFAULT_GRACE_SECONDS = 3_600;
 export const MAX_GRACE_SECONDS = 30 * 24 * 3_600;
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 /** API key lifecycle: create (secret shown once), rotate with a grace window, revoke. */
 export function createKeyService(deps: ServiceDeps, apply: ApplyService) {
@@ -56,16 +55,16 @@ export function createKeyService(deps: ServiceDeps, apply: ApplyService) {
       const validUntil = now + graceSeconds * 1000;
       // Only the current secret gets a grace window; older rotated secrets end now.
       const secret: ApiKeySecret = { hashes: [{ hash: deps.hashSecret(key) }, ...(current && graceSeconds > 0 ? [{ hash: current.hash, notAfter: validUntil }] : [])] };
-      const nextStatus: ApiKeyStatus = { ...status, displayPrefix: keyDisplayPrefix(key), rotatedAt: iso(now), previousValidUntil: iso(validUntil) };
+      const nextStatus: ApiKeyStatus = { ...status, displayPrefix: keyDisplayPrefix(key), rotatedAt: isoTime(now), previousValidUntil: isoTime(validUntil) };
       await rewrite(deps, actor, existing, { spec: existing.spec, status: nextStatus, secret }, 'keys.rotate', meta);
-      return { key, name, displayPrefix: nextStatus.displayPrefix, previousKeyValidUntil: iso(validUntil) };
+      return { key, name, displayPrefix: nextStatus.displayPrefix, previousKeyValidUntil: isoTime(validUntil) };
     },
 
     async revoke(actor: Actor, name: string, meta: CallMeta): Promise<RenderedResource> {
       const existing = await loadForChange(deps, actor, 'ApiKey', name, 'update', 'keys.revoke', meta);
       const status = existing.status as ApiKeyStatus;
       if (status.revokedAt) return renderResource(existing);
-      const nextStatus: ApiKeyStatus = { ...status, revokedAt: iso(deps.clock.now()) };
+      const nextStatus: ApiKeyStatus = { ...status, revokedAt: isoTime(deps.clock.now()) };
       const written = await rewrite(deps, actor, existing, { spec: existing.spec, status: nextStatus, secret: { hashes: [] } }, 'keys.revoke', meta);
       return renderResource(written);
     },

@@ -1,4 +1,5 @@
 import { keyDisplayPrefix } from '../../kernel/api-keys.js';
+import { isoTime } from '../../kernel/clock.js';
 import type { StoredResource } from '../../storage/ports/resource-store.js';
 import { teamsAdministeredBy } from '../rbac/authorize.js';
 import type { Actor } from '../rbac/roles.js';
@@ -19,8 +20,6 @@ export interface Prepared {
   /** Set when the actor may not make this particular change (beyond the kind-level RBAC check). */
   readonly forbidden?: string;
 }
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 export function prepareDoc(deps: ServiceDeps, actor: Actor, doc: ValidDoc, existing: StoredResource | undefined, dryRun: boolean): Prepared {
   const keep = { spec: doc.spec, status: existing?.status, secret: existing?.secret, problems: [] };
@@ -79,11 +78,11 @@ export function prepareAgent(actor: Actor, input: AgentSpec, existing: StoredRes
   const approving = to === 'approved' || (from === null && to === 'active');
   const canApprove = actor.platformRoles.has('platform-admin') || actor.teamRoles.get(input.owner) === 'team-admin';
   if (approving && !canApprove) return { spec, status: prevStatus, secret: undefined, problems: [], forbidden: 'only a team admin of the owning team or a platform admin approves an agent' };
-  const event = { from, to, by: actor.id, at: iso(now), ...(reason ? { reason } : {}) };
+  const event = { from, to, by: actor.id, at: isoTime(now), ...(reason ? { reason } : {}) };
   const status: AgentStatus = {
     ...prevStatus,
     history: [...prevStatus.history, event].slice(-100),
-    ...(approving ? { approvedBy: actor.id, approvedAt: iso(now) } : {}),
+    ...(approving ? { approvedBy: actor.id, approvedAt: isoTime(now) } : {}),
   };
   return { spec, status, secret: undefined, problems: [] };
 }

@@ -1,11 +1,13 @@
 import { GatewayError } from '../../kernel/errors/index.js';
+import { isoTime } from '../../kernel/clock.js';
 import type { StoredResource } from '../../storage/ports/resource-store.js';
 import { systemActor, type Actor } from '../rbac/roles.js';
 import { API_VERSION } from '../resources/common.js';
 import type { TeamSpec } from '../resources/kinds/team.js';
 import type { UserSpec } from '../resources/kinds/user.js';
 import type { ApplyService } from './apply.js';
-import { auditDraft, type CallMeta, type ServiceDeps } from './deps.js';
+import { auditDenied, auditDraft, type CallMeta, type ServiceDeps } from './deps.js';
+import { rewriteOf } from './mutate.js';
 
 /** User tokens live in the User's secret column as keyed hashes. */
 export interface UserSecret {
@@ -36,7 +38,7 @@ export function createUserService(deps: ServiceDeps, apply: ApplyService) {
     if (!existing) throw new GatewayError('GW_RESOURCE_NOT_FOUND', `User "${name}" does not exist.`);
     const self = actor.user === name;
     if (!self && !actor.platformRoles.has('platform-admin')) {
-      await deps.store.commit([], [auditDraft(deps, actor, meta, { action: 'users.token', outcome: 'denied', kind: 'User', name })]);
+      await auditDenied(deps, actor, meta, { action: 'users.token', kind: 'User', name });
       throw new GatewayError('GW_FORBIDDEN', `Forbidden: only a platform admin (or the user themselves) issues tokens for user "${name}".`);
     }
     // A user's own token, even a platform admin's, is short and never outlives the one it was minted
@@ -55,11 +57,11 @@ export function createUserService(deps: ServiceDeps, apply: ApplyService) {
     // The IdP's stable subject is remembered, so later logins find the user even without an email claim.
     const status = sso ? { ...((existing.status as Record<string, unknown> | undefined) ?? {}), sso } : existing.status;
     await deps.store.commit(
-      [{ op: 'put', kind: 'User', name, team: undefined, labels: existing.labels, spec: existing.spec, status, secret, expectedGeneration: existing.generation, actor: actor.id }],
-      [auditDraft(deps, actor, meta, { action: via === 'sso' ? 'login' : 'users.token', outcome: 'ok', kind: 'User', name, after: { expiresAt: new Date(expiresAt).toISOString(), via } })],
+      [rewriteOf(existing, { spec: existing.spec, status, secret }, actor)],
+      [auditDraft(deps, actor, meta, { action: via === 'sso' ? 'login' : 'users.token', outcome: 'ok', kind: 'User', name, after: { expiresAt: isoTime(expiresAt), via } })],
     );
     await deps.refresh();
-    return { token, expiresAt: new Date(expiresAt).toISOString(), user: name };
+    return { token, expiresAt: isoTime(expiresAt), user: name };
   }
 
   /** Maps IdP groups to platform roles and team memberships. */
@@ -144,7 +146,7 @@ export function createUserService(deps: ServiceDeps, apply: ApplyService) {
     if (!existing || !tokens.some((t) => t.hash === actor.tokenHash)) return { revoked: false };
     const secret: UserSecret = { tokens: tokens.filter((t) => t.hash !== actor.tokenHash) };
     await deps.store.commit(
-      [{ op: 'put', kind: 'User', name: existing.name, team: undefined, labels: existing.labels, spec: existing.spec, status: existing.status, secret, expectedGeneration: existing.generation, actor: actor.id }],
+      [rewriteOf(existing, { spec: existing.spec, status: existing.status, secret }, actor)],
       [auditDraft(deps, actor, meta, { action: 'logout', outcome: 'ok', kind: 'User', name: existing.name })],
     );
     await deps.refresh();

@@ -2,11 +2,15 @@ import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../../kernel/errors/index.js';
 import { locateJsonError } from '../../kernel/json-error.js';
 
-/** Reads the request body up to `limit` bytes; refuses larger bodies early from content-length. */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/**
+ * Reads the request body up to `limit` bytes; refuses larger bodies early from content-length.
+ * `tooLargeMessage` replaces the default advice (the admin API's limit is not GANTRY_MAX_BODY_BYTES).
+ */
+export function readBody(req: IncomingMessage, limit: number, tooLargeMessage?: string): Promise<Buffer> {
+  const tooLarge = () => new GatewayError('GW_REQUEST_TOO_LARGE', tooLargeMessage ?? `The request body is larger than ${limit} bytes. Send less data, or raise GANTRY_MAX_BODY_BYTES.`);
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) {
-    return Promise.reject(tooLarge(limit));
+    return Promise.reject(tooLarge());
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -15,7 +19,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       size += chunk.length;
       if (size > limit) {
         cleanup();
-        reject(tooLarge(limit));
+        reject(tooLarge());
         return;
       }
       chunks.push(chunk);
@@ -37,13 +41,6 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     req.on('end', onEnd);
     req.on('error', onError);
   });
-}
-
-function tooLarge(limit: number): GatewayError {
-  return new GatewayError(
-    'GW_REQUEST_TOO_LARGE',
-    `The request body is larger than ${limit} bytes. Send less data, or raise GANTRY_MAX_BODY_BYTES.`,
-  );
 }
 
 /** Parses JSON and, on failure, says where: "at line 3, column 5: expected a value but found '}'". */
