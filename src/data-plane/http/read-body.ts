@@ -7,10 +7,9 @@ import { locateJsonError } from '../../kernel/json-error.js';
  * `tooLargeMessage` replaces the default advice (the admin API's limit is not GANTRY_MAX_BODY_BYTES).
  */
 export function readBody(req: IncomingMessage, limit: number, tooLargeMessage?: string): Promise<Buffer> {
-  const tooLarge = () => new GatewayError('GW_REQUEST_TOO_LARGE', tooLargeMessage ?? `The request body is larger than ${limit} bytes. Send less data, or raise GANTRY_MAX_BODY_BYTES.`);
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) {
-    return Promise.reject(tooLarge());
+    return Promise.reject(tooLarge(limit, tooLargeMessage));
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -19,7 +18,7 @@ export function readBody(req: IncomingMessage, limit: number, tooLargeMessage?: 
       size += chunk.length;
       if (size > limit) {
         cleanup();
-        reject(tooLarge());
+        reject(tooLarge(limit, tooLargeMessage));
         return;
       }
       chunks.push(chunk);
@@ -41,6 +40,10 @@ export function readBody(req: IncomingMessage, limit: number, tooLargeMessage?: 
     req.on('end', onEnd);
     req.on('error', onError);
   });
+}
+
+function tooLarge(limit: number, message: string | undefined): GatewayError {
+  return new GatewayError('GW_REQUEST_TOO_LARGE', message ?? `The request body is larger than ${limit} bytes. Send less data, or raise GANTRY_MAX_BODY_BYTES.`);
 }
 
 /** Parses JSON and, on failure, says where: "at line 3, column 5: expected a value but found '}'". */
