@@ -6,6 +6,8 @@ export interface Principal {
   readonly keyId: string;
   readonly keyName: string;
   readonly team: string;
+  /** The user the key belongs to (personal keys); undefined for agent and shared keys. */
+  readonly user?: string;
   /** The agent this key is a service credential of (requests are attributed to it). */
   readonly agent?: string;
   /** Models the key (and its agent) may call; undefined: any model. */
@@ -45,6 +47,8 @@ export interface UsageEvent {
   readonly endpoint: Endpoint;
   readonly keyId: string;
   readonly team: string;
+  /** The user the key belongs to (personal keys). */
+  readonly user: string | undefined;
   readonly agent: string | undefined;
   readonly workflow: string | undefined;
   readonly run: string | undefined;
@@ -61,6 +65,8 @@ export interface UsageEvent {
   readonly outputTokens: number;
   readonly usageEstimated: boolean;
   readonly costMicros: Micros;
+  /** What routing saved against the model asked for (0 without routing); reported by the usage API. */
+  readonly savingsMicros: Micros;
   /** Version of the price table the cost was computed with. */
   readonly priceVersion: string;
   readonly latencyMs: number;
