@@ -82,6 +82,24 @@ export const ERROR_CATALOGUE = {
     message: 'The model cannot be used on this endpoint.',
     when: 'A chat model is used for embeddings or the other way round.',
   },
+  GW_BUDGET_EXHAUSTED: {
+    status: 429,
+    type: 'insufficient_quota',
+    message: 'A hard budget has no room left for this request. Wait for the budget window to reset, or ask your platform team to raise the budget.',
+    when: 'A hard Budget in scope cannot pay for the request (its worst-case cost, or its input plus a minimal answer).',
+  },
+  GW_RATE_LIMITED: {
+    status: 429,
+    type: 'rate_limit_error',
+    message: 'A rate limit was reached. Retry after the number of seconds in the retry-after header.',
+    when: 'A RateLimit in scope (requests or tokens per minute, or concurrent requests) is at its limit.',
+  },
+  GW_LIMITS_UNAVAILABLE: {
+    status: 503,
+    type: 'api_error',
+    message: 'Budgets and rate limits cannot be checked because the counter store is unreachable, and they are set to fail closed. Retry shortly; operators: check the counter store (Redis or the SQLite counters file).',
+    when: 'The counter store (Redis, or the shared SQLite counters file) is unreachable and a Budget or RateLimit in scope has failMode closed.',
+  },
   GW_MODEL_UNPRICED: {
     status: 403,
     type: 'invalid_request_error',
