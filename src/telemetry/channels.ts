@@ -12,7 +12,41 @@ export const CHANNEL_NAMES = {
   requestEnd: 'gantry:request:end',
   snapshotSwap: 'gantry:snapshot:swap',
   snapshotError: 'gantry:snapshot:error',
+  alert: 'gantry:alert',
+  limitRefused: 'gantry:limit:refused',
 } as const;
+
+/**
+ * A money alert. Budget thresholds are published by the data plane after settlement (one process
+ * per threshold and window, deduplicated through the counter store); anomalies by the detector in
+ * main/. Subscribers: Prometheus counter, audit entry, webhook delivery.
+ */
+export interface AlertMessage {
+  readonly type: 'budget_threshold' | 'spend_anomaly';
+  /** Stable id: the same alert from two replicas has one id (webhook receivers deduplicate on it). */
+  readonly id: string;
+  /** Epoch ms. */
+  readonly at: number;
+  /** Budget name (budget_threshold) or the scope, e.g. `team:team-a` (spend_anomaly). */
+  readonly subject: string;
+  /** Budget counter window, e.g. `2026-11` (budget_threshold) or the UTC day (spend_anomaly). */
+  readonly window: string;
+  /** Threshold crossed in percent (budget_threshold). */
+  readonly thresholdPercent?: number;
+  readonly spentMicros: number;
+  /** Budget limit (budget_threshold) or trailing daily baseline (spend_anomaly). */
+  readonly referenceMicros: number;
+  readonly enforcement?: 'hard' | 'soft';
+  /** One sentence for people (Slack text, audit summary). */
+  readonly summary: string;
+}
+
+/** A request refused by a RateLimit or Budget (metrics per limit). */
+export interface LimitRefusedMessage {
+  readonly kind: 'rate' | 'concurrency' | 'budget' | 'unavailable';
+  /** RateLimit or Budget name. */
+  readonly name: string;
+}
 
 /** A new runtime snapshot was compiled from the store and swapped in. */
 export interface SnapshotSwapMessage {
@@ -43,6 +77,8 @@ export interface TelemetryChannels {
   readonly requestEnd: diagnosticsChannel.Channel;
   readonly snapshotSwap: diagnosticsChannel.Channel;
   readonly snapshotError: diagnosticsChannel.Channel;
+  readonly alert: diagnosticsChannel.Channel;
+  readonly limitRefused: diagnosticsChannel.Channel;
 }
 
 export function telemetryChannels(): TelemetryChannels {
@@ -51,5 +87,7 @@ export function telemetryChannels(): TelemetryChannels {
     requestEnd: diagnosticsChannel.channel(CHANNEL_NAMES.requestEnd),
     snapshotSwap: diagnosticsChannel.channel(CHANNEL_NAMES.snapshotSwap),
     snapshotError: diagnosticsChannel.channel(CHANNEL_NAMES.snapshotError),
+    alert: diagnosticsChannel.channel(CHANNEL_NAMES.alert),
+    limitRefused: diagnosticsChannel.channel(CHANNEL_NAMES.limitRefused),
   };
 }
