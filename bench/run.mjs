@@ -33,13 +33,13 @@ const sim = await spawnNode(['bin/gantry.js', 'simulator', '--port', '0', '--ins
   cpu: pin ? 0 : undefined,
   pattern: /listening on (http:\/\/[\d.:]+)\/v1/,
 });
-function startGantry(upstreamUrl) {
-  return spawnNode(['bin/gantry.js', 'start'], {
-    cpu: pin ? 1 : undefined,
+function startGantry(upstreamUrl, options = {}) {
+  return spawnNode(['bin/gantry.js', 'start', ...(options.args ?? [])], {
+    cpu: pin && options.cpu !== 'all' ? 1 : undefined,
     env: {
       GANTRY_PORT: '0',
       GANTRY_DATA_DIR: mkdtempSync(join(tmpdir(), 'gantry-bench-')),
-      GANTRY_CONFIG: 'examples/bench/gantry.yaml',
+      GANTRY_CONFIG: options.config ?? 'examples/bench/gantry.yaml',
       GANTRY_BENCH_UPSTREAM: `${upstreamUrl}/v1`,
       GANTRY_DEMO_KEY: KEY,
       GANTRY_ADMIN_TOKEN: 'gat_bench_admin_token',
@@ -107,6 +107,42 @@ const rssAfter = rssMb(gw.proc.pid);
 await stop(gw.proc);
 await stop(bare.proc);
 
+// Budgets and rate limits ON: a hard budget, a soft budget and a rate limit in scope of every request,
+// counted in memory (the single-process default). Same pinning, same body.
+const limitLevels = levels.filter((c) => c >= 16);
+const gwLimits = await startGantry(sim.url, { config: 'examples/bench/gantry-limits.yaml' });
+const limitsTarget = { url: `${gwLimits.url}/v1/chat/completions`, headers: gwHeaders };
+await loadRun({ ...limitsTarget, body, connections: 16, durationSec: 2 });
+const limitsRuns = [];
+for (const c of limitLevels) {
+  const cpu0 = cpuSeconds(gwLimits.proc.pid);
+  const g = await loadRun({ ...limitsTarget, body, connections: c, durationSec: duration });
+  const core = runs.find((r) => r.concurrency === c);
+  const row = {
+    concurrency: c,
+    gateway: g,
+    gatewayCpuUsPerRequest: Math.round(((cpuSeconds(gwLimits.proc.pid) - cpu0) / Math.max(1, g.requests)) * 1e6),
+    throughputVsCore: core ? Math.round((g.rps / core.gateway.rps) * 1000) / 1000 : undefined,
+  };
+  limitsRuns.push(row);
+  console.log(`budgets+rate limits c=${c}: ${g.rps} rps p50 ${g.p50Ms} p99 ${g.p99Ms} | ${row.gatewayCpuUsPerRequest} µs CPU/req | ${row.throughputVsCore}× core | errors ${g.errors}`);
+}
+await stop(gwLimits.proc);
+
+// --workers 2 against one process, both unpinned (two workers need two cores). On a 2-core machine
+// they share the cores with the simulator and this load generator, which caps the scaling.
+const scaleLevel = Math.max(...levels);
+const scaling = {};
+for (const [name, args] of [['single', []], ['workers2', ['--workers', '2']]]) {
+  const p = await startGantry(sim.url, { args, cpu: 'all' });
+  const target = { url: `${p.url}/v1/chat/completions`, headers: gwHeaders };
+  await loadRun({ ...target, body, connections: 16, durationSec: 2 });
+  scaling[name] = await loadRun({ ...target, body, connections: scaleLevel, durationSec: duration });
+  await stop(p.proc);
+}
+const scaleRatio = Math.round((scaling.workers2.rps / Math.max(1, scaling.single.rps)) * 100) / 100;
+console.log(`--workers 2 at c=${scaleLevel}: ${scaling.workers2.rps} rps vs one process ${scaling.single.rps} rps (${scaleRatio}×)`);
+
 const paced = await spawnNode(['bin/gantry.js', 'simulator', '--port', '0', '--ttft-ms', '0', '--tokens-per-second', '1000'], {
   cpu: pin ? 0 : undefined,
   pattern: /listening on (http:\/\/[\d.:]+)\/v1/,
@@ -134,6 +170,8 @@ const result = {
   durationSec: duration,
   governance: ['auth', 'attribution headers', 'metering + SQLite ledger (batched)', 'Prometheus metrics'],
   runs,
+  limits: { config: 'examples/bench/gantry-limits.yaml', counters: 'memory', runs: limitsRuns },
+  workers: { concurrency: scaleLevel, single: scaling.single, workers2: scaling.workers2, ratio: scaleRatio },
   stream,
   gatewayRssAfterMb: rssAfter,
 };
@@ -147,6 +185,14 @@ const table = [
     (r) =>
       `| ${r.concurrency} | ${r.direct.rps} | ${r.bare.rps} | ${r.gateway.rps} | ${r.direct.p50Ms} / ${r.direct.p99Ms} | ${r.gateway.p50Ms} / ${r.gateway.p99Ms} | ${r.addedP50Ms} / ${r.addedP99Ms} | ${r.bareCpuUsPerRequest} / ${r.gatewayCpuUsPerRequest} | ${r.gatewayCpuPct}% | ${r.gatewayRssMb} MB |`,
   ),
+  '',
+  'Budgets and rate limits ON (hard + soft budget and a rate limit in scope of every request, in-memory counters of one process):',
+  '',
+  '| Concurrency | Gantry rps | p50 / p99 (ms) | CPU µs/req | Throughput vs core |',
+  '| --- | --- | --- | --- | --- |',
+  ...limitsRuns.map((r) => `| ${r.concurrency} | ${r.gateway.rps} | ${r.gateway.p50Ms} / ${r.gateway.p99Ms} | ${r.gatewayCpuUsPerRequest} | ${r.throughputVsCore}× |`),
+  '',
+  `\`--workers 2\` (unpinned) at c=${scaleLevel}: ${scaling.workers2.rps} rps vs one process ${scaling.single.rps} rps: **${scaleRatio}×**.`,
   '',
   `Streaming, time to first SSE data frame (c=1, ${streamCount} requests, upstream pacing tokens 1 ms apart): direct p50 ${sd.p50Ms} / p99 ${sd.p99Ms} ms; Gantry p50 ${sg.p50Ms} / p99 ${sg.p99Ms} ms; **added p50 ${stream.addedP50Ms} ms**, p99 ${stream.addedP99Ms} ms.`,
   '',

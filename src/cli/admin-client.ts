@@ -82,6 +82,8 @@ export interface AdminClient {
   readonly target: ResolvedTarget;
   /** Calls `/admin/v1<path>`; resolves with the parsed JSON body, throws CliError on any failure. */
   request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, options?: RequestOptions): Promise<T>;
+  /** Calls `/admin/v1<path>` and hands back the successful response unread (a streamed download); throws CliError on any failure. */
+  download(path: string, options?: Pick<RequestOptions, 'query'> & { readonly accept?: string }): Promise<Response>;
 }
 
 function unreachable(server: string, err: unknown): CliError {
@@ -117,6 +119,21 @@ export function createAdminClient(ctx: CliContext, flags: ConnectionFlags): Admi
   const target = resolveTarget(ctx, flags);
   return {
     target,
+    async download(path, options = {}) {
+      const url = new URL(`${target.server}/admin/v1${path}`);
+      for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+      const headers: Record<string, string> = { accept: options.accept ?? '*/*' };
+      if (target.token !== undefined) headers.authorization = `Bearer ${target.token}`;
+      let res: Response;
+      try {
+        // No overall timeout: a large export may take longer than a minute to stream.
+        res = await ctx.fetch(url, { method: 'GET', headers });
+      } catch (err) {
+        throw unreachable(target.server, err);
+      }
+      if (!res.ok) throw await serverError(res, target);
+      return res;
+    },
     async request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, options: RequestOptions = {}): Promise<T> {
       const url = new URL(`${target.server}/admin/v1${path}`);
       for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));

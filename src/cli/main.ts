@@ -6,7 +6,8 @@ import { createProcessContext, type Verb } from './context.js';
 const HELP = `Usage: gantry <command> [options]
 
 Server:
-  start                      Run the gateway (reads ./gantry.yaml, or serves the built-in simulator)
+  start [--workers N|auto]   Run the gateway (reads ./gantry.yaml, or serves the built-in simulator);
+                             --workers: N processes on one port (GANTRY_WORKERS)
   simulator [--port 4100] [--host 127.0.0.1] [--instant] [--ttft-ms N] [--tokens-per-second N]
                              Run the simulator as a standalone OpenAI-compatible upstream
 
@@ -19,6 +20,7 @@ Control plane (a client of the admin API):
   agents <action> <name>     Agent lifecycle: approve, activate, suspend, deprecate, retire
   login / logout / whoami    Store a token (or SSO login) for a server; show who you are
   audit verify|list          Check the audit log's hash chain; list entries
+  usage [--by team,agent]    Usage and cost per group (--from, --to, filters); usage export: FOCUS CSV
 
   help                       Show this help; "gantry <command> --help" for a command's options
 
@@ -53,6 +55,7 @@ const VERBS: Record<string, () => Promise<Verb>> = {
   logout: async () => (await import('./commands/logout.js')).logoutVerb,
   whoami: async () => (await import('./commands/whoami.js')).whoamiVerb,
   audit: async () => (await import('./commands/audit.js')).auditVerb,
+  usage: async () => (await import('./commands/usage.js')).usageVerb,
 };
 
 function wantsHelp(args: readonly string[]): boolean {

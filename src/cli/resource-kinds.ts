@@ -12,6 +12,8 @@ export interface KindInfo {
   /** The admin API path segment: `/admin/v1/<plural>`. */
   readonly plural: string;
   readonly columns: readonly Column[];
+  /** Other names accepted on the command line, besides the kind and its plural (any case). */
+  readonly aliases?: readonly string[];
 }
 
 const name: Column = { header: 'NAME', value: (r) => formatValue(field(r, 'metadata.name')) };
@@ -70,6 +72,23 @@ function modelProvider(r: unknown): string {
   return [...new Set(deployments.map((d) => formatValue(field(d, 'provider'))))].join(',') || '-';
 }
 
+/** A Budget's or RateLimit's scope as `team=team-a,agent=bot,tag:repo=web`; `all` for every request. */
+function scope(r: unknown): string {
+  const value = field(r, 'spec.scope');
+  if (value === null || typeof value !== 'object') return 'all';
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    if (k === 'tags' && v !== null && typeof v === 'object') for (const [t, tv] of Object.entries(v)) parts.push(`tag:${t}=${formatValue(tv)}`);
+    else parts.push(`${k}=${formatValue(v)}`);
+  }
+  // Budgets only: a RateLimit's `per` has a column of its own.
+  if (field(r, 'spec.per') === 'run') parts.push('per=run');
+  return parts.length > 0 ? parts.join(',') : 'all';
+}
+
+const usdCell = (path: string): Column => ({ header: 'LIMIT', value: (r) => (typeof field(r, path) === 'string' ? `$${field(r, path) as string}` : '-') });
+const withDefault = (header: string, path: string, fallback: string): Column => ({ header, value: (r) => cell(field(r, path) ?? fallback) });
+
 export const KINDS: readonly KindInfo[] = [
   { kind: 'Team', plural: 'teams', columns: [name, col('DISPLAY-NAME', 'spec.displayName'), age] },
   {
@@ -85,6 +104,7 @@ export const KINDS: readonly KindInfo[] = [
   {
     kind: 'ApiKey',
     plural: 'apikeys',
+    aliases: ['key', 'keys', 'api-key', 'api-keys'],
     columns: [
       name,
       col('TEAM', 'spec.team'),
@@ -113,6 +133,51 @@ export const KINDS: readonly KindInfo[] = [
       { header: 'SPEND', value: (r) => spend(field(r, 'status.spendUsd')) },
     ],
   },
+  {
+    kind: 'Budget',
+    plural: 'budgets',
+    columns: [name, { header: 'SCOPE', value: scope }, col('WINDOW', 'spec.window'), usdCell('spec.limitUsd'), withDefault('ENFORCEMENT', 'spec.enforcement', 'hard'), age],
+  },
+  {
+    kind: 'RateLimit',
+    plural: 'ratelimits',
+    aliases: ['rate-limit', 'rate-limits'],
+    columns: [
+      name,
+      { header: 'SCOPE', value: scope },
+      col('PER', 'spec.per'),
+      col('RPM', 'spec.requestsPerMinute'),
+      col('TPM', 'spec.tokensPerMinute'),
+      col('CONCURRENT', 'spec.concurrent'),
+      age,
+    ],
+  },
+  {
+    kind: 'PriceBook',
+    plural: 'pricebooks',
+    aliases: ['price-book', 'price-books'],
+    columns: [
+      name,
+      { header: 'VERSION', value: (r) => cell(field(r, 'spec.version') ?? `gen ${formatValue(field(r, 'metadata.generation'))}`) },
+      withDefault('PRIORITY', 'spec.priority', '0'),
+      { header: 'PRICES', value: (r) => String((field(r, 'spec.prices') as unknown[] | undefined)?.length ?? 0) },
+      age,
+    ],
+  },
+  {
+    kind: 'GpuPool',
+    plural: 'gpupools',
+    aliases: ['gpu-pool', 'gpu-pools'],
+    columns: [
+      name,
+      col('GPU', 'spec.gpuType'),
+      col('GPUS', 'spec.gpus'),
+      { header: 'USD/GPU-HOUR', value: (r) => cell(field(r, 'spec.costPerGpuHourUsd')) },
+      col('TOKENS/S', 'spec.tokensPerSecond'),
+      withDefault('UTILIZATION', 'spec.targetUtilization', '0.6'),
+      age,
+    ],
+  },
 ];
 
 /** Accepts the kind, its plural and common short forms, any case: `team`, `Teams`, `apikey`, `keys`. */
@@ -123,7 +188,7 @@ export function resolveKind(input: string | undefined): KindInfo {
   const s = input.toLowerCase();
   const found = KINDS.find((k) => {
     const singular = k.kind.toLowerCase();
-    return s === singular || s === k.plural || (k.kind === 'ApiKey' && (s === 'key' || s === 'keys' || s === 'api-key' || s === 'api-keys'));
+    return s === singular || s === k.plural || (k.aliases ?? []).includes(s);
   });
   if (!found) throw new ArgsError(`unknown kind "${input}": use one of ${KINDS.map((k) => k.plural).join(', ')}`);
   return found;

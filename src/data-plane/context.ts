@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Cancellation } from '../kernel/cancellation.js';
 import type { ErrorCode } from '../kernel/errors/index.js';
 import type { Attribution, Endpoint, MeteredUsage, Principal, UsageEvent } from '../kernel/types.js';
+import type { Admission } from './limits/admission.js';
 import type { CompiledDeployment, CompiledModel, RuntimeSnapshot } from './snapshot.js';
 
 /** Typed per-request state, filled in by the pipeline stages in order. */
@@ -30,6 +31,10 @@ export interface RequestContext {
   errorCode: ErrorCode | undefined;
   upstreamStatus: number | undefined;
   outcome: UsageEvent['outcome'];
+  /** The request's hold on budgets and rate limits, settled when it ends. */
+  admission: Admission | undefined;
+  /** x-ratelimit-* headers for the answer (success or 429). */
+  limitHeaders: Record<string, string> | undefined;
 }
 
 /** A synchronous or asynchronous pipeline step; throws GatewayError to refuse the request. */

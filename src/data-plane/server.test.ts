@@ -1,3 +1,4 @@
+import { NO_LIMITS } from '../../test/helpers/no-limits.js';
 import { createServer, type Server } from 'node:http';
 import type { CancelSignal } from '../kernel/cancellation.js';
 import type { AddressInfo } from 'node:net';
@@ -88,7 +89,8 @@ async function start(provider: Provider, opts: { priced?: boolean } = {}) {
   const events: UsageEvent[] = [];
   const snapshot: RuntimeSnapshot = {
     generation: 1,
-    priceVersion: 'pt-test',
+    budgets: [],
+    rateLimits: [],
     models: new Map([
       [
         'm',
@@ -104,7 +106,7 @@ async function start(provider: Provider, opts: { priced?: boolean } = {}) {
           pricing:
             opts.priced === false
               ? undefined
-              : { free: false, prices: { inputPer1M: 1_000_000, cachedInputPer1M: 1_000_000, cacheWritePer1M: 1_000_000, outputPer1M: 2_000_000, perRequest: 0 } },
+              : { free: false, prices: { inputPer1M: 1_000_000, cachedInputPer1M: 1_000_000, cacheWritePer1M: 1_000_000, outputPer1M: 2_000_000, perRequest: 0 }, version: 'test' }, limits: { maxOutputTokens: 4096, contextWindow: undefined },
         },
       ],
     ]),
@@ -120,10 +122,11 @@ async function start(provider: Provider, opts: { priced?: boolean } = {}) {
     newId: createIdGenerator(),
     logger: silentLogger,
     meter,
+    limits: NO_LIMITS,
     channels,
     preStages: [createAuthenticate({ hashKey, clock: systemClock }), createAttribute()],
     routes: new Map([
-      ['POST /v1/chat/completions', { route: createChatCompletionsRoute({ meter, clock: systemClock, maxBodyBytes: 10_000 }), authenticated: true }],
+      ['POST /v1/chat/completions', { route: createChatCompletionsRoute({ meter, limits: NO_LIMITS, clock: systemClock, maxBodyBytes: 10_000 }), authenticated: true }],
       ['GET /v1/models', { route: createListModelsRoute(), authenticated: true }],
     ]),
     readiness: async () => undefined,
@@ -155,7 +158,7 @@ describe('data plane', () => {
     const body = (await res.json()) as { usage: Record<string, unknown> };
     expect(body.usage.gantry_cost_usd).toBe('0.000014');
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ team: 'team-a', keyId: 'key_1', costMicros: 14, outcome: 'completed', inputTokens: 10, outputTokens: 2, priceVersion: 'pt-test' });
+    expect(events[0]).toMatchObject({ team: 'team-a', keyId: 'key_1', costMicros: 14, outcome: 'completed', inputTokens: 10, outputTokens: 2, priceVersion: 'test' });
   });
 
   it('refuses without calling the provider when the key is bad or the model unpriced', async () => {

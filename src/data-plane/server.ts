@@ -6,6 +6,7 @@ import type { Logger } from '../kernel/logger.js';
 import type { TelemetryChannels } from '../telemetry/channels.js';
 import { type RequestContext, runStages, type Stage } from './context.js';
 import { openAiErrorBody, sendError, sendJson } from './http/respond.js';
+import type { Limits } from './limits/limits.js';
 import type { Meter } from './metering/meter.js';
 import type { Route } from './routes/route.js';
 import type { SnapshotSource } from './snapshot.js';
@@ -22,6 +23,8 @@ export interface DataPlaneDeps {
   readonly newId: (prefix: string) => string;
   readonly logger: Logger;
   readonly meter: Meter;
+  /** Budgets and rate limits: settled here when a request ends. */
+  readonly limits: Limits;
   readonly channels: TelemetryChannels;
   /** Stages run before every authenticated route (authenticate, attribute). */
   readonly preStages: readonly Stage[];
@@ -75,14 +78,17 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       ctx.status = failure.status;
       ctx.errorCode = failure.code;
       ctx.upstreamStatus = failure.upstreamStatus;
+      if (ctx.limitHeaders && !res.headersSent) for (const name in ctx.limitHeaders) res.setHeader(name, ctx.limitHeaders[name] as string);
       if (!clientGone(ctx)) sendError(res, failure, entry.route.errorBody ? entry.route.errorBody(failure) : openAiErrorBody(failure));
     } finally {
       active.delete(ctx);
       // A stream cut by shutdown returns without ending the response: close it here.
       if (!res.writableEnded && !res.destroyed) res.end();
       ctx.outcome = outcomeOf(ctx, failure);
-      if (ctx.model) meter.finish(ctx);
-      else meter.unmetered(ctx, failure);
+      if (ctx.model) {
+        const event = meter.finish(ctx);
+        if (ctx.admission) deps.limits.settle(ctx, event);
+      } else meter.unmetered(ctx, failure);
       if (failure && failure.status >= 500) {
         logger.warn({ requestId: ctx.requestId, code: failure.code, status: failure.status, upstreamStatus: failure.upstreamStatus, msg: failure.message }, 'request failed');
       }
@@ -150,6 +156,8 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       errorCode: undefined,
       upstreamStatus: undefined,
       outcome: 'completed',
+      admission: undefined,
+      limitHeaders: undefined,
     };
     active.add(ctx);
     // A client that goes away aborts the upstream call; usage of what was delivered is still metered.

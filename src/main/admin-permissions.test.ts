@@ -82,6 +82,9 @@ const CASES: Case[] = [
   { route: 'GET /audit/verify', request: fixed('GET', '/audit/verify'), allowed: [...PLATFORM, 'auditor'] },
   { route: 'GET /usage/events', request: fixed('GET', '/usage/events'), allowed: [...PLATFORM, 'finops-viewer'] },
   { route: 'GET /usage/totals', request: fixed('GET', '/usage/totals'), allowed: [...PLATFORM, 'finops-viewer'] },
+  // Team members read their own teams' usage (the team filter is forced; another team is refused).
+  { route: 'GET /usage', request: fixed('GET', '/usage?groupBy=team,agent'), allowed: [...PLATFORM, 'team-admin', 'developer', 'finops-viewer'] },
+  { route: 'GET /usage/export', request: fixed('GET', '/usage/export?format=focus-csv'), allowed: [...PLATFORM, 'team-admin', 'developer', 'finops-viewer'] },
 ];
 
 const PUBLIC_ROUTES = ['GET /openapi.json', 'GET /auth/oidc/config', 'POST /auth/oidc/token', 'GET /auth/oidc/login', 'GET /auth/oidc/callback'];

@@ -3,6 +3,7 @@ import { generateApiKey } from '../kernel/api-keys.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/logger.js';
 import { actionRoutes } from '../control-plane/admin-api/action-routes.js';
+import { usageRoutes } from '../control-plane/admin-api/usage-routes.js';
 import { createAdminAuth } from '../control-plane/admin-api/auth.js';
 import { openApiRoute } from '../control-plane/admin-api/openapi.js';
 import { resourceRoutes } from '../control-plane/admin-api/resource-routes.js';
@@ -136,10 +137,9 @@ export function createControlPlane(deps: ControlPlaneDeps) {
       transition: createAgentLifecycle(serviceDeps),
       users,
       store: deps.store,
-      ledger: deps.ledger,
-      flushUsage: deps.flushUsage,
       auditKey: deps.auditKey,
     }),
+    ...usageRoutes({ ledger: deps.ledger, flushUsage: deps.flushUsage, now: () => deps.clock.now() }),
     // Generic resource routes last: `/{plural}` would otherwise shadow the specific paths above.
     ...resourceRoutes({ apply, reader, deleteResource: createDelete(serviceDeps) }),
   );

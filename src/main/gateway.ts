@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { hkdfSync } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -5,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createDataPlane } from '../data-plane/server.js';
 import { createDeleteResponseRoute, createGetResponseRoute, createRecentResponses, createResponsesRoute } from '../data-plane/protocols/responses/index.js';
+import { createLimits } from '../data-plane/limits/limits.js';
 import { createMeter } from '../data-plane/metering/meter.js';
 import { createChatCompletionsRoute } from '../data-plane/routes/chat-completions.js';
 import { createEmbeddingsRoute } from '../data-plane/routes/embeddings.js';
@@ -18,15 +20,23 @@ import { systemClock } from '../kernel/clock.js';
 import { createIdGenerator } from '../kernel/ids.js';
 import type { Logger } from '../kernel/logger.js';
 import { createBatchingUsageWriter } from '../storage/batching-usage-writer.js';
+import type { LedgerStore } from '../storage/ports/ledger-store.js';
+import { createUsageOutbox } from '../storage/usage-outbox.js';
 import type { ResourceStore } from '../storage/ports/resource-store.js';
+import type { Database } from 'better-sqlite3';
 import { openSqlite } from '../storage/sqlite/database.js';
 import { createSqliteLedgerStore } from '../storage/sqlite/ledger-store.js';
 import { createSqliteResponseStore } from '../storage/sqlite/response-store.js';
 import { telemetryChannels } from '../telemetry/channels.js';
+import { createClusterWorkerMetrics } from '../telemetry/prometheus/cluster-metrics.js';
 import { createPrometheusMetrics } from '../telemetry/prometheus/metrics.js';
 import { createActivityRecorder } from './activity.js';
+import { startAlerts } from './alerts/index.js';
 import { type Bootstrap, bootstrap } from './bootstrap.js';
 import { createControlPlane } from './control-plane.js';
+import { readCounterSettings } from './counter-settings.js';
+import { counterOwner, openCounterStore } from './counters.js';
+import { startLimitsRuntime } from './limits-runtime.js';
 import { createProviderRegistry } from './providers.js';
 import { applyStartupConfig, ensureDemoKey } from './seed.js';
 import type { Settings } from './settings.js';
@@ -73,15 +83,31 @@ async function assertSameSealKey(store: ResourceStore, key: Buffer): Promise<voi
   }
 }
 
+/** The usage ledger: in Postgres with the resources when GANTRY_DATABASE_URL is set (replicas share it), else in the SQLite file. */
+async function openLedger(settings: Settings, db: Database): Promise<LedgerStore> {
+  if (settings.databaseUrl) {
+    const { openPostgresLedgerStore } = await import('../storage/sql/postgres-ledger-store.js');
+    return openPostgresLedgerStore({ url: settings.databaseUrl, schema: settings.databaseSchema });
+  }
+  return createSqliteLedgerStore(db);
+}
+
+export interface StartOptions {
+  /** Skip applying gantry.yaml / the built-in config and creating the demo key (`--workers`: worker 1 did it). */
+  readonly skipSeed?: boolean;
+  /** A `--workers` worker: /metrics answers for the whole cluster, through the primary. */
+  readonly clusterMetrics?: boolean;
+}
+
 /** The composition root: settings → stores → control plane (snapshot) → data plane → listen. */
-export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, logger: Logger): Promise<RunningGateway> {
+export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, logger: Logger, options: StartOptions = {}): Promise<RunningGateway> {
   const clock = systemClock;
   const newId = createIdGenerator();
   // The data directory holds secrets: owner-only, created before anything is written into it.
   mkdirSync(settings.dataDir, { recursive: true, mode: 0o700 });
   const boot = bootstrap(settings);
   const db = openSqlite(join(settings.dataDir, 'gantry.db'));
-  const ledger = createSqliteLedgerStore(db);
+  const ledger = await openLedger(settings, db);
   // The audit seal key comes from the key-hash secret (outside the database), so replicas share it.
   const auditKey = Buffer.from(hkdfSync('sha256', boot.keyHashSecret, 'gantry', 'audit-seal', 32));
   const store = await openResourceStore(settings, (hash) => auditSeal(auditKey, hash));
@@ -92,13 +118,26 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
   const providers = createProviderRegistry(env, logger);
   let listenUrl = '';
 
+  // Usage events go to a write-ahead outbox before memory (a killed process loses none of them);
+  // segments left by processes that are gone are replayed now and every few seconds.
   const writer = createBatchingUsageWriter({
     ledger,
     flushIntervalMs: settings.usageFlushMs,
+    outbox: createUsageOutbox({
+      dir: join(settings.dataDir, 'outbox'),
+      onBadLine: (segment, line) => logger.warn({ segment, line }, 'skipped an unreadable line in a usage outbox segment'),
+    }),
     onError: (err, pending) => logger.error({ err, pending }, 'writing usage events failed; keeping them and retrying'),
+    onOutboxError: (err) => logger.error({ err }, 'the usage outbox failed (events stay in memory until written to the ledger)'),
   });
+  const replayed = await writer.replay().catch((err: unknown) => {
+    logger.warn({ err }, 'replaying the usage outbox failed; retrying in the background');
+    return 0;
+  });
+  if (replayed > 0) logger.info({ events: replayed }, 'replayed usage events of a process that stopped before writing them');
   // Metrics first: they must see the first snapshot swap too.
   const metrics = createPrometheusMetrics();
+  const clusterMetrics = options.clusterMetrics ? createClusterWorkerMetrics(metrics) : undefined;
   const channels = telemetryChannels();
   const control = createControlPlane({
     store,
@@ -120,15 +159,34 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
     auditKey,
   });
   await control.sync.start();
-  const { source, keyFiles } = await applyStartupConfig(settings, control.apply, control.serviceDeps);
-  for (const path of keyFiles) logger.info({ path }, 'an ApiKey from gantry.yaml was created; its secret (shown nowhere else) is in this owner-only file: move it to your secret store and delete the file');
-  const demoWarning = await ensureDemoKey(boot.demoKey, control.apply, control.serviceDeps);
-  if (demoWarning) logger.warn(demoWarning);
+  let source = 'applied by the first worker';
+  if (!options.skipSeed) {
+    const seeded = await applyStartupConfig(settings, control.apply, control.serviceDeps);
+    source = seeded.source;
+    for (const path of seeded.keyFiles) logger.info({ path }, 'an ApiKey from gantry.yaml was created; its secret (shown nowhere else) is in this owner-only file: move it to your secret store and delete the file');
+    const demoWarning = await ensureDemoKey(boot.demoKey, control.apply, control.serviceDeps);
+    if (demoWarning) logger.warn(demoWarning);
+  }
   const snapshots = control.snapshots;
   const activity = createActivityRecorder({ store, clock, flushMs: settings.activityFlushMs, onError: (err) => logger.warn({ err }, 'recording key activity failed; will retry') });
 
   const meter = createMeter({ usageSink: writer, channels, clock });
-  const routeDeps = { meter, clock, maxBodyBytes: settings.maxBodyBytes };
+  // Budgets and rate limits: shared counters (docs/counters.md), settled after every request.
+  const counterSettings = readCounterSettings(env, { clustered: cluster.isWorker });
+  const counters = await openCounterStore(counterSettings, settings.dataDir, counterOwner());
+  const limits = createLimits({ counters, clock, channels, logger });
+  // Budget thresholds and spend anomalies: metric, audit entry, signed webhook (docs/alerts.md).
+  const alerts = startAlerts({ channels, store, ledger, counters, clock, logger, settings, onWebhookFailure: metrics.alertWebhookFailed, userAgent: `gantry/${packageVersion()}` });
+  const limitsRuntime = await startLimitsRuntime({ counters, ledger, clock, logger, livenessTtlMs: counterSettings.livenessTtlMs, current: () => snapshots.current() });
+  const firstSnapshot = snapshots.current();
+  if (firstSnapshot) await limitsRuntime.seed(firstSnapshot);
+  // A Budget applied at runtime counts the spend already in its window: seed on every new snapshot.
+  const seedOnSwap = () => {
+    const s = snapshots.current();
+    if (s) void limitsRuntime.seed(s);
+  };
+  channels.snapshotSwap.subscribe(seedOnSwap);
+  const routeDeps = { meter, limits, clock, maxBodyBytes: settings.maxBodyBytes };
   const authenticated = (route: ReturnType<typeof createListModelsRoute>) => ({ route, authenticated: true });
   const responses = createRecentResponses({ store: createSqliteResponseStore(db), clock, onError: (err, what) => logger.error({ err }, `${what} failed`) });
 
@@ -138,6 +196,7 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
     newId,
     logger,
     meter,
+    limits,
     channels,
     preStages: [createAuthenticate({ hashKey: boot.hashKey, clock }), createAttribute({ activity })],
     routes: new Map([
@@ -162,7 +221,7 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
       if (staleMs > settings.snapshotMaxStaleMs) return `the configuration store has been unreachable for ${Math.round(staleMs / 1000)} s`;
       return undefined;
     },
-    renderMetrics: () => metrics.render(),
+    renderMetrics: () => (clusterMetrics ? clusterMetrics.render() : metrics.render()),
   });
   const admin = control.router;
 
@@ -201,9 +260,16 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
     server.closeAllConnections();
     await control.sync.stop();
     await writer.close();
+    channels.snapshotSwap.unsubscribe(seedOnSwap);
+    await limits.close();
+    await alerts.close();
+    await limitsRuntime.close();
+    await counters.close();
     await activity.close();
     await providers.closeAll();
     await store.close();
+    await ledger.close?.();
+    clusterMetrics?.close();
     metrics.close();
     db.close();
   }

@@ -1,4 +1,6 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { parseUsdToMicros } from '../kernel/money.js';
 
 /** Process settings from the environment (DESIGN.md §1). Invalid values stop the start with a clear message. */
 export interface Settings {
@@ -29,6 +31,28 @@ export interface Settings {
   readonly activityFlushMs: number;
   /** External URL of this Gantry (SSO redirect URLs); defaults to the listen URL. */
   readonly publicUrl: string | undefined;
+  /** Gateway processes on this host (node:cluster); 1 = today's single process. */
+  readonly workers: number;
+  /** Where alerts are POSTed (undefined: no webhook; alerts still reach metrics and the audit log). */
+  readonly alertWebhook: AlertWebhookSettings | undefined;
+  readonly anomaly: AnomalySettings;
+}
+
+export interface AlertWebhookSettings {
+  /** http(s) URL. Its path and query may hold a secret (Slack): never log more than its origin. */
+  readonly url: string;
+  /** HMAC-SHA256 key of the x-gantry-signature header (optional only for the slack format). */
+  readonly secret: string | undefined;
+  readonly format: 'gantry' | 'slack';
+}
+
+export interface AnomalySettings {
+  /** How often the spend-anomaly detector runs; 0 turns it off. */
+  readonly intervalMs: number;
+  /** Alert when today's spend > factor × the trailing 7-day daily average. */
+  readonly factor: number;
+  /** …and today's spend is at least this much (micro-USD). */
+  readonly minMicros: number;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -64,7 +88,59 @@ export function readSettings(env: NodeJS.ProcessEnv, cwd: string = process.cwd()
     snapshotMaxStaleMs: int(env, 'GANTRY_SNAPSHOT_MAX_STALE_MS', 300_000, 1_000, 86_400_000),
     activityFlushMs: int(env, 'GANTRY_ACTIVITY_FLUSH_MS', 5_000, 50, 3_600_000),
     publicUrl: env.GANTRY_PUBLIC_URL ? env.GANTRY_PUBLIC_URL.replace(/\/+$/, '') : undefined,
+    workers: workerCount(env.GANTRY_WORKERS, 'GANTRY_WORKERS'),
+    alertWebhook: alertWebhook(env),
+    anomaly: {
+      intervalMs: int(env, 'GANTRY_ANOMALY_INTERVAL_MS', 300_000, 0, 86_400_000),
+      factor: anomalyFactor(env.GANTRY_ANOMALY_FACTOR),
+      minMicros: usd(env.GANTRY_ANOMALY_MIN_USD, 'GANTRY_ANOMALY_MIN_USD', '1.00'),
+    },
   };
+}
+
+/** `--workers` / GANTRY_WORKERS: an integer from 1 to 256, or `auto` (one per CPU). */
+export function workerCount(raw: string | undefined, name: string): number {
+  if (raw === undefined || raw === '') return 1;
+  if (raw === 'auto') return Math.max(1, availableParallelism());
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new Error(`${name} must be an integer from 1 to 256, or "auto" (one per CPU); got "${raw}"`);
+  return n;
+}
+
+function alertWebhook(env: NodeJS.ProcessEnv): AlertWebhookSettings | undefined {
+  const url = env.GANTRY_ALERT_WEBHOOK_URL;
+  const format = env.GANTRY_ALERT_WEBHOOK_FORMAT || 'gantry';
+  if (format !== 'gantry' && format !== 'slack') throw new Error(`GANTRY_ALERT_WEBHOOK_FORMAT must be gantry or slack; got "${format}"`);
+  const secret = env.GANTRY_ALERT_WEBHOOK_SECRET || undefined;
+  if (!url) {
+    if (secret) throw new Error('GANTRY_ALERT_WEBHOOK_SECRET is set but GANTRY_ALERT_WEBHOOK_URL is not: set the URL alerts are sent to, or unset the secret.');
+    return undefined;
+  }
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  // The URL itself is never echoed: its path or query may carry a token (Slack incoming webhooks).
+  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) throw new Error('GANTRY_ALERT_WEBHOOK_URL must be an http:// or https:// URL.');
+  if (format === 'gantry' && !secret) {
+    throw new Error('GANTRY_ALERT_WEBHOOK_SECRET is required with GANTRY_ALERT_WEBHOOK_URL: receivers verify the x-gantry-signature header with it (e.g. `openssl rand -hex 32`). Only GANTRY_ALERT_WEBHOOK_FORMAT=slack may go without one.');
+  }
+  return { url, secret, format };
+}
+
+function anomalyFactor(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 3;
+  const n = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw) || !(n > 1) || n > 1000) throw new Error(`GANTRY_ANOMALY_FACTOR must be a number above 1 (e.g. 3 or 2.5); got "${raw}"`);
+  return n;
+}
+
+function usd(raw: string | undefined, name: string, fallback: string): number {
+  const micros = parseUsdToMicros(raw === undefined || raw === '' ? fallback : raw);
+  if (micros === undefined) throw new Error(`${name} must be a decimal USD amount such as "1.00"; got "${raw}"`);
+  return micros;
 }
 
 function databaseUrl(raw: string | undefined): string | undefined {

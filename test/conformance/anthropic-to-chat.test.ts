@@ -5,6 +5,7 @@
  * against the simulator provider and a scripted provider (recorded OpenAI chunk sequences for what
  * the simulator cannot produce: parallel tool calls, split UTF-8, empty content, failures).
  */
+import { NO_LIMITS } from '../helpers/no-limits.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -93,7 +94,7 @@ const events: UsageEvent[] = [];
 function model(name: string, provider: Provider, upstreamModel: string): [string, CompiledModel] {
   const target = { id: `${provider.name}/${upstreamModel}`, provider: provider.name, upstreamModel, timeouts: { connectMs: 5000, headersMs: 5000, bodyIdleMs: 5000 }, faults: undefined };
   const prices = { inputPer1M: 1_000_000, cachedInputPer1M: 500_000, cacheWritePer1M: 1_000_000, outputPer1M: 2_000_000, perRequest: 0 };
-  return [name, { name, type: 'chat', deployments: [{ provider, target }], pricing: { free: false, prices } }];
+  return [name, { name, type: 'chat', deployments: [{ provider, target }], pricing: { free: false, prices, version: 'test' }, limits: { maxOutputTokens: 4096, contextWindow: undefined } }];
 }
 
 /** The same model with the simulator pacing tokens (50/s), so a client can leave mid-stream. */
@@ -107,7 +108,8 @@ beforeAll(async () => {
   const names = ['parallel', 'utf8', 'empty', 'cut', 'overloaded'];
   const snapshot: RuntimeSnapshot = {
     generation: 1,
-    priceVersion: 'pt-conformance',
+    budgets: [],
+    rateLimits: [],
     models: new Map([model('sim', sim, 'sim-small'), paced(model('slow', sim, 'sim-small')), ...names.map((n) => model(n, scripted, n))]),
     agents: new Map(),
     modelListBody: '{"object":"list","data":[]}',
@@ -115,13 +117,14 @@ beforeAll(async () => {
   };
   const channels = telemetryChannels();
   const meter = createMeter({ usageSink: { record: (e) => events.push(e) }, channels, clock: systemClock });
-  const deps = { meter, clock: systemClock, maxBodyBytes: 1_000_000 };
+  const deps = { meter, limits: NO_LIMITS, clock: systemClock, maxBodyBytes: 1_000_000 };
   const dp = createDataPlane({
     snapshots: { current: () => snapshot },
     clock: systemClock,
     newId: createIdGenerator(),
     logger: silentLogger,
     meter,
+    limits: NO_LIMITS,
     channels,
     preStages: [createAuthenticate({ hashKey, clock: systemClock }), createAttribute()],
     routes: new Map([

@@ -92,7 +92,8 @@ for (const backend of BACKENDS) {
     beforeAll(async () => {
       const { env, sharedDataDir } = await backend.setUp();
       shared = sharedDataDir;
-      common = { ...env, GANTRY_KEY_HASH_SECRET: SHARED_SECRET };
+      // Processes sharing a data directory share their counters (in-memory counters refuse a second process).
+      common = { ...env, GANTRY_KEY_HASH_SECRET: SHARED_SECRET, GANTRY_COUNTERS: 'sqlite' };
       a = await startGantry({ env: common });
       b = await startGantry({ env: common, ...(sharedDataDir ? { dataDir: a.dataDir } : {}) });
     });

@@ -9,6 +9,7 @@ import { createProviderRegistry } from '../../src/main/providers.js';
 import { createMemoryLedgerStore } from '../../src/storage/memory/ledger-store.js';
 import { createMemoryResourceStore } from '../../src/storage/memory/resource-store.js';
 import { telemetryChannels } from '../../src/telemetry/channels.js';
+import type { LedgerStore } from '../../src/storage/ports/ledger-store.js';
 import type { ResourceStore } from '../../src/storage/ports/resource-store.js';
 
 export const TEST_ADMIN_TOKEN = 'gat_test_admin_token_0123456789';
@@ -24,13 +25,13 @@ export interface InProcessControlPlane {
 }
 
 /** The real control plane (router, services, snapshot) over a given store, on a real HTTP port. */
-export async function startControlPlane(store: ResourceStore = createMemoryResourceStore()): Promise<InProcessControlPlane> {
+export async function startControlPlane(store: ResourceStore = createMemoryResourceStore(), ledger: LedgerStore = createMemoryLedgerStore()): Promise<InProcessControlPlane> {
   const logger = pino({ level: 'silent' });
   const providers = createProviderRegistry({}, logger);
   const secret = 'test-key-hash-secret';
   const control = createControlPlane({
     store,
-    ledger: createMemoryLedgerStore(),
+    ledger,
     clock: systemClock,
     newId: createIdGenerator(),
     logger,

@@ -1,15 +1,20 @@
+import { announceWorker, isClusterWorker, skipSeedInWorker, startPrimary } from '../../main/cluster.js';
+import { type RunningGateway, startGateway } from '../../main/gateway.js';
 import { createLogger } from '../../main/logger.js';
-import { startGateway } from '../../main/gateway.js';
-import { readSettings } from '../../main/settings.js';
+import { readSettings, workerCount } from '../../main/settings.js';
+import { aggregateMetrics } from '../../telemetry/prometheus/cluster-metrics.js';
+import type { Logger } from '../../kernel/logger.js';
+import { ArgsError, parseArgs } from '../args.js';
 
-function banner(url: string, created: { admin: boolean; demo: boolean }, demoKey: string, adminToken: string, dataDir: string): string {
+function banner(url: string, created: { admin: boolean; demo: boolean }, demoKey: string | undefined, adminToken: string | undefined, dataDir: string, workers: number): string {
   const example = (key: string) =>
     `  curl ${url}/v1/chat/completions \\\n` +
     `    -H "Authorization: Bearer ${key}" -H "Content-Type: application/json" \\\n` +
     `    -d '{"model":"sim-small","messages":[{"role":"user","content":"Hello, Gantry!"}]}'`;
   const lines = [`Gantry is listening on ${url}`];
-  if (created.admin) lines.push(`Admin token (shown once, saved in ${dataDir}/admin-token): ${adminToken}`);
-  if (created.demo) {
+  if (workers > 1) lines.push(`Workers: ${workers} processes share this port`);
+  if (created.admin && adminToken) lines.push(`Admin token (shown once, saved in ${dataDir}/admin-token): ${adminToken}`);
+  if (created.demo && demoKey) {
     lines.push(`Demo API key (shown once, saved in ${dataDir}/demo-key): ${demoKey}`, 'Try it:', example(demoKey));
   } else {
     lines.push(`Demo API key: in ${dataDir}/demo-key (or GANTRY_DEMO_KEY). Try it:`, example(`$(cat ${dataDir}/demo-key)`));
@@ -17,21 +22,8 @@ function banner(url: string, created: { admin: boolean; demo: boolean }, demoKey
   return `\n${lines.join('\n')}\n\n`;
 }
 
-/** `gantry start`: runs the gateway until SIGTERM/SIGINT, then drains and flushes usage before exiting. */
-export async function startCommand(_args: string[]): Promise<number> {
-  const settings = readSettings(process.env);
-  const logger = createLogger(settings.logLevel);
-  const gateway = await startGateway(settings, process.env, logger);
-  logger.info({ url: gateway.url, config: gateway.configSource, dataDir: settings.dataDir }, 'gantry started');
-  process.stdout.write(
-    banner(
-      gateway.url,
-      { admin: gateway.bootstrap.createdAdminToken, demo: gateway.bootstrap.createdDemoKey },
-      gateway.bootstrap.demoKey,
-      gateway.bootstrap.adminToken,
-      settings.dataDir,
-    ),
-  );
+/** Runs until SIGTERM/SIGINT, then drains and flushes usage; resolves with the exit code. */
+function serveUntilSignal(gateway: RunningGateway, logger: Logger): Promise<number> {
   return new Promise<number>((resolve) => {
     let stopping = false;
     let exitCode = 0;
@@ -61,4 +53,63 @@ export async function startCommand(_args: string[]): Promise<number> {
       stop('uncaughtException');
     });
   });
+}
+
+/**
+ * `gantry start [--workers N|auto]`: runs the gateway until SIGTERM/SIGINT. With more than one worker
+ * (or GANTRY_WORKERS), this process becomes the cluster primary and the workers run this same
+ * command (main/cluster.ts).
+ */
+export async function startCommand(args: string[]): Promise<number> {
+  const parsed = parseArgs(args, { flags: [], options: ['workers'] });
+  if (parsed.positionals.length > 0) throw new ArgsError(`unexpected argument "${parsed.positionals[0]}"`);
+  const settings = readSettings(process.env);
+  const logger = createLogger(settings.logLevel);
+
+  if (isClusterWorker()) {
+    const workerLogger = logger.child({ pid: process.pid });
+    const gateway = await startGateway(settings, process.env, workerLogger, { skipSeed: skipSeedInWorker(process.env), clusterMetrics: true });
+    announceWorker(gateway);
+    return serveUntilSignal(gateway, workerLogger);
+  }
+
+  let workers = settings.workers;
+  if (parsed.options.workers !== undefined) {
+    try {
+      workers = workerCount(parsed.options.workers, '--workers');
+    } catch (err) {
+      throw new ArgsError((err as Error).message);
+    }
+  }
+  if (workers > 1) {
+    const primary = startPrimary({
+      workers,
+      logger: logger.child({ role: 'primary' }),
+      shutdownTimeoutMs: settings.shutdownTimeoutMs,
+      aggregateMetrics,
+      onReady: (ready, pids) => {
+        logger.info({ url: ready.url, config: ready.configSource, dataDir: settings.dataDir, workers: pids }, 'gantry started');
+        process.stdout.write(
+          banner(ready.url, { admin: ready.createdAdminToken, demo: ready.createdDemoKey }, ready.demoKey, ready.adminToken, settings.dataDir, workers),
+        );
+      },
+    });
+    process.on('SIGTERM', () => primary.stop('SIGTERM'));
+    process.on('SIGINT', () => primary.stop('SIGINT'));
+    return primary.exited;
+  }
+
+  const gateway = await startGateway(settings, process.env, logger);
+  logger.info({ url: gateway.url, config: gateway.configSource, dataDir: settings.dataDir }, 'gantry started');
+  process.stdout.write(
+    banner(
+      gateway.url,
+      { admin: gateway.bootstrap.createdAdminToken, demo: gateway.bootstrap.createdDemoKey },
+      gateway.bootstrap.demoKey,
+      gateway.bootstrap.adminToken,
+      settings.dataDir,
+      1,
+    ),
+  );
+  return serveUntilSignal(gateway, logger);
 }

@@ -3,10 +3,8 @@ import { isoTime } from '../../kernel/clock.js';
 import { GatewayError } from '../../kernel/errors/index.js';
 import { LIFECYCLE_STATES } from '../resources/kinds/agent.js';
 import { ApiKeySpecSchema } from '../resources/kinds/api-key.js';
-import { formatMicrosAsUsd } from '../../kernel/money.js';
-import type { LedgerStore } from '../../storage/ports/ledger-store.js';
 import { verifyAuditChain } from '../audit/verify.js';
-import { canReadAudit, canReadUsage } from '../rbac/authorize.js';
+import { canReadAudit } from '../rbac/authorize.js';
 import type { Actor } from '../rbac/roles.js';
 import type { createAgentLifecycle } from '../service/agents.js';
 import type { createKeyService } from '../service/keys.js';
@@ -21,8 +19,6 @@ export interface ActionRouteDeps {
   readonly transition: ReturnType<typeof createAgentLifecycle>;
   readonly users: ReturnType<typeof createUserService>;
   readonly store: ResourceStore;
-  readonly ledger: LedgerStore;
-  readonly flushUsage: () => Promise<void>;
   readonly auditKey: Buffer | undefined;
 }
 
@@ -52,7 +48,7 @@ function labelsOf(body: Record<string, unknown>): Record<string, string> | undef
   return v as Record<string, string>;
 }
 
-/** Verbs beyond create-or-update: key lifecycle, agent lifecycle, user tokens, audit, usage, whoami. */
+/** Verbs beyond create-or-update: key lifecycle, agent lifecycle, user tokens, audit, whoami (usage: usage-routes.ts). */
 export function actionRoutes(deps: ActionRouteDeps): AdminRoute[] {
   return [
     {
@@ -174,34 +170,6 @@ export function actionRoutes(deps: ActionRouteDeps): AdminRoute[] {
         const actor = actorOf(req);
         requireRole(actor, canReadAudit(actor), 'read the audit log');
         return { status: 200, body: await verifyAuditChain((after, limit) => deps.store.listAudit(after, limit), deps.auditKey) };
-      },
-    },
-    {
-      method: 'GET',
-      path: '/usage/events',
-      auth: 'authenticated',
-      summary: 'Recent usage events, or one by ?requestId= (finops-viewer, platform admin).',
-      async handle(req) {
-        const actor = actorOf(req);
-        requireRole(actor, canReadUsage(actor), 'read usage');
-        const limit = intParam(req.url, 'limit', 100, 1, 10_000);
-        await deps.flushUsage();
-        const requestId = req.url.searchParams.get('requestId');
-        const events = requestId ? [await deps.ledger.get(requestId)].filter(Boolean) : await deps.ledger.recent(limit);
-        return { status: 200, body: { object: 'list', data: events } };
-      },
-    },
-    {
-      method: 'GET',
-      path: '/usage/totals',
-      auth: 'authenticated',
-      summary: 'Usage totals: events and cost.',
-      async handle(req) {
-        const actor = actorOf(req);
-        requireRole(actor, canReadUsage(actor), 'read usage');
-        await deps.flushUsage();
-        const totals = await deps.ledger.totals();
-        return { status: 200, body: { events: totals.events, costMicros: totals.costMicros, costUsd: formatMicrosAsUsd(totals.costMicros) } };
       },
     },
   ];

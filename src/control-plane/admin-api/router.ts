@@ -50,6 +50,33 @@ function send(res: ServerResponse, requestId: string, out: AdminResponse): void 
   res.end(text);
 }
 
+/** Writes a streamed body: backpressure honoured, stops when the client goes away. */
+async function sendStream(res: ServerResponse, requestId: string, out: AdminResponse & { stream: NonNullable<AdminResponse['stream']> }): Promise<void> {
+  const chunks = out.stream.chunks[Symbol.asyncIterator]();
+  let next = await chunks.next();
+  res.writeHead(out.status, { 'content-type': out.stream.contentType, 'cache-control': 'no-store', 'x-gantry-request-id': requestId, ...out.headers });
+  try {
+    while (!next.done) {
+      if (res.destroyed) return;
+      if (!res.write(next.value)) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            res.off('drain', done);
+            res.off('close', done);
+            resolve();
+          };
+          res.once('drain', done);
+          res.once('close', done);
+        });
+      }
+      next = await chunks.next();
+    }
+    res.end();
+  } finally {
+    if (!next.done) await chunks.return?.();
+  }
+}
+
 /** The admin API router: one route table, token authentication, JSON errors with `details`. */
 export function createAdminRouter(deps: AdminRouterDeps) {
   const compiled = deps.routes.map(compile);
@@ -77,7 +104,9 @@ export function createAdminRouter(deps: AdminRouterDeps) {
           ? Buffer.alloc(0)
           : await readBody(req, MAX_BODY_BYTES, `The admin request body is larger than ${MAX_BODY_BYTES} bytes; split the apply into several files.`);
       const adminReq: AdminRequest = { method: c.route.method, url, params, headers: req.headers, body, actor, requestId, sourceIp: req.socket.remoteAddress };
-      return send(res, requestId, await c.route.handle(adminReq));
+      const out = await c.route.handle(adminReq);
+      if (out.stream) return sendStream(res, requestId, { ...out, stream: out.stream });
+      return send(res, requestId, out);
     }
     throw new GatewayError('GW_ROUTE_NOT_FOUND', `No such admin endpoint: ${req.method} ${url.pathname}${methodMismatch ? ' (the path exists with another method)' : ''}. See ${ADMIN_PREFIX}/openapi.json.`);
   }

@@ -22,6 +22,8 @@ export interface AdminResponse {
   readonly body?: unknown;
   /** A ready body with its content type (HTML pages of the SSO flow, YAML…). */
   readonly raw?: { readonly contentType: string; readonly text: string };
+  /** A body written chunk by chunk with backpressure (large exports); the first chunk is awaited before the headers, so an early failure still answers a JSON error. */
+  readonly stream?: { readonly contentType: string; readonly chunks: AsyncIterable<string> };
   readonly headers?: Readonly<Record<string, string>>;
 }
 

@@ -15,6 +15,7 @@ spec:
   provider: simulator
   description: Simulated small model (fast, cheap).
   pricing: {inputPer1M: "0.15", cachedInputPer1M: "0.075", outputPer1M: "0.60"}
+  limits: {maxOutputTokens: 4096}
 ---
 apiVersion: gantry/v1alpha1
 kind: Model
@@ -23,6 +24,7 @@ spec:
   provider: simulator
   description: Simulated flagship model (slower, pricier).
   pricing: {inputPer1M: "2.50", cachedInputPer1M: "1.25", outputPer1M: "10.00"}
+  limits: {maxOutputTokens: 8192}
 ---
 apiVersion: gantry/v1alpha1
 kind: Model

@@ -19,7 +19,9 @@ const roleIn = (a: Actor, team: string | undefined): TeamRole | undefined => (te
 /**
  * The RBAC rules (docs/rbac.md), one place: platform-admin does everything; team-admin manages its
  * own team's keys, agents and memberships; developer manages its own keys and reads its team;
- * finops-viewer reads usage, teams, agents and models; auditor reads the audit log.
+ * finops-viewer reads usage, teams, agents, models, prices, budgets and rate limits; auditor reads
+ * the audit log. Money (budgets, rate limits, price books, GPU pools) is written by platform admins
+ * only: a team admin must not be able to raise their own team's budget.
  */
 export function canAccess(actor: Actor, verb: Verb, target: Target): boolean {
   if (isPlatformAdmin(actor)) return true;
@@ -41,7 +43,13 @@ export function canAccess(actor: Actor, verb: Verb, target: Target): boolean {
     }
     case 'Provider':
     case 'Model':
+    case 'PriceBook':
+    case 'GpuPool':
       return verb === 'read' && (member || finops);
+    case 'Budget':
+    case 'RateLimit':
+      // Members of the scope's team read them; budgets without a team scope are platform-level.
+      return verb === 'read' && (role !== undefined || finops);
     case 'User':
       return canAccessUser(actor, verb, target);
   }
@@ -61,7 +69,8 @@ function canAccessUser(actor: Actor, verb: Verb, target: Target): boolean {
 /** Teams whose resources a list may show this actor; undefined: every team. */
 export function visibleTeams(actor: Actor, kind: Kind): string[] | undefined {
   if (isPlatformAdmin(actor)) return undefined;
-  if ((kind === 'Team' || kind === 'Agent') && actor.platformRoles.has('finops-viewer')) return undefined;
+  const finopsReadsAll = kind === 'Team' || kind === 'Agent' || kind === 'Budget' || kind === 'RateLimit';
+  if (finopsReadsAll && actor.platformRoles.has('finops-viewer')) return undefined;
   return [...actor.teamRoles.keys()];
 }
 

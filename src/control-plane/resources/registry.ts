@@ -1,12 +1,17 @@
 import type { TObject } from '@sinclair/typebox';
 import { AgentDocSchema, type AgentSpec } from './kinds/agent.js';
 import { ApiKeyDocSchema, type ApiKeySpec } from './kinds/api-key.js';
+import { BudgetDocSchema } from './kinds/budget.js';
+import { GpuPoolDocSchema } from './kinds/gpu-pool.js';
 import { ModelDocSchema, type ModelSpec } from './kinds/model.js';
+import { PriceBookDocSchema } from './kinds/price-book.js';
 import { ProviderDocSchema } from './kinds/provider.js';
+import { RateLimitDocSchema } from './kinds/rate-limit.js';
+import type { ScopeSpec } from './kinds/scope.js';
 import { TeamDocSchema } from './kinds/team.js';
 import { UserDocSchema, type UserSpec } from './kinds/user.js';
 
-export const KIND_NAMES = ['Team', 'User', 'ApiKey', 'Provider', 'Model', 'Agent'] as const;
+export const KIND_NAMES = ['Team', 'User', 'ApiKey', 'Provider', 'Model', 'Agent', 'PriceBook', 'GpuPool', 'Budget', 'RateLimit'] as const;
 export type Kind = (typeof KIND_NAMES)[number];
 
 /** A reference from one resource to another, checked on apply and on delete. */
@@ -40,8 +45,23 @@ function modelRefs(spec: unknown): Reference[] {
   const refs: Reference[] = [];
   if (s.provider) refs.push({ path: 'spec.provider', kind: 'Provider', name: s.provider });
   for (const [i, d] of (s.deployments ?? []).entries()) refs.push({ path: `spec.deployments[${i}].provider`, kind: 'Provider', name: d.provider });
+  if (s.gpuPool) refs.push({ path: 'spec.gpuPool', kind: 'GpuPool', name: s.gpuPool });
   return refs;
 }
+
+/** Budget and RateLimit: the identities their scope names. */
+function scopeRefs(spec: unknown): Reference[] {
+  const scope = (spec as { scope?: ScopeSpec }).scope ?? {};
+  const refs: Reference[] = [];
+  if (scope.team) refs.push({ path: 'spec.scope.team', kind: 'Team', name: scope.team });
+  if (scope.agent) refs.push({ path: 'spec.scope.agent', kind: 'Agent', name: scope.agent });
+  if (scope.apiKey) refs.push({ path: 'spec.scope.apiKey', kind: 'ApiKey', name: scope.apiKey });
+  if (scope.user) refs.push({ path: 'spec.scope.user', kind: 'User', name: scope.user });
+  if (scope.model) refs.push({ path: 'spec.scope.model', kind: 'Model', name: scope.model });
+  return refs;
+}
+
+const scopeTeam = (_n: string, spec: unknown) => (spec as { scope?: ScopeSpec }).scope?.team;
 
 function userRefs(spec: unknown): Reference[] {
   const s = spec as UserSpec;
@@ -69,8 +89,30 @@ function agentRefs(spec: unknown): Reference[] {
 export const KINDS: Readonly<Record<Kind, KindDef>> = {
   Team: { kind: 'Team', plural: 'teams', aliases: ['team'], schema: TeamDocSchema, teamOf: (name) => name, ownerOf: () => undefined, references: none, order: 0, immutable: [] },
   Provider: { kind: 'Provider', plural: 'providers', aliases: ['provider'], schema: ProviderDocSchema, teamOf: () => undefined, ownerOf: () => undefined, references: none, order: 1, immutable: [] },
-  Model: { kind: 'Model', plural: 'models', aliases: ['model'], schema: ModelDocSchema, teamOf: () => undefined, ownerOf: () => undefined, references: modelRefs, order: 2, immutable: [] },
-  User: { kind: 'User', plural: 'users', aliases: ['user'], schema: UserDocSchema, teamOf: () => undefined, ownerOf: () => undefined, references: userRefs, order: 3, immutable: [] },
+  GpuPool: {
+    kind: 'GpuPool',
+    plural: 'gpupools',
+    aliases: ['gpupool', 'gpu-pool', 'gpu-pools'],
+    schema: GpuPoolDocSchema,
+    teamOf: () => undefined,
+    ownerOf: () => undefined,
+    references: none,
+    order: 2,
+    immutable: [],
+  },
+  PriceBook: {
+    kind: 'PriceBook',
+    plural: 'pricebooks',
+    aliases: ['pricebook', 'price-book', 'price-books'],
+    schema: PriceBookDocSchema,
+    teamOf: () => undefined,
+    ownerOf: () => undefined,
+    references: none,
+    order: 3,
+    immutable: [],
+  },
+  Model: { kind: 'Model', plural: 'models', aliases: ['model'], schema: ModelDocSchema, teamOf: () => undefined, ownerOf: () => undefined, references: modelRefs, order: 4, immutable: [] },
+  User: { kind: 'User', plural: 'users', aliases: ['user'], schema: UserDocSchema, teamOf: () => undefined, ownerOf: () => undefined, references: userRefs, order: 5, immutable: [] },
   Agent: {
     kind: 'Agent',
     plural: 'agents',
@@ -79,7 +121,7 @@ export const KINDS: Readonly<Record<Kind, KindDef>> = {
     teamOf: (_n, spec) => (spec as AgentSpec).owner,
     ownerOf: () => undefined,
     references: agentRefs,
-    order: 4,
+    order: 6,
     immutable: ['owner'],
   },
   ApiKey: {
@@ -90,8 +132,30 @@ export const KINDS: Readonly<Record<Kind, KindDef>> = {
     teamOf: (_n, spec) => (spec as ApiKeySpec).team,
     ownerOf: (spec) => (spec as ApiKeySpec).user,
     references: keyRefs,
-    order: 5,
+    order: 7,
     immutable: ['team', 'agent'],
+  },
+  Budget: {
+    kind: 'Budget',
+    plural: 'budgets',
+    aliases: ['budget'],
+    schema: BudgetDocSchema,
+    teamOf: scopeTeam,
+    ownerOf: () => undefined,
+    references: scopeRefs,
+    order: 8,
+    immutable: [],
+  },
+  RateLimit: {
+    kind: 'RateLimit',
+    plural: 'ratelimits',
+    aliases: ['ratelimit', 'rate-limit', 'rate-limits'],
+    schema: RateLimitDocSchema,
+    teamOf: scopeTeam,
+    ownerOf: () => undefined,
+    references: scopeRefs,
+    order: 9,
+    immutable: [],
   },
 };
 

@@ -1,11 +1,16 @@
 import type { TObject } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { parseUsdToMicros } from '../../kernel/money.js';
+import { gpuPoolPricePer1M } from '../pricing/gpu-pool-price.js';
 import { API_VERSION } from './common.js';
 import type { AgentSpec } from './kinds/agent.js';
 import type { ApiKeySpec } from './kinds/api-key.js';
+import type { BudgetSpec } from './kinds/budget.js';
+import type { GpuPoolSpec } from './kinds/gpu-pool.js';
 import type { ModelSpec, PricingSpec } from './kinds/model.js';
+import type { PriceBookSpec } from './kinds/price-book.js';
 import type { ProviderSpec } from './kinds/provider.js';
+import type { RateLimitSpec } from './kinds/rate-limit.js';
 import type { UserSpec } from './kinds/user.js';
 import { REJECTED } from './parse.js';
 import { describeDoc, isObject, type Problem } from './problems.js';
@@ -127,9 +132,45 @@ function kindRules(kind: Kind, spec: Record<string, unknown>, where: string): Pr
       const s = spec as AgentSpec;
       return s.sponsor === '' ? [p('spec.sponsor', 'must not be empty')] : [];
     }
+    case 'Budget':
+      return budgetRules(spec as BudgetSpec).map(([path, message]) => p(path, message));
+    case 'RateLimit': {
+      const s = spec as RateLimitSpec;
+      if (s.requestsPerMinute === undefined && s.tokensPerMinute === undefined && s.concurrent === undefined) {
+        return [p('spec', 'set at least one limit: requestsPerMinute, tokensPerMinute or concurrent')];
+      }
+      return [];
+    }
+    case 'PriceBook': {
+      const prices = (spec as PriceBookSpec).prices;
+      const first = new Map<string, number>();
+      const out: Problem[] = [];
+      prices.forEach((e, i) => {
+        const earlier = first.get(e.model);
+        if (earlier === undefined) first.set(e.model, i);
+        else out.push(p(`spec.prices[${i}].model`, `"${e.model}" is already priced by spec.prices[${earlier}]; one entry per model`));
+      });
+      return out.slice(0, 20);
+    }
+    case 'GpuPool': {
+      const s = spec as GpuPoolSpec;
+      if (parseUsdToMicros(s.costPerGpuHourUsd) === 0) return [p('spec.costPerGpuHourUsd', 'must be more than 0 (a model that costs nothing sets pricing: {free: true})')];
+      const per1M = gpuPoolPricePer1M(s);
+      if (!Number.isSafeInteger(per1M)) return [p('spec.tokensPerSecond', 'the price per 1M tokens this gives is too large; check tokensPerSecond (the whole pool, per second)')];
+      return [];
+    }
     default:
       return [];
   }
+}
+
+function budgetRules(spec: BudgetSpec): [string, string][] {
+  const out: [string, string][] = [];
+  if (parseUsdToMicros(spec.limitUsd) === 0) out.push(['spec.limitUsd', 'must be more than 0 (e.g. "50.00")']);
+  const alerts = spec.alerts ?? [];
+  const bad = alerts.findIndex((a, i) => i > 0 && a <= (alerts[i - 1] as number));
+  if (bad !== -1) out.push([`spec.alerts[${bad}]`, `alert thresholds must be ascending without repeats (percent of the limit, e.g. [50, 80, 100]); ${alerts[bad]} follows ${alerts[bad - 1]}`]);
+  return out;
 }
 
 /** Date.parse rolls 2027-02-31 over to March 3rd; a real date survives the round trip. */
@@ -146,6 +187,10 @@ function modelRules(spec: ModelSpec): [string, string][] {
   if (spec.deployments && spec.provider) out.push(['spec.provider', 'use either spec.provider or spec.deployments, not both']);
   else if (!spec.deployments && !spec.provider) out.push(['spec.provider', 'required (or list spec.deployments)']);
   if (spec.pricing) for (const m of pricingProblems(spec.pricing, spec.type ?? 'chat')) out.push(['spec.pricing', m]);
+  const limits = spec.limits;
+  if (limits?.maxOutputTokens !== undefined && limits.contextWindow !== undefined && limits.maxOutputTokens > limits.contextWindow) {
+    out.push(['spec.limits.maxOutputTokens', `${limits.maxOutputTokens} is more than the context window (${limits.contextWindow})`]);
+  }
   return out;
 }
 

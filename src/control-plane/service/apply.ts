@@ -46,8 +46,8 @@ export interface ApplyOptions {
   readonly seed?: boolean;
 }
 
-/** Kinds a seed apply (gantry.yaml at start) keeps in step with the file: the upstream set-up. */
-const SEED_UPDATES: ReadonlySet<string> = new Set(['Provider', 'Model']);
+/** Kinds a seed apply (gantry.yaml at start) keeps in step with the file: platform configuration (identities are create-only). */
+const SEED_UPDATES: ReadonlySet<string> = new Set(['Provider', 'Model', 'PriceBook', 'GpuPool', 'Budget', 'RateLimit']);
 
 /**
  * In a seed apply, identities (teams, users, keys, agents) are created once and then left alone: a

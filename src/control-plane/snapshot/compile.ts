@@ -1,13 +1,14 @@
-import { createHash } from 'node:crypto';
-import { parseUsdToMicros, type TokenPrices } from '../../kernel/money.js';
-import type { CompiledAgent, CompiledDeployment, CompiledModel, ModelPricing, RuntimeSnapshot } from '../../data-plane/snapshot.js';
+import type { CompiledAgent, CompiledDeployment, CompiledModel, RuntimeSnapshot } from '../../data-plane/snapshot.js';
 import type { Provider, Timeouts } from '../../providers/contract.js';
 import type { StoredResource } from '../../storage/ports/resource-store.js';
+import { createPriceBookIndexer } from '../pricing/price-books.js';
+import { type PriceContext, resolveLimits, resolvePricing } from '../pricing/resolve-price.js';
 import { type AgentSpec, SERVING_STATES } from '../resources/kinds/agent.js';
-import type { ModelSpec, PricingSpec } from '../resources/kinds/model.js';
-import type { UserSpec } from '../resources/kinds/user.js';
-import { createKeyIndex } from './key-index.js';
+import type { ModelSpec } from '../resources/kinds/model.js';
 import type { ProviderSpec, TimeoutsSpec } from '../resources/kinds/provider.js';
+import type { UserSpec } from '../resources/kinds/user.js';
+import { createLimitsCompiler } from './compile-limits.js';
+import { createKeyIndex } from './key-index.js';
 
 export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 5_000, headersMs: 120_000, bodyIdleMs: 120_000 };
 
@@ -26,35 +27,13 @@ interface CompileInput {
   readonly createdAt: number;
 }
 
-function usd(value: string | undefined): number {
-  if (value === undefined) return 0;
-  const micros = parseUsdToMicros(value);
-  if (micros === undefined) throw new Error(`invalid price ${value} (validated resource expected)`);
-  return micros;
-}
-
-function compilePricing(spec: PricingSpec | undefined): ModelPricing | undefined {
-  if (!spec) return undefined;
-  if (spec.free) return { free: true };
-  const inputPer1M = usd(spec.inputPer1M);
-  const prices: TokenPrices = {
-    inputPer1M,
-    // Without a cached price, cached tokens cost the same as plain input: never under-bill.
-    cachedInputPer1M: spec.cachedInputPer1M === undefined ? inputPer1M : usd(spec.cachedInputPer1M),
-    cacheWritePer1M: spec.cacheWritePer1M === undefined ? inputPer1M : usd(spec.cacheWritePer1M),
-    outputPer1M: usd(spec.outputPer1M),
-    perRequest: usd(spec.perRequest),
-  };
-  return { free: false, prices };
-}
-
 function timeouts(...layers: (TimeoutsSpec | undefined)[]): Timeouts {
   let out: Timeouts = DEFAULT_TIMEOUTS;
   for (const layer of layers) if (layer) out = { ...out, ...layer };
   return out;
 }
 
-function compileModel(r: StoredResource, input: CompileInput): CompiledModel | undefined {
+function compileModel(r: StoredResource, input: CompileInput, prices: PriceContext): CompiledModel | undefined {
   const spec = r.spec as ModelSpec;
   const entries = spec.deployments ?? [{ provider: spec.provider ?? '', upstreamModel: spec.upstreamModel, timeouts: undefined, faults: undefined }];
   const deployments: CompiledDeployment[] = [];
@@ -75,8 +54,17 @@ function compileModel(r: StoredResource, input: CompileInput): CompiledModel | u
       },
     });
   }
-  if (deployments.length === 0) return undefined;
-  return { name: r.name, type: spec.type ?? 'chat', deployments, pricing: compilePricing(spec.pricing) };
+  const served = deployments[0];
+  if (!served) return undefined;
+  // Priced and limited as the deployment that serves it (the first).
+  const upstreamModel = served.target.upstreamModel;
+  return {
+    name: r.name,
+    type: spec.type ?? 'chat',
+    deployments,
+    pricing: resolvePricing(r, upstreamModel, prices),
+    limits: resolveLimits(spec, upstreamModel),
+  };
 }
 
 function compileAgent(r: StoredResource): CompiledAgent {
@@ -86,20 +74,22 @@ function compileAgent(r: StoredResource): CompiledAgent {
 
 /**
  * Compiles resources into immutable runtime snapshots. Models and agents are small and rebuilt on
- * every change; the key table is maintained incrementally (key-index.ts).
+ * every change; the key table is maintained incrementally (key-index.ts); price books, budgets and
+ * rate limits are re-indexed only when one of them changed.
  */
 export function createSnapshotCompiler(deps: { readonly providerFor: CompileInput['providerFor']; readonly createdAt: number }) {
   const keyIndex = createKeyIndex();
+  const priceBooks = createPriceBookIndexer();
+  const compileLimits = createLimitsCompiler();
   return function compile(generation: number, resources: CompileSource, changed: readonly StoredResource[]): RuntimeSnapshot {
     const input: CompileInput = { generation, resources, providerFor: deps.providerFor, createdAt: deps.createdAt };
+    const prices: PriceContext = { gpuPool: (name) => resources.get('GpuPool', name), priceBooks: priceBooks(resources.all('PriceBook')) };
     const models = new Map<string, CompiledModel>();
     const modelRows = [...resources.all('Model')].sort((a, b) => (a.name < b.name ? -1 : 1));
     for (const r of modelRows) {
-      const m = compileModel(r, input);
+      const m = compileModel(r, input, prices);
       if (m) models.set(r.name, m);
     }
-    const priceTable = modelRows.map((m) => [m.name, (m.spec as ModelSpec).pricing ?? null]);
-    const priceVersion = `pt-${createHash('sha256').update(JSON.stringify(priceTable)).digest('hex').slice(0, 12)}`;
     const modelListBody = JSON.stringify({
       object: 'list',
       data: [...models.values()].map((m) => ({ id: m.name, object: 'model', created: deps.createdAt, owned_by: 'gantry' })),
@@ -112,6 +102,7 @@ export function createSnapshotCompiler(deps: { readonly providerFor: CompileInpu
       if (!spec.disabled) activeUsers.set(r.name, new Set((spec.teams ?? []).map((m) => m.team)));
     }
     const keys = keyIndex.update(changed, (name) => resources.get('ApiKey', name), { agents, activeUsers });
-    return Object.freeze({ generation, priceVersion, models, modelListBody, keys, agents });
+    const { budgets, rateLimits } = compileLimits(resources, changed);
+    return Object.freeze({ generation, models, modelListBody, keys, agents, budgets, rateLimits });
   };
 }

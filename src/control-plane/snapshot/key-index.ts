@@ -48,6 +48,7 @@ export function keyEntries(r: StoredResource, context: KeyContext): [string, Pri
     keyId: r.uid,
     keyName: r.name,
     team: spec.team,
+    ...(spec.user ? { user: spec.user } : {}),
     ...(spec.agent ? { agent: spec.agent } : {}),
     ...(models ? { models } : {}),
     ...(spec.agents ? { agents: new Set(spec.agents) } : {}),

@@ -6,6 +6,8 @@ import { type ChatCompletion, type ChatCompletionChunk, type ChatCompletionReque
 import type { RequestContext } from '../context.js';
 import { parseJsonBody, readBody } from '../http/read-body.js';
 import { openAiErrorBody, sendJson } from '../http/respond.js';
+import { applyOutputCap, chatAdmitInput } from '../limits/chat-input.js';
+import type { Limits } from '../limits/limits.js';
 import type { Meter } from '../metering/meter.js';
 import { estimateChatUsage, usageFromProvider } from '../metering/usage.js';
 import { createResolveModel } from '../stages/resolve-model.js';
@@ -16,6 +18,7 @@ import { gatewayHeaders, providerContext, type Route } from './route.js';
 
 export interface ChatServeDeps {
   readonly meter: Meter;
+  readonly limits: Limits;
   readonly clock: { monotonic(): number };
 }
 
@@ -39,10 +42,11 @@ export interface ChatStreamOutput {
   fail(err: ReturnType<typeof toGatewayError>): void;
 }
 
-export function createChatServer({ meter, clock }: ChatServeDeps) {
+export function createChatServer({ meter, limits, clock }: ChatServeDeps) {
   return async function serveChat(ctx: RequestContext, request: ChatCompletionRequest, res: ServerResponse, out: ChatOutput) {
     const deployment = ctx.deployment;
     if (!deployment) throw new Error('serveChat needs a resolved deployment');
+    applyOutputCap(request, await limits.admit(ctx, chatAdmitInput(request)));
     const pctx = providerContext(ctx);
     if (!ctx.stream) {
       const completion = await deployment.provider.chat(request, pctx);

@@ -5,6 +5,7 @@ import type { EmbeddingRequest } from '../../kernel/wire/openai.js';
 import type { RequestContext } from '../context.js';
 import { parseJsonBody, readBody } from '../http/read-body.js';
 import { sendJson } from '../http/respond.js';
+import type { Limits } from '../limits/limits.js';
 import type { Meter } from '../metering/meter.js';
 import { createResolveModel } from '../stages/resolve-model.js';
 import { validateEmbeddingRequest } from '../validation/embedding-request.js';
@@ -22,7 +23,7 @@ async function estimateInputTokens(input: EmbeddingRequest['input']): Promise<nu
   return total;
 }
 
-export function createEmbeddingsRoute(deps: { meter: Meter; clock: { monotonic(): number }; maxBodyBytes: number }): Route {
+export function createEmbeddingsRoute(deps: { meter: Meter; limits: Limits; clock: { monotonic(): number }; maxBodyBytes: number }): Route {
   const resolveModel = createResolveModel();
   return {
     endpoint: 'embeddings',
@@ -32,6 +33,12 @@ export function createEmbeddingsRoute(deps: { meter: Meter; clock: { monotonic()
       resolveModel(ctx);
       const deployment = ctx.deployment;
       if (!deployment) throw new Error('no deployment resolved');
+      await deps.limits.admit(ctx, {
+        inputTokensBound: () => Buffer.byteLength(JSON.stringify(request.input)),
+        exactInputTokens: async () => Math.ceil((await estimateInputTokens(request.input)) * 1.1) + 8,
+        requestedMaxOutput: undefined,
+        hasOutput: false,
+      });
       const response = await deployment.provider.embeddings(request, providerContext(ctx));
       ctx.ttftMs = deps.clock.monotonic() - ctx.startMono;
       const reported = response.usage?.prompt_tokens;

@@ -24,5 +24,7 @@ export function gatewayHeaders(ctx: RequestContext, costUsd?: string): Record<st
     'x-gantry-cache': 'bypass',
   };
   if (costUsd !== undefined) headers['x-gantry-cost-usd'] = costUsd;
+  const limits = ctx.limitHeaders;
+  if (limits) for (const name in limits) headers[name] = limits[name] as string;
   return headers;
 }

@@ -8,13 +8,14 @@ import { createAuthenticate } from './authenticate.js';
 import { createResolveModel } from './resolve-model.js';
 
 const KEY = 'gk_scopes_test_key_0123456789abcdef';
-const model = (name: string): CompiledModel => ({ name, type: 'chat', deployments: [], pricing: { free: true } });
+const model = (name: string): CompiledModel => ({ name, type: 'chat', deployments: [], pricing: { free: true, version: 'test' }, limits: { maxOutputTokens: 4096, contextWindow: undefined } });
 const agent = (name: string, owner: string, serving = true, models?: string[]): CompiledAgent => ({ name, owner, serving, models: models ? new Set(models) : undefined });
 
 function snapshot(principal: Principal): RuntimeSnapshot {
   return {
     generation: 1,
-    priceVersion: 'pt',
+    budgets: [],
+    rateLimits: [],
     models: new Map([
       ['small', model('small')],
       ['large', model('large')],

@@ -1,38 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { UsageEvent } from '../../kernel/types.js';
 import type { LedgerStore } from '../ports/ledger-store.js';
+import { ledgerUsageContract } from './ledger-usage.contract.js';
+import { usageEvent } from './usage-event.js';
 
-export function usageEvent(overrides: Partial<UsageEvent> = {}): UsageEvent {
-  return {
-    requestId: 'req_1',
-    ts: 1_700_000_000_000,
-    endpoint: 'chat.completions',
-    keyId: 'key_1',
-    team: 'team-a',
-    agent: 'support-bot',
-    workflow: undefined,
-    run: 'run-9',
-    tags: { repo: 'web' },
-    model: 'sim-small',
-    route: 'simulator/sim-small',
-    provider: 'simulator',
-    stream: true,
-    inputTokens: 12,
-    cachedInputTokens: 2,
-    cacheWriteInputTokens: 0,
-    outputTokens: 30,
-    usageEstimated: false,
-    costMicros: 21,
-    priceVersion: 'pt-abc',
-    latencyMs: 12.5,
-    ttftMs: 3.25,
-    status: 200,
-    errorCode: undefined,
-    outcome: 'completed',
-    upstreamStatus: undefined,
-    ...overrides,
-  };
-}
+export { usageEvent };
 
 /** The behaviour every LedgerStore adapter must have. */
 export function describeLedgerStoreContract(name: string, make: () => Promise<LedgerStore> | LedgerStore): void {
@@ -42,7 +13,16 @@ export function describeLedgerStoreContract(name: string, make: () => Promise<Le
       const e = usageEvent();
       await store.appendBatch([e]);
       expect(await store.get('req_1')).toEqual(e);
-      const failed = usageEvent({ requestId: 'req_2', ttftMs: undefined, errorCode: 'GW_UPSTREAM_ERROR', upstreamStatus: 500, outcome: 'upstream_error', agent: undefined });
+      const failed = usageEvent({
+        requestId: 'req_2',
+        ttftMs: undefined,
+        errorCode: 'GW_UPSTREAM_ERROR',
+        upstreamStatus: 500,
+        outcome: 'upstream_error',
+        agent: undefined,
+        user: undefined,
+        savingsMicros: 0,
+      });
       await store.appendBatch([failed]);
       expect(await store.get('req_2')).toEqual(failed);
     });
@@ -89,5 +69,7 @@ export function describeLedgerStoreContract(name: string, make: () => Promise<Le
       const spend = await store.spendByAgent(['triage', 'missing']);
       expect([...spend]).toEqual([['triage', 12]]);
     });
+
+    ledgerUsageContract(make);
   });
 }

@@ -1,7 +1,20 @@
 import type { Database } from 'better-sqlite3';
 import type { ErrorCode } from '../../kernel/errors/index.js';
 import type { UsageEvent } from '../../kernel/types.js';
-import type { LedgerStore } from '../ports/ledger-store.js';
+import { hourRange, type LedgerStore } from '../ports/ledger-store.js';
+import {
+  type ExportSqlRow,
+  exportRowsSql,
+  type SqlText,
+  type SumsRow,
+  spendSql,
+  sumsOf,
+  toExportRow,
+  toUsageRow,
+  usageRowsSql,
+  usageTotalsSql,
+} from '../sql/ledger-queries.js';
+import { DEFAULT_USAGE_LIMIT, dayChunks, ROLLUP_KEY_COLUMNS, ROLLUP_SUM_COLUMNS, rollupRows } from '../usage-rollups.js';
 
 interface Row {
   request_id: string;
@@ -9,6 +22,7 @@ interface Row {
   endpoint: string;
   key_id: string;
   team: string;
+  user_name: string | null;
   agent: string | null;
   workflow: string | null;
   run: string | null;
@@ -30,6 +44,7 @@ interface Row {
   error_code: string | null;
   outcome: string;
   upstream_status: number | null;
+  savings_micros: number;
 }
 
 const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
@@ -41,6 +56,7 @@ function toEvent(r: Row): UsageEvent {
     endpoint: r.endpoint as UsageEvent['endpoint'],
     keyId: r.key_id,
     team: r.team,
+    user: opt(r.user_name),
     agent: opt(r.agent),
     workflow: opt(r.workflow),
     run: opt(r.run),
@@ -55,6 +71,7 @@ function toEvent(r: Row): UsageEvent {
     outputTokens: r.output_tokens,
     usageEstimated: r.usage_estimated === 1,
     costMicros: r.cost_micros,
+    savingsMicros: r.savings_micros,
     priceVersion: r.price_version,
     latencyMs: r.latency_ms,
     ttftMs: opt(r.ttft_ms),
@@ -65,60 +82,108 @@ function toEvent(r: Row): UsageEvent {
   };
 }
 
+/** Insert order of the columns (explicit: migrations appended user_name and savings_micros at the end). */
+const COLUMN_NAMES = [
+  'request_id', 'ts', 'endpoint', 'key_id', 'team', 'user_name', 'agent', 'workflow', 'run', 'tags', 'model', 'route', 'provider',
+  'stream', 'input_tokens', 'cached_input_tokens', 'cache_write_input_tokens', 'output_tokens', 'usage_estimated', 'cost_micros',
+  'savings_micros', 'price_version', 'latency_ms', 'ttft_ms', 'status', 'error_code', 'outcome', 'upstream_status',
+];
+
+function pushRow(out: unknown[], e: UsageEvent): void {
+  out.push(
+    e.requestId,
+    e.ts,
+    e.endpoint,
+    e.keyId,
+    e.team,
+    e.user ?? null,
+    e.agent ?? null,
+    e.workflow ?? null,
+    e.run ?? null,
+    JSON.stringify(e.tags),
+    e.model,
+    e.route ?? null,
+    e.provider ?? null,
+    e.stream ? 1 : 0,
+    e.inputTokens,
+    e.cachedInputTokens,
+    e.cacheWriteInputTokens,
+    e.outputTokens,
+    e.usageEstimated ? 1 : 0,
+    e.costMicros,
+    e.savingsMicros ?? 0,
+    e.priceVersion,
+    e.latencyMs,
+    e.ttftMs ?? null,
+    e.status,
+    e.errorCode ?? null,
+    e.outcome,
+    e.upstreamStatus ?? null,
+  );
+}
+
+/**
+ * The embedded ledger on better-sqlite3. An append inserts events (INSERT OR IGNORE … RETURNING: a
+ * re-appended request id comes back from nowhere) and adds exactly the inserted ones, summed per key
+ * in memory, to the hourly and daily rollups, all in one transaction. Grouped usage reads the
+ * rollups; the export and spend read raw events.
+ */
 export function createSqliteLedgerStore(db: Database): LedgerStore {
   // Positional parameters and multi-row statements: per row, binding an array is markedly cheaper
   // than named parameters, and one statement per 32 rows saves most native round trips.
-  const COLUMNS = 26;
   const ROWS_PER_STATEMENT = 32;
-  const valuesClause = (rows: number) => Array(rows).fill(`(${Array(COLUMNS).fill('?').join(', ')})`).join(', ');
-  const insertOne = db.prepare(`INSERT OR IGNORE INTO usage_events VALUES ${valuesClause(1)}`);
-  const insertMany = db.prepare(`INSERT OR IGNORE INTO usage_events VALUES ${valuesClause(ROWS_PER_STATEMENT)}`);
-  const pushRow = (out: unknown[], e: UsageEvent) => {
-    out.push(
-      e.requestId,
-      e.ts,
-      e.endpoint,
-      e.keyId,
-      e.team,
-      e.agent ?? null,
-      e.workflow ?? null,
-      e.run ?? null,
-      JSON.stringify(e.tags),
-      e.model,
-      e.route ?? null,
-      e.provider ?? null,
-      e.stream ? 1 : 0,
-      e.inputTokens,
-      e.cachedInputTokens,
-      e.cacheWriteInputTokens,
-      e.outputTokens,
-      e.usageEstimated ? 1 : 0,
-      e.costMicros,
-      e.priceVersion,
-      e.latencyMs,
-      e.ttftMs ?? null,
-      e.status,
-      e.errorCode ?? null,
-      e.outcome,
-      e.upstreamStatus ?? null,
-    );
+  const valuesClause = (rows: number, columns: number) => Array(rows).fill(`(${Array(columns).fill('?').join(', ')})`).join(', ');
+  const insertSql = (rows: number) =>
+    `INSERT OR IGNORE INTO usage_events (${COLUMN_NAMES.join(', ')}) VALUES ${valuesClause(rows, COLUMN_NAMES.length)} RETURNING request_id`;
+  const insertOne = db.prepare(insertSql(1)).pluck();
+  const insertMany = db.prepare(insertSql(ROWS_PER_STATEMENT)).pluck();
+  const upsertSql = (table: string, bucket: string, rows: number) => {
+    const columns = [bucket, ...ROLLUP_KEY_COLUMNS, ...ROLLUP_SUM_COLUMNS];
+    return `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${valuesClause(rows, columns.length)}
+      ON CONFLICT DO UPDATE SET ${ROLLUP_SUM_COLUMNS.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`;
+  };
+  const upserts = {
+    hour: { one: db.prepare(upsertSql('usage_hourly', 'hour', 1)), many: db.prepare(upsertSql('usage_hourly', 'hour', ROWS_PER_STATEMENT)) },
+    day: { one: db.prepare(upsertSql('usage_daily', 'day', 1)), many: db.prepare(upsertSql('usage_daily', 'day', ROWS_PER_STATEMENT)) },
+  };
+  /** Runs `one`/`many` over rows, 32 per statement; `many` returns what each statement returned. */
+  function inChunks<T, R>(rows: readonly T[], push: (out: unknown[], row: T) => void, run: (params: unknown[], many: boolean) => R): R[] {
+    const results: R[] = [];
+    let i = 0;
+    for (; i + ROWS_PER_STATEMENT <= rows.length; i += ROWS_PER_STATEMENT) {
+      const params: unknown[] = [];
+      for (let j = i; j < i + ROWS_PER_STATEMENT; j++) push(params, rows[j] as T);
+      results.push(run(params, true));
+    }
+    for (; i < rows.length; i++) {
+      const params: unknown[] = [];
+      push(params, rows[i] as T);
+      results.push(run(params, false));
+    }
+    return results;
+  }
+  const flat = (out: unknown[], row: readonly unknown[]) => {
+    for (const v of row) out.push(v);
   };
   const appendAll = db.transaction((events: readonly UsageEvent[]) => {
-    let i = 0;
-    for (; i + ROWS_PER_STATEMENT <= events.length; i += ROWS_PER_STATEMENT) {
-      const params: unknown[] = [];
-      for (let j = i; j < i + ROWS_PER_STATEMENT; j++) pushRow(params, events[j] as UsageEvent);
-      insertMany.run(params);
+    const ids = inChunks(events, pushRow, (params, many) => (many ? insertMany : insertOne).all(params) as string[]);
+    let inserted: readonly UsageEvent[] = events;
+    const count = ids.reduce((n, part) => n + part.length, 0);
+    if (count < events.length) {
+      // Some were in the ledger already (a replay, a retried batch): roll up only the new ones, and
+      // of a request id twice in this batch only the first (the one INSERT OR IGNORE kept).
+      const fresh = new Set(ids.flat());
+      inserted = events.filter((e) => fresh.delete(e.requestId));
     }
-    for (; i < events.length; i++) {
-      const params: unknown[] = [];
-      pushRow(params, events[i] as UsageEvent);
-      insertOne.run(params);
+    for (const bucket of ['hour', 'day'] as const) {
+      const stmt = upserts[bucket];
+      inChunks(rollupRows(inserted, bucket), flat, (params, many) => (many ? stmt.many : stmt.one).run(params));
     }
   });
   const recent = db.prepare('SELECT * FROM usage_events ORDER BY ts DESC, rowid DESC LIMIT ?');
   const byId = db.prepare('SELECT * FROM usage_events WHERE request_id = ?');
   const totals = db.prepare('SELECT COUNT(*) AS events, COALESCE(SUM(cost_micros), 0) AS costMicros FROM usage_events');
+  const all = <T>(q: SqlText): T[] => db.prepare(q.text).all(...q.params) as T[];
 
   return {
     async appendBatch(events) {
@@ -145,6 +210,25 @@ export function createSqliteLedgerStore(db: Database): LedgerStore {
         for (const r of rows) out.set(r.agent, r.micros);
       }
       return out;
+    },
+    async usage(q) {
+      const { from, to } = hourRange(q.from, q.to);
+      const limit = q.limit ?? DEFAULT_USAGE_LIMIT;
+      const rows = all<SumsRow & Record<string, unknown>>(usageRowsSql('sqlite', q, from, to, limit)).map((r) => toUsageRow(q.groupBy, r));
+      const [sums] = all<SumsRow>(usageTotalsSql('sqlite', q, from, to));
+      return { from, to, rows: rows.slice(0, limit), truncated: rows.length > limit, totals: sumsOf(sums as SumsRow) };
+    },
+    async *exportRows(from, to, opts = {}) {
+      const range = hourRange(from, to);
+      for (const day of dayChunks(range.from, range.to)) {
+        // One day per query, read whole: a statement left iterating would keep this connection busy
+        // and stop the batch writer from appending meanwhile.
+        yield* all<ExportSqlRow>(exportRowsSql('sqlite', day.from, day.to, opts.teams)).map(toExportRow);
+      }
+    },
+    async spend(filter) {
+      const [row] = all<{ s_cost: number }>(spendSql('sqlite', filter));
+      return row?.s_cost ?? 0;
     },
   };
 }

@@ -86,6 +86,73 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
       DROP TABLE api_keys;
     `,
   },
+  {
+    id: 5,
+    name: 'usage-attribution-and-rollups',
+    // Hourly and daily rollups, kept by the ledger store in the insert's transaction (only rows the
+    // INSERT OR IGNORE actually inserted are added). Queries read whole days from usage_daily and the
+    // hours at the edges of a range from usage_hourly, by primary-key range (no secondary index: on
+    // these wide keys one would cost more at every insert than it saves a team-filtered query).
+    // Existing events are rolled up here once.
+    sql: `
+      ALTER TABLE usage_events ADD COLUMN user_name TEXT;
+      ALTER TABLE usage_events ADD COLUMN savings_micros INTEGER NOT NULL DEFAULT 0;
+      CREATE TABLE usage_hourly (
+        hour INTEGER NOT NULL,
+        team TEXT NOT NULL,
+        user_name TEXT NOT NULL,
+        key_id TEXT NOT NULL,
+        agent TEXT NOT NULL,
+        workflow TEXT NOT NULL,
+        repo TEXT NOT NULL,
+        model TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        route TEXT NOT NULL,
+        requests INTEGER NOT NULL,
+        errors INTEGER NOT NULL,
+        input_tokens INTEGER NOT NULL,
+        cached_input_tokens INTEGER NOT NULL,
+        cache_write_input_tokens INTEGER NOT NULL,
+        output_tokens INTEGER NOT NULL,
+        cost_micros INTEGER NOT NULL,
+        savings_micros INTEGER NOT NULL,
+        PRIMARY KEY (hour, team, user_name, key_id, agent, workflow, repo, model, provider, route)
+      ) STRICT, WITHOUT ROWID;
+      CREATE TABLE usage_daily (
+        day INTEGER NOT NULL,
+        team TEXT NOT NULL,
+        user_name TEXT NOT NULL,
+        key_id TEXT NOT NULL,
+        agent TEXT NOT NULL,
+        workflow TEXT NOT NULL,
+        repo TEXT NOT NULL,
+        model TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        route TEXT NOT NULL,
+        requests INTEGER NOT NULL,
+        errors INTEGER NOT NULL,
+        input_tokens INTEGER NOT NULL,
+        cached_input_tokens INTEGER NOT NULL,
+        cache_write_input_tokens INTEGER NOT NULL,
+        output_tokens INTEGER NOT NULL,
+        cost_micros INTEGER NOT NULL,
+        savings_micros INTEGER NOT NULL,
+        PRIMARY KEY (day, team, user_name, key_id, agent, workflow, repo, model, provider, route)
+      ) STRICT, WITHOUT ROWID;
+      INSERT INTO usage_hourly
+        SELECT (ts / 3600000) * 3600000, team, COALESCE(user_name, ''), key_id, COALESCE(agent, ''), COALESCE(workflow, ''),
+          COALESCE(json_extract(tags, '$.repo'), ''), model, COALESCE(provider, ''), COALESCE(route, ''),
+          COUNT(*), SUM(status >= 400), SUM(input_tokens), SUM(cached_input_tokens), SUM(cache_write_input_tokens),
+          SUM(output_tokens), SUM(cost_micros), SUM(savings_micros)
+        FROM usage_events GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10;
+      INSERT INTO usage_daily
+        SELECT (ts / 86400000) * 86400000, team, COALESCE(user_name, ''), key_id, COALESCE(agent, ''), COALESCE(workflow, ''),
+          COALESCE(json_extract(tags, '$.repo'), ''), model, COALESCE(provider, ''), COALESCE(route, ''),
+          COUNT(*), SUM(status >= 400), SUM(input_tokens), SUM(cached_input_tokens), SUM(cache_write_input_tokens),
+          SUM(output_tokens), SUM(cost_micros), SUM(savings_micros)
+        FROM usage_events GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10;
+    `,
+  },
 ];
 
 export function applyMigrations(db: Database, migrations: readonly Migration[]): number[] {

@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeLedgerStoreContract, usageEvent } from '../contract/ledger-store.contract.js';
 import { describeResponseStoreContract } from '../contract/response-store.contract.js';
+import BetterSqlite3 from 'better-sqlite3';
+import { usageRowsSql, usageTotalsSql } from '../sql/ledger-queries.js';
 import { openSqlite } from './database.js';
+import { applyMigrations, CORE_MIGRATIONS } from './migrations.js';
 import { createSqliteLedgerStore } from './ledger-store.js';
 import { createSqliteResponseStore } from './response-store.js';
 
@@ -21,7 +24,41 @@ describe('sqlite database', () => {
     db.close();
     const again = openSqlite(path);
     expect(await createSqliteLedgerStore(again).totals()).toEqual({ events: 1, costMicros: 21 });
-    expect(again.prepare('SELECT COUNT(*) FROM schema_migrations').pluck().get()).toBe(4);
+    expect(again.prepare('SELECT COUNT(*) FROM schema_migrations').pluck().get()).toBe(5);
     expect(again.pragma('journal_mode', { simple: true })).toBe('wal');
+  });
+
+  it('upgrades a ledger of migration 4: events kept, their rollups filled in, new columns defaulted', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'gantry-sqlite-')), 'gantry.db');
+    const old = new BetterSqlite3(path);
+    applyMigrations(old, CORE_MIGRATIONS.filter((m) => m.id <= 4));
+    const legacy = usageEvent({ requestId: 'old-1', ts: Date.UTC(2026, 0, 1, 5, 30) });
+    old
+      .prepare(`INSERT INTO usage_events VALUES (${Array(26).fill('?').join(', ')})`)
+      .run(legacy.requestId, legacy.ts, legacy.endpoint, legacy.keyId, legacy.team, legacy.agent, null, legacy.run, '{"repo":"web"}', legacy.model,
+        legacy.route, legacy.provider, 1, 12, 2, 0, 30, 0, 21, legacy.priceVersion, 12.5, 3.25, 200, null, 'completed', null);
+    old.close();
+    const store = createSqliteLedgerStore(openSqlite(path));
+    expect(await store.get('old-1')).toEqual({ ...legacy, user: undefined, savingsMicros: 0 });
+    const r = await store.usage({ from: Date.UTC(2026, 0, 1), to: Date.UTC(2026, 0, 2), groupBy: ['hour', 'repo'] });
+    expect(r.rows).toEqual([{ dims: { hour: Date.UTC(2026, 0, 1, 5), repo: 'web' }, requests: 1, errors: 0, inputTokens: 12, cachedInputTokens: 2, cacheWriteInputTokens: 0, outputTokens: 30, costMicros: 21, savingsMicros: 0 }]);
+  });
+
+  it('answers usage queries from the rollup indexes (whole days from the daily rollup), never scanning events', () => {
+    const db = freshDb();
+    const plan = (q: Parameters<typeof usageRowsSql>[1]) => {
+      const queries = [usageRowsSql('sqlite', q, q.from, q.to, 100), usageTotalsSql('sqlite', q, q.from, q.to)];
+      return queries.map((s) => (db.prepare(`EXPLAIN QUERY PLAN ${s.text}`).all(...s.params) as { detail: string }[]).map((r) => r.detail).join('\n'));
+    };
+    const day = 86_400_000;
+    for (const detail of plan({ from: day - 3_600_000, to: 31 * day + 7_200_000, groupBy: ['team', 'agent', 'model'] })) {
+      expect(detail).toMatch(/SEARCH usage_daily USING PRIMARY KEY \(day>\? AND day<\?\)/);
+      expect(detail.match(/SEARCH usage_hourly USING PRIMARY KEY \(hour>\? AND hour<\?\)/g)).toHaveLength(2);
+      expect(detail).not.toMatch(/SCAN usage|usage_events/);
+    }
+    for (const detail of plan({ from: 0, to: 3_600_000, groupBy: ['hour', 'agent'], filter: { team: ['a', 'b'], agent: 'x' } })) {
+      expect(detail).toMatch(/SEARCH usage_hourly USING PRIMARY KEY \(hour>\? AND hour<\?\)/);
+      expect(detail).not.toMatch(/usage_daily|SCAN usage/);
+    }
   });
 });

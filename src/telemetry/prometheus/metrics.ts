@@ -1,9 +1,14 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import { CHANNEL_NAMES, type RequestEndMessage, type SnapshotSwapMessage } from '../channels.js';
+import { type AlertMessage, CHANNEL_NAMES, type LimitRefusedMessage, type RequestEndMessage, type SnapshotSwapMessage } from '../channels.js';
+
+/** Why an alert did not reach the webhook (gantry_alert_webhook_failures_total{reason}). */
+export type AlertWebhookFailure = 'dropped' | 'rejected' | 'exhausted' | 'shutdown';
 
 export interface PrometheusMetrics {
   readonly registry: Registry;
+  /** Counts an alert the webhook delivery gave up on (main/alerts calls it). */
+  alertWebhookFailed(reason: AlertWebhookFailure): void;
   render(): Promise<{ contentType: string; body: string }>;
   close(): void;
 }
@@ -65,9 +70,11 @@ export function createPrometheusMetrics(options: { defaultMetrics?: boolean } = 
   const configRevision = new Gauge({
     name: 'gantry_config_revision',
     help: 'Store revision of the configuration snapshot this process serves (compare across replicas to see propagation).',
+    // `--workers`: the cluster-wide value is the most behind worker's.
+    aggregator: 'min',
     registers: [registry],
   });
-  const snapshotKeys = new Gauge({ name: 'gantry_snapshot_api_keys', help: 'Live API key credentials in the served snapshot.', registers: [registry] });
+  const snapshotKeys = new Gauge({ name: 'gantry_snapshot_api_keys', help: 'Live API key credentials in the served snapshot.', aggregator: 'max', registers: [registry] });
   const compileSeconds = new Histogram({
     name: 'gantry_snapshot_compile_seconds',
     help: 'Time to compile a new configuration snapshot after a change.',
@@ -109,6 +116,27 @@ export function createPrometheusMetrics(options: { defaultMetrics?: boolean } = 
     return c;
   };
 
+  const alerts = new Counter({
+    name: 'gantry_alerts_total',
+    help: 'Alerts raised (budget thresholds, spend anomalies), by type and subject (budget name or scope). Counted by the process that raised it.',
+    labelNames: ['type', 'subject'] as const,
+    registers: [registry],
+  });
+  const limitRefusals = new Counter({
+    name: 'gantry_limit_refusals_total',
+    help: 'Requests refused by a RateLimit or Budget, by kind (rate, concurrency, budget, unavailable) and limit name.',
+    labelNames: ['kind', 'name'] as const,
+    registers: [registry],
+  });
+  const webhookFailures = new Counter({
+    name: 'gantry_alert_webhook_failures_total',
+    help: 'Alerts that never reached the webhook: dropped (queue full), rejected (4xx), exhausted (retries used up), shutdown (undelivered at exit).',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  // Zero from the start, so `increase()` and alert rules see the first failure.
+  for (const reason of ['dropped', 'rejected', 'exhausted', 'shutdown'] as const) webhookFailures.labels({ reason }).inc(0);
+
   const onStart = () => inFlight.inc();
   const onEnd = (message: unknown) => {
     const m = message as RequestEndMessage;
@@ -134,6 +162,16 @@ export function createPrometheusMetrics(options: { defaultMetrics?: boolean } = 
     compileSeconds.observe(m.compileMs / 1000);
   };
   const onSyncError = () => syncErrors.inc();
+  const onAlert = (message: unknown) => {
+    const m = message as AlertMessage;
+    alerts.inc({ type: m.type, subject: m.subject });
+  };
+  const onLimitRefused = (message: unknown) => {
+    const m = message as LimitRefusedMessage;
+    limitRefusals.inc({ kind: m.kind, name: m.name });
+  };
+  diagnosticsChannel.subscribe(CHANNEL_NAMES.alert, onAlert);
+  diagnosticsChannel.subscribe(CHANNEL_NAMES.limitRefused, onLimitRefused);
   diagnosticsChannel.subscribe(CHANNEL_NAMES.requestStart, onStart);
   diagnosticsChannel.subscribe(CHANNEL_NAMES.requestEnd, onEnd);
   diagnosticsChannel.subscribe(CHANNEL_NAMES.snapshotSwap, onSwap);
@@ -141,6 +179,9 @@ export function createPrometheusMetrics(options: { defaultMetrics?: boolean } = 
 
   return {
     registry,
+    alertWebhookFailed(reason) {
+      webhookFailures.inc({ reason });
+    },
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };
     },
@@ -149,6 +190,8 @@ export function createPrometheusMetrics(options: { defaultMetrics?: boolean } = 
       diagnosticsChannel.unsubscribe(CHANNEL_NAMES.requestEnd, onEnd);
       diagnosticsChannel.unsubscribe(CHANNEL_NAMES.snapshotSwap, onSwap);
       diagnosticsChannel.unsubscribe(CHANNEL_NAMES.snapshotError, onSyncError);
+      diagnosticsChannel.unsubscribe(CHANNEL_NAMES.alert, onAlert);
+      diagnosticsChannel.unsubscribe(CHANNEL_NAMES.limitRefused, onLimitRefused);
     },
   };
 }

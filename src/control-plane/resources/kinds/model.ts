@@ -38,6 +38,16 @@ export const PricingSchema = T.Object(
   { additionalProperties: false },
 );
 
+/** Token limits; absent: the bundled catalogue's values for the upstream model, else maxOutputTokens 4096. */
+export const LimitsSchema = T.Object(
+  {
+    /** Largest completion the model produces (budget reservations assume it when a request sets no max_tokens). */
+    maxOutputTokens: T.Optional(T.Integer({ minimum: 1, maximum: 10_000_000 })),
+    contextWindow: T.Optional(T.Integer({ minimum: 1, maximum: 100_000_000 })),
+  },
+  { additionalProperties: false },
+);
+
 export const ModelSpecSchema = T.Object(
   {
     type: T.Optional(T.Union([T.Literal('chat'), T.Literal('embedding')])),
@@ -47,6 +57,9 @@ export const ModelSpecSchema = T.Object(
     timeouts: T.Optional(TimeoutsSchema),
     faults: T.Optional(FaultsSchema),
     pricing: T.Optional(PricingSchema),
+    /** Self-hosted: priced from this GpuPool's cost and throughput (when there is no inline pricing). */
+    gpuPool: T.Optional(Name),
+    limits: T.Optional(LimitsSchema),
     description: T.Optional(T.String({ maxLength: 1000 })),
   },
   { additionalProperties: false },
@@ -61,3 +74,4 @@ export type ModelSpec = Static<typeof ModelSpecSchema>;
 export type ModelDoc = Static<typeof ModelDocSchema>;
 export type FaultsSpec = Static<typeof FaultsSchema>;
 export type PricingSpec = Static<typeof PricingSchema>;
+export type LimitsSpec = Static<typeof LimitsSchema>;

@@ -1,3 +1,4 @@
+import { NO_LIMITS } from '../../../../test/helpers/no-limits.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -39,7 +40,8 @@ async function start(opts: { store?: ResponseStore; lruCapacity?: number } = {})
   const provider = createSimulatorProvider({ name: 'simulator', instant: true });
   const snapshot: RuntimeSnapshot = {
     generation: 1,
-    priceVersion: 'pt-test',
+    budgets: [],
+    rateLimits: [],
     models: new Map([
       [
         'sim-small',
@@ -52,7 +54,7 @@ async function start(opts: { store?: ResponseStore; lruCapacity?: number } = {})
               target: { id: 'simulator/sim-small', provider: 'simulator', upstreamModel: 'sim-small', timeouts: { connectMs: 1000, headersMs: 5000, bodyIdleMs: 5000 }, faults: undefined },
             },
           ],
-          pricing: { free: false, prices: { inputPer1M: 1_000_000, cachedInputPer1M: 1_000_000, cacheWritePer1M: 1_000_000, outputPer1M: 2_000_000, perRequest: 0 } },
+          pricing: { free: false, prices: { inputPer1M: 1_000_000, cachedInputPer1M: 1_000_000, cacheWritePer1M: 1_000_000, outputPer1M: 2_000_000, perRequest: 0 }, version: 'test' }, limits: { maxOutputTokens: 4096, contextWindow: undefined },
         },
       ],
     ]),
@@ -76,9 +78,10 @@ async function start(opts: { store?: ResponseStore; lruCapacity?: number } = {})
     newId,
     logger: silentLogger,
     meter,
+    limits: NO_LIMITS,
     channels,
     preStages: [createAuthenticate({ hashKey, clock: systemClock }), createAttribute()],
-    routes: new Map([['POST /v1/responses', auth(createResponsesRoute({ meter, clock, maxBodyBytes: 1_000_000, newId, responses, ttlMs: 24 * HOUR }))]]),
+    routes: new Map([['POST /v1/responses', auth(createResponsesRoute({ meter, limits: NO_LIMITS, clock, maxBodyBytes: 1_000_000, newId, responses, ttlMs: 24 * HOUR }))]]),
     prefixRoutes: [
       ['GET /v1/responses/', auth(createGetResponseRoute(responses))],
       ['DELETE /v1/responses/', auth(createDeleteResponseRoute(responses))],

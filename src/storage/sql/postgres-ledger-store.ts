@@ -1,0 +1,257 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { GatewayError } from '../../kernel/errors/index.js';
+import type { ErrorCode } from '../../kernel/errors/index.js';
+import type { UsageEvent } from '../../kernel/types.js';
+import { hourRange, type LedgerStore } from '../ports/ledger-store.js';
+import { DEFAULT_USAGE_LIMIT, dayChunks, ROLLUP_KEY_COLUMNS, ROLLUP_SUM_COLUMNS, rollupRows } from '../usage-rollups.js';
+import {
+  type ExportSqlRow,
+  exportRowsSql,
+  type SqlText,
+  type SumsRow,
+  spendSql,
+  sumsOf,
+  toExportRow,
+  toUsageRow,
+  usageRowsSql,
+  usageTotalsSql,
+} from './ledger-queries.js';
+import { POSTGRES_MIGRATIONS } from './migrations/postgres-migrations.js';
+import { runMigrations } from './migrations/run-migrations.js';
+import { chunked } from './plan.js';
+import type { Db } from './schema.js';
+
+export interface PostgresLedgerStoreOptions {
+  readonly url: string;
+  /** Tables live in this schema (created by the resource store, or here if missing). */
+  readonly schema?: string;
+  readonly maxConnections?: number;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+const EVENT_COLUMNS = [
+  'request_id', 'ts', 'endpoint', 'key_id', 'team', 'user_name', 'agent', 'workflow', 'run', 'tags', 'model', 'route', 'provider',
+  'stream', 'input_tokens', 'cached_input_tokens', 'cache_write_input_tokens', 'output_tokens', 'usage_estimated', 'cost_micros',
+  'savings_micros', 'price_version', 'latency_ms', 'ttft_ms', 'status', 'error_code', 'outcome', 'upstream_status',
+];
+/** Rows per INSERT: 28 parameters each stays far below Postgres' 65,535 per statement. */
+const EVENTS_PER_STATEMENT = 500;
+const ROLLUPS_PER_STATEMENT = 1000;
+
+function eventParams(e: UsageEvent): unknown[] {
+  return [
+    e.requestId, e.ts, e.endpoint, e.keyId, e.team, e.user ?? null, e.agent ?? null, e.workflow ?? null, e.run ?? null,
+    JSON.stringify(e.tags), e.model, e.route ?? null, e.provider ?? null, e.stream, e.inputTokens, e.cachedInputTokens,
+    e.cacheWriteInputTokens, e.outputTokens, e.usageEstimated, e.costMicros, e.savingsMicros ?? 0, e.priceVersion, e.latencyMs,
+    e.ttftMs ?? null, e.status, e.errorCode ?? null, e.outcome, e.upstreamStatus ?? null,
+  ];
+}
+
+function valuesList(rows: number, columns: number): string {
+  const out: string[] = [];
+  for (let r = 0; r < rows; r++) out.push(`(${Array.from({ length: columns }, (_, c) => `$${r * columns + c + 1}`).join(', ')})`);
+  return out.join(', ');
+}
+
+interface EventRow {
+  request_id: string;
+  ts: string;
+  endpoint: string;
+  key_id: string;
+  team: string;
+  user_name: string | null;
+  agent: string | null;
+  workflow: string | null;
+  run: string | null;
+  tags: Record<string, string>;
+  model: string;
+  route: string | null;
+  provider: string | null;
+  stream: boolean;
+  input_tokens: string;
+  cached_input_tokens: string;
+  cache_write_input_tokens: string;
+  output_tokens: string;
+  usage_estimated: boolean;
+  cost_micros: string;
+  savings_micros: string;
+  price_version: string;
+  latency_ms: number;
+  ttft_ms: number | null;
+  status: number;
+  error_code: string | null;
+  outcome: string;
+  upstream_status: number | null;
+}
+
+const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
+
+function toEvent(r: EventRow): UsageEvent {
+  return {
+    requestId: r.request_id,
+    ts: Number(r.ts),
+    endpoint: r.endpoint as UsageEvent['endpoint'],
+    keyId: r.key_id,
+    team: r.team,
+    user: opt(r.user_name),
+    agent: opt(r.agent),
+    workflow: opt(r.workflow),
+    run: opt(r.run),
+    tags: r.tags,
+    model: r.model,
+    route: opt(r.route),
+    provider: opt(r.provider),
+    stream: r.stream,
+    inputTokens: Number(r.input_tokens),
+    cachedInputTokens: Number(r.cached_input_tokens),
+    cacheWriteInputTokens: Number(r.cache_write_input_tokens),
+    outputTokens: Number(r.output_tokens),
+    usageEstimated: r.usage_estimated,
+    costMicros: Number(r.cost_micros),
+    savingsMicros: Number(r.savings_micros),
+    priceVersion: r.price_version,
+    latencyMs: r.latency_ms,
+    ttftMs: opt(r.ttft_ms),
+    status: r.status,
+    errorCode: opt(r.error_code) as ErrorCode | undefined,
+    outcome: r.outcome as UsageEvent['outcome'],
+    upstreamStatus: opt(r.upstream_status),
+  };
+}
+
+const upsertRollups = (table: string, bucket: string, rows: number) => {
+  const columns = [bucket, ...ROLLUP_KEY_COLUMNS, ...ROLLUP_SUM_COLUMNS];
+  return `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${valuesList(rows, columns.length)}
+   ON CONFLICT (${[bucket, ...ROLLUP_KEY_COLUMNS].join(', ')}) DO UPDATE SET ${ROLLUP_SUM_COLUMNS.map((c) => `${c} = ${table}.${c} + EXCLUDED.${c}`).join(', ')}`;
+};
+
+/**
+ * The shared ledger for replicas: usage_events plus the hourly and daily rollups, in the same schema
+ * as the resources. An append inserts events (ON CONFLICT DO NOTHING RETURNING request_id), then adds
+ * exactly the returned ones to the rollups, in one transaction: a re-appended request id counts
+ * nowhere twice. Rows are written in key order, so concurrent replicas never deadlock on each other.
+ */
+export async function openPostgresLedgerStore(options: PostgresLedgerStoreOptions): Promise<LedgerStore> {
+  const { schema } = options;
+  if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
+    throw new GatewayError('GW_CONFIG_INVALID', `Postgres schema "${schema}" is not valid: use lower-case letters, digits and _, starting with a letter or _.`);
+  }
+  const base: pg.PoolConfig = { connectionString: options.url, connectionTimeoutMillis: 5_000, query_timeout: 60_000 };
+  if (schema !== undefined) {
+    const client = new pg.Client(base);
+    client.on('error', () => {});
+    await client.connect();
+    try {
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    } catch (err) {
+      if ((err as { code?: string }).code !== '23505') throw err;
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+  const pool = new pg.Pool({
+    ...base,
+    ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
+    max: options.maxConnections ?? 4,
+    application_name: 'gantry-ledger',
+  });
+  pool.on('error', () => {});
+  const db = new Kysely<Db>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await runMigrations(db, POSTGRES_MIGRATIONS, schema);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  const query = async <T extends pg.QueryResultRow>(q: SqlText): Promise<T[]> => (await pool.query<T>(q.text, q.params)).rows;
+
+  async function append(events: readonly UsageEvent[]): Promise<void> {
+    // First occurrence wins inside a batch (as in every adapter); sorted ids: one lock order.
+    const unique = new Map<string, UsageEvent>();
+    for (const e of events) if (!unique.has(e.requestId)) unique.set(e.requestId, e);
+    const sorted = [...unique.values()].sort((a, b) => (a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0));
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const inserted: UsageEvent[] = [];
+      for (const part of chunked(sorted, EVENTS_PER_STATEMENT)) {
+        const { rows } = await client.query<{ request_id: string }>(
+          `INSERT INTO usage_events (${EVENT_COLUMNS.join(', ')}) VALUES ${valuesList(part.length, EVENT_COLUMNS.length)}
+           ON CONFLICT (request_id) DO NOTHING RETURNING request_id`,
+          part.flatMap(eventParams),
+        );
+        for (const r of rows) inserted.push(unique.get(r.request_id) as UsageEvent);
+      }
+      for (const [table, bucket] of [['usage_hourly', 'hour'], ['usage_daily', 'day']] as const) {
+        for (const part of chunked(rollupRows(inserted, bucket), ROLLUPS_PER_STATEMENT)) await client.query(upsertRollups(table, bucket, part.length), part.flat());
+      }
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  return {
+    async appendBatch(events) {
+      if (events.length > 0) await append(events);
+    },
+    async recent(limit) {
+      return (await query<EventRow>({ text: 'SELECT * FROM usage_events ORDER BY ts DESC, request_id DESC LIMIT $1', params: [limit] })).map(toEvent);
+    },
+    async get(requestId) {
+      const [row] = await query<EventRow>({ text: 'SELECT * FROM usage_events WHERE request_id = $1', params: [requestId] });
+      return row ? toEvent(row) : undefined;
+    },
+    async totals() {
+      const [row] = await query<{ events: string; cost: string }>({ text: 'SELECT COUNT(*) AS events, COALESCE(SUM(cost_micros), 0) AS cost FROM usage_events', params: [] });
+      return { events: Number(row?.events ?? 0), costMicros: Number(row?.cost ?? 0) };
+    },
+    async spendByAgent(agents) {
+      const out = new Map<string, number>();
+      if (agents.length === 0) return out;
+      const rows = await query<{ agent: string; micros: string }>({
+        text: 'SELECT agent, SUM(cost_micros) AS micros FROM usage_events WHERE agent = ANY($1::text[]) GROUP BY agent',
+        params: [[...agents]],
+      });
+      for (const r of rows) out.set(r.agent, Number(r.micros));
+      return out;
+    },
+    async usage(q) {
+      const { from, to } = hourRange(q.from, q.to);
+      const limit = q.limit ?? DEFAULT_USAGE_LIMIT;
+      // One snapshot for rows and totals: a batch committed in between must not make them disagree.
+      const client = await pool.connect();
+      let rows: (SumsRow & Record<string, unknown>)[];
+      let sums: SumsRow | undefined;
+      try {
+        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        const r = usageRowsSql('postgres', q, from, to, limit);
+        const t = usageTotalsSql('postgres', q, from, to);
+        rows = (await client.query<SumsRow & Record<string, unknown>>(r.text, r.params)).rows;
+        sums = (await client.query<SumsRow>(t.text, t.params)).rows[0];
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      } finally {
+        client.release();
+      }
+      const mapped = rows.map((r) => toUsageRow(q.groupBy, r));
+      return { from, to, rows: mapped.slice(0, limit), truncated: mapped.length > limit, totals: sumsOf(sums as SumsRow) };
+    },
+    async *exportRows(from, to, opts = {}) {
+      const range = hourRange(from, to);
+      for (const day of dayChunks(range.from, range.to)) yield* (await query<ExportSqlRow>(exportRowsSql('postgres', day.from, day.to, opts.teams))).map(toExportRow);
+    },
+    async spend(filter) {
+      const [row] = await query<{ s_cost: string }>(spendSql('postgres', filter));
+      return Number(row?.s_cost ?? 0);
+    },
+    close: () => db.destroy(),
+  };
+}

@@ -1,0 +1,128 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { createBatchingUsageWriter } from './batching-usage-writer.js';
+import { usageEvent } from './contract/usage-event.js';
+import { createMemoryLedgerStore } from './memory/ledger-store.js';
+import type { LedgerStore } from './ports/ledger-store.js';
+import { createUsageOutbox } from './usage-outbox.js';
+
+const freshDir = () => join(mkdtempSync(join(tmpdir(), 'gantry-outbox-')), 'outbox');
+const segments = (dir: string) => readdirSync(dir).filter((n) => n.endsWith('.jsonl'));
+
+describe('usage outbox', () => {
+  it('loses no event of a process that dies before its flush: another writer replays them exactly once', async () => {
+    const dir = freshDir();
+    const ledger = createMemoryLedgerStore();
+    // The "crashed" process: a dead pid, events recorded, one batch committed, then gone without close.
+    const crashed = createBatchingUsageWriter({ ledger, flushIntervalMs: 60_000, outbox: createUsageOutbox({ dir, pid: 999_991, isAlive: () => false }) });
+    for (let i = 0; i < 30; i++) crashed.record(usageEvent({ requestId: `a-${i}`, costMicros: 1 }));
+    await crashed.flush();
+    for (let i = 30; i < 100; i++) crashed.record(usageEvent({ requestId: `a-${i}`, costMicros: 1 }));
+    expect(segments(dir)).toHaveLength(1); // the committed segment is gone, the open one stays
+    expect((await ledger.totals()).events).toBe(30);
+
+    const survivor = createBatchingUsageWriter({ ledger, flushIntervalMs: 60_000, outbox: createUsageOutbox({ dir, isAlive: () => false }) });
+    expect(await survivor.replay()).toBe(70);
+    expect(await ledger.totals()).toEqual({ events: 100, costMicros: 100 });
+    expect(segments(dir)).toEqual([]);
+    expect(await survivor.replay()).toBe(0);
+    await survivor.close();
+  });
+
+  it('survives a real SIGKILL: the events recorded before the kill are on disk', async () => {
+    const dir = freshDir();
+    // A child records 500 events through the real writer and outbox, then kills itself with SIGKILL.
+    const viteNode = fileURLToPath(new URL('../../node_modules/vite-node/vite-node.mjs', import.meta.url));
+    const script = fileURLToPath(new URL('./fixtures/outbox-crasher.ts', import.meta.url));
+    const child = spawnSync(process.execPath, [viteNode, script, dir, '500'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(child.signal, child.stderr).toBe('SIGKILL');
+    const ledger = createMemoryLedgerStore();
+    expect(await createUsageOutbox({ dir }).replay(ledger)).toBe(500);
+    expect(await ledger.totals()).toEqual({ events: 500, costMicros: 500 });
+    expect(segments(dir)).toEqual([]);
+  }, 60_000);
+
+  it('skips a torn last line, reports a bad line in the middle', async () => {
+    const dir = freshDir();
+    const bad: number[] = [];
+    const writer = createUsageOutbox({ dir, pid: 999_992, isAlive: () => false });
+    writer.append(usageEvent({ requestId: 'x1' }));
+    writer.append(usageEvent({ requestId: 'x2' }));
+    const [name] = writer.rotate();
+    const path = join(dir, name as string);
+    const text = readFileSync(path, 'utf8');
+    writeFileSync(path, `${text}not json\n${JSON.stringify(usageEvent({ requestId: 'x3' }))}\n{"requestId":"x4","ts`);
+    const ledger = createMemoryLedgerStore();
+    const reader = createUsageOutbox({ dir, onBadLine: (_n, line) => bad.push(line) });
+    expect(await reader.replay(ledger)).toBe(3);
+    expect((await ledger.recent(10)).map((e) => e.requestId).sort()).toEqual(['x1', 'x2', 'x3']);
+    expect(bad).toEqual([3]);
+  });
+
+  it('leaves segments of live processes alone, replays its own pid left over from an earlier start', async () => {
+    const dir = freshDir();
+    const live = createUsageOutbox({ dir, pid: 4242, isAlive: (pid) => pid === 4242 });
+    live.append(usageEvent({ requestId: 'live-1' }));
+    const previousRun = createUsageOutbox({ dir, pid: process.pid, startId: 'before' });
+    previousRun.append(usageEvent({ requestId: 'mine-1' }));
+    const ledger = createMemoryLedgerStore();
+    const me = createUsageOutbox({ dir, startId: 'now', isAlive: (pid) => pid === 4242 });
+    me.append(usageEvent({ requestId: 'mine-2' }));
+    expect(await me.replay(ledger)).toBe(1);
+    expect((await ledger.recent(10)).map((e) => e.requestId)).toEqual(['mine-1']);
+    expect(segments(dir)).toHaveLength(2);
+  });
+
+  it('replays segments of another host only once they have been idle a while', async () => {
+    const dir = freshDir();
+    const other = createUsageOutbox({ dir, host: 'other-box', pid: process.pid });
+    other.append(usageEvent({ requestId: 'far-1' }));
+    const [name] = other.rotate();
+    const ledger = createMemoryLedgerStore();
+    const me = createUsageOutbox({ dir, host: 'this-box', foreignMinAgeMs: 60_000 });
+    expect(await me.replay(ledger)).toBe(0);
+    const old = new Date(Date.now() - 120_000);
+    utimesSync(join(dir, name as string), old, old);
+    expect(await me.replay(ledger)).toBe(1);
+  });
+
+  it('keeps the segments of a failed flush and deletes them once the retry commits', async () => {
+    const dir = freshDir();
+    const inner = createMemoryLedgerStore();
+    let fail = true;
+    const ledger: LedgerStore = {
+      ...inner,
+      appendBatch: async (b) => {
+        if (fail) throw new Error('database is locked');
+        await inner.appendBatch(b);
+      },
+    };
+    const writer = createBatchingUsageWriter({ ledger, flushIntervalMs: 60_000, outbox: createUsageOutbox({ dir }) });
+    writer.record(usageEvent({ requestId: 'k1' }));
+    await expect(writer.flush()).rejects.toThrow('locked');
+    writer.record(usageEvent({ requestId: 'k2' }));
+    expect(segments(dir)).toHaveLength(2);
+    fail = false;
+    await writer.flush();
+    expect(segments(dir)).toEqual([]);
+    expect((await inner.totals()).events).toBe(2);
+    await writer.close();
+  });
+
+  it('writes each event as one line as it is recorded, before any flush', () => {
+    const dir = freshDir();
+    const writer = createBatchingUsageWriter({ ledger: createMemoryLedgerStore(), flushIntervalMs: 60_000, outbox: createUsageOutbox({ dir }) });
+    writer.record(usageEvent({ requestId: 'w1', user: 'alice', savingsMicros: 9 }));
+    const [name] = segments(dir);
+    const lines = readFileSync(join(dir, name as string), 'utf8').split('\n');
+    expect(lines).toHaveLength(2);
+    expect(JSON.parse(lines[0] as string)).toMatchObject({ requestId: 'w1', user: 'alice', savingsMicros: 9 });
+  });
+});
