@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Cancellation } from '../kernel/cancellation.js';
+import { Cancellation } from '../kernel/cancellation.js';
 import type { ErrorCode } from '../kernel/errors/index.js';
 import type { Attribution, Endpoint, MeteredUsage, Principal, UsageEvent } from '../kernel/types.js';
 import type { Admission } from './limits/admission.js';
@@ -35,6 +35,35 @@ export interface RequestContext {
   admission: Admission | undefined;
   /** x-ratelimit-* headers for the answer (success or 429). */
   limitHeaders: Record<string, string> | undefined;
+}
+
+/** The state a request starts with; the stages fill in the rest. One place builds it (server and tests). */
+export function newRequestContext(init: {
+  readonly requestId: string;
+  readonly endpoint: Endpoint;
+  readonly startedAt: number;
+  readonly startMono: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly snapshot: RuntimeSnapshot;
+}): RequestContext {
+  return {
+    ...init,
+    abort: new Cancellation(),
+    principal: undefined,
+    attribution: undefined,
+    requestedModel: undefined,
+    model: undefined,
+    deployment: undefined,
+    stream: false,
+    usage: undefined,
+    ttftMs: undefined,
+    status: 200,
+    errorCode: undefined,
+    upstreamStatus: undefined,
+    outcome: 'completed',
+    admission: undefined,
+    limitHeaders: undefined,
+  };
 }
 
 /** A synchronous or asynchronous pipeline step; throws GatewayError to refuse the request. */

@@ -40,9 +40,15 @@ function fakeProvider(script: { chunks?: ChatCompletionChunk[]; failAfter?: numb
     name: 'fake',
     type: 'fake',
     calls: 0,
-    async chat() {
+    async chat(_req: unknown, ctx: { signal: CancelSignal }) {
       p.calls++;
       if (script.error) throw script.error;
+      if (script.hang) {
+        await new Promise((_r, reject) => {
+          if (ctx.signal.aborted) reject(ctx.signal.reason);
+          ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason));
+        });
+      }
       return {
         id: 'x',
         object: 'chat.completion' as const,
@@ -217,6 +223,19 @@ describe('data plane', () => {
     expect(events[0]).toMatchObject({ outcome: 'client_aborted', usageEstimated: true });
     expect(events[0]?.outputTokens).toBeGreaterThan(0);
     expect(dp.inFlight()).toBe(0);
+  });
+
+  it('bills the input of a non-stream request whose client left before the answer (never $0)', async () => {
+    const { post, events, dp } = await start(fakeProvider({ hang: true }));
+    const controller = new AbortController();
+    const pending = post({ model: 'm', messages: msg }, {}, controller.signal).catch(() => undefined);
+    for (let i = 0; i < 100 && dp.inFlight() === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    controller.abort();
+    await pending;
+    for (let i = 0; i < 100 && events.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(events[0]).toMatchObject({ outcome: 'client_aborted', usageEstimated: true, outputTokens: 0 });
+    expect(events[0]?.inputTokens).toBeGreaterThan(0);
+    expect(events[0]?.costMicros).toBeGreaterThan(0);
   });
 
   it('drains: new requests get 503 while in-flight ones finish', async () => {

@@ -1,10 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Cancellation } from '../kernel/cancellation.js';
 import type { Clock } from '../kernel/clock.js';
 import { GatewayError, toGatewayError } from '../kernel/errors/index.js';
 import type { Logger } from '../kernel/logger.js';
 import type { TelemetryChannels } from '../telemetry/channels.js';
-import { type RequestContext, runStages, type Stage } from './context.js';
+import { newRequestContext, type RequestContext, runStages, type Stage } from './context.js';
 import { openAiErrorBody, sendError, sendJson } from './http/respond.js';
 import type { Limits } from './limits/limits.js';
 import type { Meter } from './metering/meter.js';
@@ -136,29 +135,14 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       sendError(res, new GatewayError(draining ? 'GW_SHUTTING_DOWN' : 'GW_NOT_READY'));
       return;
     }
-    const ctx: RequestContext = {
+    const ctx = newRequestContext({
       requestId,
       endpoint: entry.route.endpoint,
       startedAt: clock.now(),
       startMono: clock.monotonic(),
       headers: req.headers,
       snapshot,
-      abort: new Cancellation(),
-      principal: undefined,
-      attribution: undefined,
-      requestedModel: undefined,
-      model: undefined,
-      deployment: undefined,
-      stream: false,
-      usage: undefined,
-      ttftMs: undefined,
-      status: 200,
-      errorCode: undefined,
-      upstreamStatus: undefined,
-      outcome: 'completed',
-      admission: undefined,
-      limitHeaders: undefined,
-    };
+    });
     active.add(ctx);
     // A client that goes away aborts the upstream call; usage of what was delivered is still metered.
     res.on('close', () => {

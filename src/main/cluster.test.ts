@@ -87,4 +87,13 @@ describe('cluster primary', () => {
     expect(await primary.exited).toBe(1);
     expect(starts()).toHaveLength(3); // the first worker and 2 replacements; the 3rd crash stops it
   });
+
+  it('retries a replacement that fails before it listens, and gives up with exit 1 (never idles with no worker)', async () => {
+    const { primary, ready, starts, dir } = start('fail-restart', 1, { maxCrashes: 2 });
+    const { pids } = await ready;
+    writeFileSync(join(dir, 'running'), '1'); // from now on no replacement gets to listen
+    process.kill(pids[0]!, 'SIGKILL');
+    expect(await primary.exited).toBe(1);
+    expect(starts()).toHaveLength(3);
+  });
 });

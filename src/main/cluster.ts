@@ -148,6 +148,8 @@ export function startPrimary(options: PrimaryOptions): Primary {
           if (code !== 0 && !(signal === 'SIGTERM' && !ready)) exitCode = 1;
         } else if (!ready) {
           rejectReady(new Error(`worker ${worker.id} (pid ${worker.process.pid}) exited with ${signal ?? `code ${code}`} before it was listening`));
+          // A replacement that cannot start is a crash too: retried, and counted towards the crash loop.
+          if (phase === 'running') onCrash(worker, code, signal);
         } else if (phase === 'running') {
           onCrash(worker, code, signal);
         } else {

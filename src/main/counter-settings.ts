@@ -1,3 +1,5 @@
+import { int } from './settings.js';
+
 /** Where budgets and rate limits are counted (docs/counters.md). */
 export interface CounterSettings {
   /** memory: this process only; sqlite: processes sharing the data directory; redis: replicas. */
@@ -9,13 +11,6 @@ export interface CounterSettings {
   readonly livenessTtlMs: number;
 }
 
-function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer from ${min} to ${max}; got "${raw}"`);
-  return n;
-}
 
 /**
  * Default: Redis when GANTRY_REDIS_URL is set (replicas); the data directory's SQLite file for

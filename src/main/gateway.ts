@@ -174,10 +174,11 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
   // Budgets and rate limits: shared counters (docs/counters.md), settled after every request.
   const counterSettings = readCounterSettings(env, { clustered: cluster.isWorker });
   const counters = await openCounterStore(counterSettings, settings.dataDir, counterOwner());
-  const limits = createLimits({ counters, clock, channels, logger });
   // Budget thresholds and spend anomalies: metric, audit entry, signed webhook (docs/alerts.md).
   const alerts = startAlerts({ channels, store, ledger, counters, clock, logger, settings, onWebhookFailure: metrics.alertWebhookFailed, userAgent: `gantry/${packageVersion()}` });
   const limitsRuntime = await startLimitsRuntime({ counters, ledger, clock, logger, livenessTtlMs: counterSettings.livenessTtlMs, current: () => snapshots.current() });
+  // A budget counter is only ever started from the ledger (never at 0 by a request that raced the seeding).
+  const limits = createLimits({ counters, clock, channels, logger, seed: limitsRuntime.seedHold });
   const firstSnapshot = snapshots.current();
   if (firstSnapshot) await limitsRuntime.seed(firstSnapshot);
   // A Budget applied at runtime counts the spend already in its window: seed on every new snapshot.
@@ -258,20 +259,34 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
       while (dataPlane.inFlight() > 0 && clock.monotonic() < hard) await new Promise((r) => setTimeout(r, 10));
     }
     server.closeAllConnections();
-    await control.sync.stop();
-    await writer.close();
-    channels.snapshotSwap.unsubscribe(seedOnSwap);
-    await limits.close();
-    await alerts.close();
-    await limitsRuntime.close();
-    await counters.close();
-    await activity.close();
-    await providers.closeAll();
-    await store.close();
-    await ledger.close?.();
-    clusterMetrics?.close();
-    metrics.close();
+    // Every step runs even if one fails: a ledger outage at shutdown must not skip the alert flush or store close.
+    const steps: Array<[string, () => unknown]> = [
+      ['control.sync.stop', () => control.sync.stop()],
+      ['writer.close', () => writer.close()],
+      ['channels.snapshotSwap.unsubscribe', () => channels.snapshotSwap.unsubscribe(seedOnSwap)],
+      ['limits.close', () => limits.close()],
+      ['alerts.close', () => alerts.close()],
+      ['limitsRuntime.close', () => limitsRuntime.close()],
+      ['counters.close', () => counters.close()],
+      ['activity.close', () => activity.close()],
+      ['providers.closeAll', () => providers.closeAll()],
+      ['store.close', () => store.close()],
+      ['ledger.close', () => ledger.close?.()],
+      ['clusterMetrics.close', () => clusterMetrics?.close()],
+      ['metrics.close', () => metrics.close()],
+    ];
+    const failed: string[] = [];
+    for (const [name, run] of steps) {
+      try {
+        await run();
+      } catch (err) {
+        failed.push(name);
+        logger.error({ err, step: name }, 'a shutdown step failed; continuing with the others');
+      }
+    }
     db.close();
+    // Usage events not written are still in the outbox (replayed at the next start); the exit code says it.
+    if (failed.length > 0) throw new Error(`shutdown steps failed: ${failed.join(', ')}`);
   }
 
   return {

@@ -1,6 +1,7 @@
 import type { UsageEvent } from '../kernel/types.js';
 import type { LedgerStore } from './ports/ledger-store.js';
 import type { UsageSink } from './ports/usage-sink.js';
+import { storableEvent } from './storable-event.js';
 import type { UsageOutbox } from './usage-outbox.js';
 
 export interface BatchingUsageWriterOptions {
@@ -31,9 +32,11 @@ export interface BatchingUsageWriter extends UsageSink {
   pending(): number;
 }
 
+const APPEND_ERROR_REPORT_MS = 10_000;
+
 /**
  * Takes usage events off the hot path: `record` appends one line to the outbox (one write call) and
- * pushes to an array; a timer writes batches in one transaction. Each flush rotates the outbox
+ * pushes to an array; a timer writes batches (maxBatch events per transaction). Each flush rotates the outbox
  * segment and deletes the segments of a committed batch; a failed write keeps the events and their
  * segments and retries on the next tick, so neither a database error nor a crash loses an event.
  */
@@ -47,6 +50,7 @@ export function createBatchingUsageWriter(options: BatchingUsageWriterOptions): 
   let inFlight: Promise<void> | undefined;
   let replaying: Promise<number> | undefined;
   let closed = false;
+  let appendErrorReportedAt = Number.NEGATIVE_INFINITY;
 
   async function writeOnce(): Promise<void> {
     const covered = outbox ? segments.concat(outbox.rotate()) : [];
@@ -57,10 +61,20 @@ export function createBatchingUsageWriter(options: BatchingUsageWriterOptions): 
     }
     const batch = buffer;
     buffer = [];
+    // At most maxBatch events per transaction: after a ledger outage the backlog (possibly millions of
+    // events) goes in bounded transactions, with a turn of the event loop between them (SQLite
+    // appends are synchronous), not as one that stalls every request. The segments are deleted once
+    // all of them are committed; a failure keeps the rest and every segment (a replay is idempotent).
+    let done = 0;
     try {
-      await ledger.appendBatch(batch);
+      while (done < batch.length) {
+        if (done > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        const part = batch.slice(done, done + maxBatch);
+        await ledger.appendBatch(part);
+        done += part.length;
+      }
     } catch (err) {
-      buffer = batch.concat(buffer);
+      buffer = batch.slice(done).concat(buffer);
       segments = covered.concat(segments);
       options.onError?.(err, buffer.length);
       throw err;
@@ -101,12 +115,19 @@ export function createBatchingUsageWriter(options: BatchingUsageWriterOptions): 
   replayTimer?.unref();
 
   return {
-    record(event) {
+    record(recorded) {
+      // One event the ledger refuses would fail every retry of its batch: made storable first.
+      const event = storableEvent(recorded);
       if (outbox) {
         try {
           outbox.append(event);
         } catch (err) {
-          options.onOutboxError?.(err);
+          // A full disk fails every event: reported once, then at most every 10 s (not per request).
+          const now = performance.now();
+          if (now - appendErrorReportedAt >= APPEND_ERROR_REPORT_MS) {
+            appendErrorReportedAt = now;
+            options.onOutboxError?.(err);
+          }
         }
       }
       buffer.push(event);

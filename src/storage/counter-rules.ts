@@ -61,7 +61,12 @@ export function distinctHolds(holds: readonly BudgetHold[]): readonly BudgetHold
   const seen = new Map<string, BudgetHold>();
   for (const h of holds) {
     const before = seen.get(h.key);
-    seen.set(h.key, before ? { key: h.key, limitMicros: minLimit(before.limitMicros, h.limitMicros), expiresAt: Math.max(before.expiresAt, h.expiresAt) } : h);
+    seen.set(
+      h.key,
+      before
+        ? { key: h.key, limitMicros: minLimit(before.limitMicros, h.limitMicros), expiresAt: Math.max(before.expiresAt, h.expiresAt), fromLedger: before.fromLedger === true || h.fromLedger === true }
+        : h,
+    );
   }
   return seen.size === holds.length ? holds : [...seen.values()];
 }
@@ -80,4 +85,40 @@ export function distinctSlots(slots: readonly SlotCheck[]): readonly SlotCheck[]
 /** Thrown when admit() is called with the id of a reservation that is still open (a caller bug). */
 export function duplicateReservationError(id: string): Error {
   return new Error(`Counter reservation "${id}" is already open: admit() needs a new id per request (complete() the old one first).`);
+}
+
+/** What a hold's counter holds now: undefined when it does not exist; `live` false when it expired. */
+export interface HoldLevel {
+  readonly committed: number;
+  readonly reserved: number;
+  readonly live: boolean;
+}
+
+export type BudgetGrant =
+  | { readonly ok: true; readonly granted: number }
+  | { readonly ok: false; readonly reason: 'unseeded'; readonly key: string }
+  | { readonly ok: false; readonly reason: 'budget'; readonly key: string; readonly availableMicros: number };
+
+/**
+ * The budget rule every adapter applies (the Redis Lua mirrors it): the grant is min(maxMicros, the
+ * tightest hard hold's room); refused below minMicros; a counter that must start from the ledger
+ * and does not exist yet is refused as unseeded (nothing changes either way).
+ */
+export function grantBudget(holds: readonly BudgetHold[], levelOf: (h: BudgetHold) => HoldLevel | undefined, minMicros: number, maxMicros: number): BudgetGrant {
+  if (holds.length === 0) return { ok: true, granted: 0 };
+  let tightKey: string | undefined;
+  let tightRoom = Number.POSITIVE_INFINITY;
+  for (const h of holds) {
+    const level = levelOf(h);
+    if (h.fromLedger && level === undefined) return { ok: false, reason: 'unseeded', key: h.key };
+    if (h.limitMicros === undefined) continue;
+    const room = h.limitMicros - (level?.live ? level.committed + level.reserved : 0);
+    if (room < tightRoom) {
+      tightRoom = room;
+      tightKey = h.key;
+    }
+  }
+  const granted = Math.min(maxMicros, tightRoom);
+  if (tightKey !== undefined && granted < minMicros) return { ok: false, reason: 'budget', key: tightKey, availableMicros: Math.max(0, tightRoom) };
+  return { ok: true, granted };
 }

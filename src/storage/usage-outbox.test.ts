@@ -8,6 +8,8 @@ import { createBatchingUsageWriter } from './batching-usage-writer.js';
 import { usageEvent } from './contract/usage-event.js';
 import { createMemoryLedgerStore } from './memory/ledger-store.js';
 import type { LedgerStore } from './ports/ledger-store.js';
+import { openSqlite } from './sqlite/database.js';
+import { createSqliteLedgerStore } from './sqlite/ledger-store.js';
 import { createUsageOutbox } from './usage-outbox.js';
 
 const freshDir = () => join(mkdtempSync(join(tmpdir(), 'gantry-outbox-')), 'outbox');
@@ -93,6 +95,17 @@ describe('usage outbox', () => {
     expect(await me.replay(ledger)).toBe(1);
   });
 
+  it('tells apart hosts whose long names differ only at the end (pods of one StatefulSet sharing a volume)', async () => {
+    const dir = freshDir();
+    const base = 'gantry-gateway-production-eu-west-1-statefulset-replica';
+    // Pid 1 in both containers: on the same host, that would read as this process's earlier start.
+    const other = createUsageOutbox({ dir, host: `${base}-1`, pid: 1, startId: 'b', foreignMinAgeMs: 60_000 });
+    other.append(usageEvent({ requestId: 'pod-1' }));
+    const me = createUsageOutbox({ dir, host: `${base}-0`, pid: 1, startId: 'a', foreignMinAgeMs: 60_000 });
+    expect(await me.replay(createMemoryLedgerStore())).toBe(0);
+    expect(segments(dir)).toHaveLength(1);
+  });
+
   it('keeps the segments of a failed flush and deletes them once the retry commits', async () => {
     const dir = freshDir();
     const inner = createMemoryLedgerStore();
@@ -114,6 +127,29 @@ describe('usage outbox', () => {
     expect(segments(dir)).toEqual([]);
     expect((await inner.totals()).events).toBe(2);
     await writer.close();
+  });
+
+  it('an event the database would refuse (fractional or non-numeric tokens) neither blocks its batch nor the replay', async () => {
+    const dir = freshDir();
+    const db = openSqlite(join(mkdtempSync(join(tmpdir(), 'gantry-outbox-db-')), 'gantry.db'));
+    const ledger = createSqliteLedgerStore(db);
+    const errors: unknown[] = [];
+    const writer = createBatchingUsageWriter({ ledger, flushIntervalMs: 60_000, onError: (err) => errors.push(err) });
+    writer.record(usageEvent({ requestId: 'ok-1' }));
+    writer.record(usageEvent({ requestId: 'odd-1', inputTokens: 12.5, cachedInputTokens: 'n/a' as unknown as number, outputTokens: 1e20, costMicros: 0 }));
+    await writer.close();
+    expect(errors).toEqual([]);
+    expect(await ledger.get('odd-1')).toMatchObject({ inputTokens: 13, cachedInputTokens: 0, outputTokens: Number.MAX_SAFE_INTEGER });
+    // A segment written before this guard (a dead process's): replayed, and the segments after it too.
+    const outbox = createUsageOutbox({ dir, pid: 999_993, isAlive: () => false });
+    outbox.append({ ...usageEvent({ requestId: 'odd-2' }), outputTokens: 0.5 });
+    outbox.rotate();
+    outbox.append(usageEvent({ requestId: 'ok-2' }));
+    outbox.rotate();
+    expect(await createUsageOutbox({ dir, isAlive: () => false }).replay(ledger)).toBe(2);
+    expect((await ledger.totals()).events).toBe(4);
+    expect(segments(dir)).toEqual([]);
+    db.close();
   });
 
   it('writes each event as one line as it is recorded, before any flush', () => {

@@ -1,9 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { UsageEvent } from '../kernel/types.js';
 import type { LedgerStore } from './ports/ledger-store.js';
+import { storableEvent } from './storable-event.js';
 
 /**
  * The usage writer's write-ahead file: every event is appended as one JSON line to this process's
@@ -50,7 +51,16 @@ export interface UsageOutboxOptions {
 
 const SEGMENT = /^usage-([0-9a-z_]+)-(\d+)-([0-9a-z]+)-(\d+)\.jsonl$/;
 
-const hostTag = (name: string) => name.toLowerCase().replace(/[^0-9a-z]+/g, '_').slice(0, 48) || 'host';
+/**
+ * The host part of segment names. A long name keeps a prefix and a hash of the whole: Kubernetes pod
+ * names differ at their end (`…-statefulset-0`, `…-statefulset-1`), and two hosts with one tag would
+ * take each other's live segments for their own leftovers.
+ */
+function hostTag(name: string): string {
+  const tag = name.toLowerCase().replace(/[^0-9a-z]+/g, '_');
+  if (tag.length <= 48) return tag || 'host';
+  return `${tag.slice(0, 35)}_${createHash('sha256').update(name).digest('hex').slice(0, 12)}`;
+}
 
 export function processAlive(pid: number): boolean {
   try {
@@ -66,7 +76,7 @@ function eventOf(value: unknown): UsageEvent | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const e = value as Partial<UsageEvent>;
   if (typeof e.requestId !== 'string' || typeof e.ts !== 'number' || typeof e.team !== 'string' || typeof e.costMicros !== 'number') return undefined;
-  return { ...(e as UsageEvent), tags: e.tags ?? {}, savingsMicros: e.savingsMicros ?? 0 };
+  return storableEvent({ ...(e as UsageEvent), tags: e.tags ?? {}, savingsMicros: e.savingsMicros ?? 0 });
 }
 
 function ignoreMissing(fn: () => void): void {
@@ -172,13 +182,20 @@ export function createUsageOutbox(options: UsageOutboxOptions): UsageOutbox {
     },
     async replay(ledger) {
       let replayed = 0;
+      let failure: unknown;
       const names = readdirSync(dir).filter(orphaned).sort();
       for (const name of names) {
-        const events = read(name);
-        for (let i = 0; i < events.length; i += replayBatch) await ledger.appendBatch(events.slice(i, i + replayBatch));
-        ignoreMissing(() => unlinkSync(join(dir, name)));
-        replayed += events.length;
+        try {
+          const events = read(name);
+          for (let i = 0; i < events.length; i += replayBatch) await ledger.appendBatch(events.slice(i, i + replayBatch));
+          ignoreMissing(() => unlinkSync(join(dir, name)));
+          replayed += events.length;
+        } catch (err) {
+          // Kept for the next replay; the segments after it are not held back by it.
+          failure ??= err;
+        }
       }
+      if (failure !== undefined) throw failure;
       return replayed;
     },
     close() {

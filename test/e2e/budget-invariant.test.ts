@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { budgetCounterKey } from '../../src/data-plane/limits/plan.js';
+import type { CompiledBudget } from '../../src/data-plane/snapshot.js';
 import type { CounterStore } from '../../src/storage/ports/counter-store.js';
 import { openSqliteCounterStore } from '../../src/storage/sqlite/counter-store.js';
 import { openRedisCounterStore } from '../../src/storage/redis/counter-store.js';
@@ -75,7 +77,8 @@ spec:
 `;
 
 const month = () => new Date().toISOString().slice(0, 7);
-const budgetKey = () => `budget:inv-hard:${month()}`;
+const INV_HARD: CompiledBudget = { name: 'inv-hard', scope: { team: 'inv' }, perRun: false, window: 'monthly', limitMicros: LIMIT_MICROS, hard: true, alerts: [50, 100], failClosed: true };
+const budgetKey = () => budgetCounterKey(INV_HARD, month());
 const keyOf = (g: RunningGantry) => readFileSync(join(g.dataDir, 'generated-keys', 'inv-key.key'), 'utf8').trim();
 
 function ledgerOf(dataDir: string): { events: number; ok: number; cost: number } {

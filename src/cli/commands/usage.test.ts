@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,8 @@ import { openSqlite } from '../../storage/sqlite/database.js';
 import { createSqliteLedgerStore } from '../../storage/sqlite/ledger-store.js';
 import { ArgsError } from '../args.js';
 import type { CliContext } from '../context.js';
-import { usageVerb } from './usage.js';
+import { usageTable, usageVerb } from './usage.js';
+import { FOCUS_HEADER } from '../../control-plane/usage/focus-csv.js';
 
 const START = Date.UTC(2026, 10, 1);
 const EVENTS = Array.from({ length: 240 }, (_, i) =>
@@ -86,6 +87,29 @@ describe('gantry usage (against a real admin API)', () => {
 });
 
 describe('gantry usage (request shape)', () => {
+  it('shows an hour at midnight as an hour, a day as a date', () => {
+    const sums = { requests: 1, errors: 0, inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, costUsd: '0.000001', costPer1kRequestsUsd: '0.001000', savingsUsd: '0.000000' };
+    const rows = [{ ...sums, day: '2026-11-02T00:00:00.000Z', hour: '2026-11-02T00:00:00.000Z' }, { ...sums, day: '2026-11-02T00:00:00.000Z', hour: '2026-11-02T01:00:00.000Z' }];
+    const lines = usageTable({ from: 'a', to: 'b', groupBy: ['day', 'hour'], rows, truncated: false, totals: sums }).split('\n');
+    expect(lines[1]).toMatch(/^2026-11-02\s+2026-11-02T00:00Z\s/);
+    expect(lines[2]).toMatch(/^2026-11-02\s+2026-11-02T01:00Z\s/);
+  });
+
+  it('an export cut off mid-way fails and leaves no file that looks complete', async () => {
+    const h = harness(() => {
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode(`${FOCUS_HEADER}\r\n1.000000,1.000000\r\n`));
+          controller.error(new TypeError('terminated'));
+        },
+      });
+      return new Response(body, { headers: { 'content-type': 'text/csv' } });
+    });
+    await expect(h.run(usageVerb, ['export', '--out', 'cut.csv'])).rejects.toThrow(/cut off/);
+    expect(existsSync(join(h.dir, 'cut.csv'))).toBe(false);
+    expect(readdirSync(h.dir).filter((f) => f.startsWith('cut'))).toEqual([]);
+  });
+
   it('sends groupBy, range and filters as query parameters, defaulting to --by team', async () => {
     const body = { from: 'a', to: 'b', groupBy: ['team'], rows: [], truncated: false, totals: { requests: 0, errors: 0, inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, costUsd: '0.000000', costPer1kRequestsUsd: '0.000000', savingsUsd: '0.000000' } };
     const h = harness(() => Response.json(body));

@@ -1,4 +1,4 @@
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { CONNECTION_OPTIONS, createAdminClient } from '../admin-client.js';
@@ -59,7 +59,11 @@ export function usageTable(body: WireUsage): string {
   const dims = body.groupBy;
   const cell = (dim: string, v: unknown) => {
     if (v === null || v === undefined) return '-';
-    return (dim === 'hour' || dim === 'day') && typeof v === 'string' ? v.replace(/:00\.000Z$/, 'Z').replace(/T00:00Z$/, '') : String(v);
+    if (typeof v !== 'string') return String(v);
+    // An hour keeps its time, midnight too (2026-11-01T00:00Z); a day is a date.
+    if (dim === 'hour') return v.replace(/:00\.000Z$/, 'Z');
+    if (dim === 'day') return v.replace(/T00:00:00\.000Z$/, '');
+    return v;
   };
   const rows = dims.length === 0 ? [] : body.rows.map((r) => [...dims.map((d) => cell(d, r[d])), ...sumCells(r)]);
   const totalLabel = dims.length === 0 ? ['TOTAL'] : ['TOTAL', ...dims.slice(1).map(() => '')];
@@ -106,15 +110,25 @@ async function exportCsv(argv: string[], ctx: CliContext): Promise<number> {
     return 0;
   }
   const path = resolve(ctx.cwd, out);
-  const file = createWriteStream(path, { mode: 0o600 });
+  // Written aside and renamed once complete: an export cut off mid-way (server or network failure)
+  // must not leave a file that looks whole but is missing rows.
+  const partial = `${path}.part`;
+  const file = createWriteStream(partial, { mode: 0o600 });
   let rows = -1;
-  for await (const chunk of res.body) {
-    const bytes = chunk as Uint8Array;
-    for (const b of bytes) if (b === 0x0a) rows++;
-    if (!file.write(bytes)) await new Promise<void>((r) => file.once('drain', () => r()));
+  try {
+    for await (const chunk of res.body) {
+      const bytes = chunk as Uint8Array;
+      for (const b of bytes) if (b === 0x0a) rows++;
+      if (!file.write(bytes)) await new Promise<void>((r) => file.once('drain', () => r()));
+    }
+    file.end();
+    await finished(file);
+    renameSync(partial, path);
+  } catch (err) {
+    file.destroy();
+    rmSync(partial, { force: true });
+    throw new CliError(`the export from ${client.target.server} was cut off (${(err as Error).message}); ${path} was not written: try again`);
   }
-  file.end();
-  await finished(file);
   ctx.err(`wrote ${Math.max(rows, 0)} FOCUS rows to ${path}\n`);
   return 0;
 }

@@ -112,6 +112,7 @@ describe('usage API', () => {
     expect((await bad('groupBy=team,colour')).message).toContain('colour');
     expect(await bad('limit=0')).toMatchObject({ param: 'limit' });
     expect((await cp.call('GET', '/usage/export?format=xlsx', TEST_ADMIN_TOKEN)).body.error).toMatchObject({ param: 'format' });
+    expect((await cp.call('GET', '/usage/export?agent=bot-b', TEST_ADMIN_TOKEN)).body.error).toMatchObject({ code: 'GW_REQUEST_INVALID', param: 'agent' });
   });
 
   it('exports FOCUS CSV whose BilledCost sums exactly to the ledger total of the range', async () => {

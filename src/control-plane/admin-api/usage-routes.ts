@@ -61,6 +61,12 @@ export function usageRoutes(deps: UsageRouteDeps): AdminRoute[] {
         const format = req.url.searchParams.get('format') ?? 'focus-csv';
         if (format !== 'focus-csv') throw new GatewayError('GW_REQUEST_INVALID', `format must be focus-csv (got "${format.slice(0, 40)}").`, { param: 'format' });
         const p = parseUsageParams(req.url, deps.now());
+        // The export filters by team only: another filter must not be ignored silently (a file of
+        // every agent's cost taken for one agent's).
+        const unsupported = Object.keys(p.filter)[0];
+        if (unsupported !== undefined) {
+          throw new GatewayError('GW_REQUEST_INVALID', `The export filters by team and time only; "${unsupported}" is not supported here (filter the CSV's x_ columns instead).`, { param: unsupported });
+        }
         const teams = usageTeamsFor(actor, p.teams);
         await flushed(deps);
         const name = `gantry-focus-${isoTime(p.from).slice(0, 13)}-${isoTime(p.to).slice(0, 13)}.csv`.replace(/:/g, '');

@@ -13,8 +13,22 @@ describe('usage query parameters', () => {
     expect(parseTime('2026-11-01T09:30:00+02:00', 'from')).toBe(Date.UTC(2026, 10, 1, 7, 30));
     expect(parseTime('1793577600000', 'to')).toBe(1_793_577_600_000);
     expect(parseTime(null, 'to')).toBeUndefined();
-    for (const bad of ['yesterday', '2026-11-31x', '11/01/2026', '-5', '2026-02-30T25:00']) {
+    expect(parseTime('2026-11-01T09:30:00-05:30', 'from')).toBe(Date.UTC(2026, 10, 1, 15, 0));
+    expect(parseTime('2026-11-01T09:30:00.123456789Z', 'from')).toBe(Date.UTC(2026, 10, 1, 9, 30, 0, 123));
+    for (const bad of ['yesterday', '2026-11-31x', '11/01/2026', '-5', '2026-02-30T25:00', '2026-02-30', '2026-11-31', '2026-11-01T24:00', '2026-11-01T09:00+25:00']) {
       expect(() => parseTime(bad, 'from')).toThrow(GatewayError);
+    }
+  });
+
+  it('reads a date-time without a zone as UTC whatever its precision, also on a server in another time zone', () => {
+    const tz = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+    try {
+      expect(parseTime('2026-11-01T09:00:00.1234', 'from')).toBe(Date.UTC(2026, 10, 1, 9, 0, 0, 123));
+      expect(parseTime('2026-11-01T09:00:00.123456', 'to')).toBe(Date.UTC(2026, 10, 1, 9, 0, 0, 123));
+    } finally {
+      if (tz === undefined) delete process.env.TZ;
+      else process.env.TZ = tz;
     }
   });
 

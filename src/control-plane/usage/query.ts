@@ -18,18 +18,33 @@ const MAX_RANGE_MS = 3660 * DAY_MS;
 export const DEFAULT_ROW_LIMIT = 1000;
 export const MAX_ROW_LIMIT = 10_000;
 
-const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
-const DATE_TIME_NO_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/;
-const ISO = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/i;
+const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2})?)?$/i;
+
+/**
+ * An ISO 8601 date or date-time as epoch ms, read field by field: no zone means UTC (never the
+ * server's local time), and a date that does not exist (2026-02-30) is refused, not rolled over.
+ */
+function isoMs(value: string): number {
+  const m = ISO.exec(value);
+  if (!m) return Number.NaN;
+  const [year, month, day, hour = 0, minute = 0, second = 0] = m.slice(1, 7).map((v) => (v === undefined ? undefined : Number(v)));
+  const ms = Number((m[7] ?? '').padEnd(3, '0').slice(0, 3));
+  const utc = Date.UTC(year as number, (month as number) - 1, day as number, hour, minute, second, ms);
+  const d = new Date(utc);
+  const real = d.getUTCFullYear() === year && d.getUTCMonth() + 1 === month && d.getUTCDate() === day && d.getUTCHours() === hour && d.getUTCMinutes() === minute && d.getUTCSeconds() === second;
+  if (!real) return Number.NaN;
+  const zone = m[8];
+  if (zone === undefined || zone.toUpperCase() === 'Z') return utc;
+  const [zh, zm] = zone.slice(1).split(':').map(Number) as [number, number];
+  if (zh > 23 || zm > 59) return Number.NaN;
+  return utc - (zone.startsWith('-') ? -1 : 1) * (zh * 60 + zm) * 60_000;
+}
 
 /** An ISO 8601 date or date-time (no zone: UTC) or epoch milliseconds; undefined when absent. */
 export function parseTime(raw: string | null, name: string): number | undefined {
   if (raw === null || raw.trim() === '') return undefined;
   const value = raw.trim();
-  let ms: number;
-  if (/^\d+$/.test(value)) ms = Number(value);
-  else if (ISO.test(value)) ms = Date.parse(DATE_ONLY.test(value) || DATE_TIME_NO_ZONE.test(value) ? `${value}${DATE_ONLY.test(value) ? '' : 'Z'}` : value);
-  else ms = Number.NaN;
+  const ms = /^\d+$/.test(value) ? Number(value) : isoMs(value);
   if (!Number.isSafeInteger(ms) || ms < 0) {
     throw new GatewayError('GW_REQUEST_INVALID', `${name} must be an ISO 8601 date or time (2026-11-01, 2026-11-01T09:00:00Z) or epoch milliseconds; got "${value.slice(0, 60)}".`, { param: name });
   }

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { Cancellation } from '../../kernel/cancellation.js';
 import type { Clock } from '../../kernel/clock.js';
 import { GatewayError } from '../../kernel/errors/index.js';
 import { silentLogger } from '../../kernel/logger.js';
@@ -7,9 +6,10 @@ import type { UsageEvent } from '../../kernel/types.js';
 import { createMemoryCounterStore } from '../../storage/memory/counter-store.js';
 import type { CounterStore } from '../../storage/ports/counter-store.js';
 import { type AlertMessage, telemetryChannels } from '../../telemetry/channels.js';
-import type { RequestContext } from '../context.js';
+import { newRequestContext, type RequestContext } from '../context.js';
 import type { CompiledBudget, CompiledModel, CompiledRateLimit, RuntimeSnapshot } from '../snapshot.js';
 import { type AdmitInput, createLimits } from './limits.js';
+import { budgetCounterKey } from './plan.js';
 
 const NOW = Date.parse('2026-11-29T12:00:00Z');
 const clock: Clock = { now: () => NOW, monotonic: () => 0 };
@@ -50,33 +50,18 @@ function snapshot(budgets: CompiledBudget[], rateLimits: CompiledRateLimit[] = [
 let seq = 0;
 function ctx(snap: RuntimeSnapshot, team = 'team-a', run?: string): RequestContext {
   return {
-    requestId: `req_${++seq}`,
-    endpoint: 'chat.completions',
-    startedAt: NOW,
-    startMono: 0,
-    headers: {},
-    snapshot: snap,
-    abort: new Cancellation(),
+    ...newRequestContext({ requestId: `req_${++seq}`, endpoint: 'chat.completions', startedAt: NOW, startMono: 0, headers: {}, snapshot: snap }),
     principal: { keyId: 'k1', keyName: 'key-a', team },
     attribution: { agent: undefined, workflow: undefined, run, tags: {} },
     requestedModel: 'm',
     model: MODEL,
-    deployment: undefined,
-    stream: false,
-    usage: undefined,
-    ttftMs: undefined,
-    status: 200,
-    errorCode: undefined,
-    upstreamStatus: undefined,
-    outcome: 'completed',
-    admission: undefined,
-    limitHeaders: undefined,
   };
 }
 
 const input = (inputTokens: number, max: number | undefined): AdmitInput => ({ inputTokensBound: () => inputTokens, requestedMaxOutput: max, hasOutput: true });
 const event = (c: RequestContext, costMicros: number): UsageEvent => ({ requestId: c.requestId, costMicros, inputTokens: 10, outputTokens: 10 }) as UsageEvent;
-const settled = (counters: CounterStore) => new Promise((r) => setTimeout(r, 5)).then(() => counters.levels(['budget:team-a-monthly:2026-11']));
+const KEY = budgetCounterKey(budget(), '2026-11');
+const settled = (counters: CounterStore) => new Promise((r) => setTimeout(r, 5)).then(() => counters.levels([KEY]));
 
 function setup(_snap: RuntimeSnapshot, counters: CounterStore = createMemoryCounterStore({ owner: 'p1' })) {
   const channels = telemetryChannels();
@@ -90,9 +75,9 @@ describe('budget reservations', () => {
     await counters.heartbeat(NOW, 60_000);
     const c = ctx(snapshot([budget()]));
     expect(await limits.admit(c, input(100, 50))).toBeUndefined(); // explicit max_tokens within the model limit: unchanged
-    expect((await counters.levels(['budget:team-a-monthly:2026-11'])).get('budget:team-a-monthly:2026-11')).toEqual({ committedMicros: 0, reservedMicros: 300 });
+    expect((await counters.levels([KEY])).get(KEY)).toEqual({ committedMicros: 0, reservedMicros: 300 });
     limits.settle(c, event(c, 120));
-    expect((await settled(counters)).get('budget:team-a-monthly:2026-11')).toEqual({ committedMicros: 120, reservedMicros: 0 });
+    expect((await settled(counters)).get(KEY)).toEqual({ committedMicros: 120, reservedMicros: 0 });
     await limits.close();
   });
 
@@ -116,6 +101,21 @@ describe('budget reservations', () => {
     expect(await setup(wide).limits.admit(ctx(wide), input(100, undefined))).toBe(100);
   });
 
+  it('reserves the output of every choice when the request asks for n > 1, and caps each choice', async () => {
+    const { limits, counters } = setup(snapshot([budget()]));
+    const c = ctx(snapshot([budget()]));
+    // 100 input tokens (100 micros) + 3 choices × 50 output tokens × $4/1M = 700 micros.
+    await limits.admit(c, { ...input(100, 50), choices: 3 });
+    expect((await counters.levels([KEY])).get(KEY)?.reservedMicros).toBe(700);
+    const snap = snapshot([budget({ limitMicros: 700 })]);
+    const capped = setup(snap);
+    // No max_tokens: 600 micros left after the input pay for 150 output tokens, 50 per choice.
+    expect(await capped.limits.admit(ctx(snap), { ...input(100, undefined), choices: 3 })).toBe(50);
+    // Three choices of 16 tokens do not fit in 200 micros: refused rather than overspent.
+    const tight = snapshot([budget({ limitMicros: 250 })]);
+    await expect(setup(tight).limits.admit(ctx(tight), { ...input(100, undefined), choices: 3 })).rejects.toMatchObject({ code: 'GW_BUDGET_EXHAUSTED' });
+  });
+
   it('counts the prompt with the tokenizer before refusing on the byte bound', async () => {
     const snap = snapshot([budget({ limitMicros: 400 })]);
     const { limits } = setup(snap);
@@ -131,7 +131,7 @@ describe('budget reservations', () => {
     const results = await Promise.allSettled(ctxs.map((c) => limits.admit(c, input(100, 50))));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3); // 3 × 300 ≤ 1,000
     for (const c of ctxs) if (c.admission) limits.settle(c, event(c, 300));
-    const level = (await settled(counters)).get('budget:team-a-monthly:2026-11');
+    const level = (await settled(counters)).get(KEY);
     expect(level).toEqual({ committedMicros: 900, reservedMicros: 0 });
   });
 
@@ -160,6 +160,34 @@ describe('budget reservations', () => {
         await new Promise((r) => setTimeout(r, 5));
       }
       expect(alerts.map((a) => [a.subject, a.thresholdPercent, a.spentMicros])).toEqual([['team-a-monthly', 50, 600]]);
+    } finally {
+      channels.alert.unsubscribe(onAlert);
+    }
+  });
+});
+
+describe('budget counter keys', () => {
+  it('a budget whose scope is edited gets a new counter (seeded for the new scope), not the old scope\'s spend', () => {
+    const before = budgetCounterKey(budget(), '2026-11');
+    expect(before.startsWith('budget:team-a-monthly:2026-11:')).toBe(true);
+    expect(budgetCounterKey(budget({ limitMicros: 5, alerts: [], hard: false }), '2026-11')).toBe(before); // limits and alerts: same counter
+    expect(budgetCounterKey(budget({ scope: {} }), '2026-11')).not.toBe(before);
+    expect(budgetCounterKey(budget({ scope: { team: 'team-a', tags: { repo: 'web' } } }), '2026-11')).not.toBe(before);
+    expect(budgetCounterKey(budget({ scope: { team: 'team-a', tags: { a: '1', b: '2' } } }), '2026-11')).toBe(budgetCounterKey(budget({ scope: { team: 'team-a', tags: { b: '2', a: '1' } } }), '2026-11'));
+  });
+
+  it('threshold alerts keep the readable id budget:<name>:<window>:<percent>', async () => {
+    const snap = snapshot([budget({ limitMicros: 1_000, alerts: [50] })]);
+    const { limits, channels } = setup(snap);
+    const alerts: AlertMessage[] = [];
+    const onAlert = (m: unknown) => alerts.push(m as AlertMessage);
+    channels.alert.subscribe(onAlert);
+    try {
+      const c = ctx(snap);
+      await limits.admit(c, input(10, 10));
+      limits.settle(c, event(c, 600));
+      await new Promise((r) => setTimeout(r, 5));
+      expect(alerts.map((a) => a.id)).toEqual(['budget:team-a-monthly:2026-11:50']);
     } finally {
       channels.alert.unsubscribe(onAlert);
     }

@@ -6,6 +6,7 @@ import type { UsageEvent } from '../../kernel/types.js';
 import type { AdmitResult, BudgetLevel, CompleteRequest, CounterStore } from '../../storage/ports/counter-store.js';
 import type { AlertMessage, LimitRefusedMessage, TelemetryChannels } from '../../telemetry/channels.js';
 import type { RequestContext } from '../context.js';
+import type { RuntimeSnapshot } from '../snapshot.js';
 import type { Admission } from './admission.js';
 import { rateLimitHeaders } from './headers.js';
 import { type LimitPlan, type PlannedHold, planLimits } from './plan.js';
@@ -22,6 +23,8 @@ export interface AdmitInput {
   readonly exactInputTokens?: () => Promise<number>;
   /** The client's max_tokens; undefined when it set none (then Gantry caps it). */
   readonly requestedMaxOutput: number | undefined;
+  /** Completions generated (OpenAI `n`, default 1): each is billed up to the output limit. */
+  readonly choices?: number;
   /** False for embeddings (no output tokens). */
   readonly hasOutput: boolean;
 }
@@ -40,8 +43,19 @@ export interface Limits {
   close(): Promise<void>;
 }
 
+/**
+ * Starts a budget counter that does not exist yet (a new budget or window, a counter store that lost
+ * its data) from the ledger's spend in its window; rejects when the ledger cannot be read.
+ */
+export type SeedBudgetCounter = (hold: PlannedHold, snapshot: RuntimeSnapshot) => Promise<void>;
+
 export interface LimitsDeps {
   readonly counters: CounterStore;
+  /**
+   * When given, budget counters are only ever started from the ledger: a request never starts one at
+   * 0 (which would forget the spend already in the window). Without it (tests), they start at 0.
+   */
+  readonly seed?: SeedBudgetCounter;
   readonly clock: Clock;
   readonly channels: TelemetryChannels;
   readonly logger: Logger;
@@ -50,6 +64,9 @@ export interface LimitsDeps {
 }
 
 const MINUTE = 60_000;
+
+/** The ledger could not be read to start a budget counter (the fail mode applies, as for a store outage). */
+class SeedFailure extends Error {}
 
 export function createLimits(deps: LimitsDeps): Limits {
   const { counters, clock, channels, logger } = deps;
@@ -118,7 +135,7 @@ export function createLimits(deps: LimitsDeps): Limits {
   /** One alert per threshold crossing: the completion that crossed it sees before < t ≤ after. */
   async function thresholds(holds: readonly PlannedHold[], levels: Map<string, BudgetLevel>, actual: number, now: number): Promise<void> {
     if (actual <= 0) return;
-    for (const { budget, hold, windowId } of holds) {
+    for (const { budget, hold, windowId, label } of holds) {
       const after = levels.get(hold.key)?.committedMicros;
       if (after === undefined) continue;
       for (const t of budget.alerts) {
@@ -127,7 +144,7 @@ export function createLimits(deps: LimitsDeps): Limits {
         if (!(await counters.claimOnce(`alert:${hold.key}:${t}`, now, hold.expiresAt - now))) continue;
         const message: AlertMessage = {
           type: 'budget_threshold',
-          id: `${hold.key}:${t}`,
+          id: `${label}:${t}`,
           at: now,
           subject: budget.name,
           window: windowId,
@@ -148,25 +165,37 @@ export function createLimits(deps: LimitsDeps): Limits {
       const model = ctx.model;
       if (!principal || !model) return undefined;
       const now = clock.now();
-      const plan = planLimits(ctx.snapshot, requestFacts(principal, ctx.attribution, model.name), now);
+      const plan = planLimits(ctx.snapshot, requestFacts(principal, ctx.attribution, model.name), now, deps.seed !== undefined);
       if (!plan) return undefined;
 
       const pricing = model.pricing;
       const paid = pricing !== undefined && !pricing.free && plan.holds.length > 0;
+      // Output limit per choice; n choices are each billed up to it.
       const maxOut = input.hasOutput ? Math.min(input.requestedMaxOutput ?? model.limits.maxOutputTokens, model.limits.maxOutputTokens) : 0;
+      const choices = Math.max(1, input.choices ?? 1);
       const span = (inputTokens: number) => {
         if (!paid) return { min: 0, max: 0 };
-        const max = worstCaseMicros(pricing.prices, inputTokens, maxOut);
-        const min = input.requestedMaxOutput !== undefined ? max : worstCaseMicros(pricing.prices, inputTokens, Math.min(MIN_CAPPED_OUTPUT_TOKENS, maxOut));
+        const max = worstCaseMicros(pricing.prices, inputTokens, maxOut * choices);
+        const min = input.requestedMaxOutput !== undefined ? max : worstCaseMicros(pricing.prices, inputTokens, Math.min(MIN_CAPPED_OUTPUT_TOKENS, maxOut) * choices);
         return { min, max };
       };
-      const attempt = (inputTokens: number) => {
+      const attempt = async (inputTokens: number): Promise<Exclude<AdmitResult, { reason: 'unseeded' }>> => {
         const { min, max } = span(inputTokens);
-        return counters.admit({ id: ctx.requestId, now, rates: plan.rates, slots: plan.slots, holds: plan.holds.map((h) => h.hold), minMicros: min, maxMicros: max });
+        const req = { id: ctx.requestId, now, rates: plan.rates, slots: plan.slots, holds: plan.holds.map((h) => h.hold), minMicros: min, maxMicros: max };
+        // A counter that does not exist yet is started from the ledger first (each hold at most once).
+        for (let seeded = 0; ; seeded++) {
+          const r = await counters.admit(req);
+          if (r.ok || r.reason !== 'unseeded') return r;
+          const h = plan.holds.find((x) => x.hold.key === r.key);
+          if (!deps.seed || !h || seeded >= plan.holds.length) throw new SeedFailure(`the counter ${r.key} could not be started from the ledger`);
+          await deps.seed(h, ctx.snapshot).catch((err: unknown) => {
+            throw new SeedFailure(`the spend of budget "${h.budget.name}" could not be read from the ledger (${err instanceof Error ? err.message : String(err)})`);
+          });
+        }
       };
 
       let inputTokens = input.inputTokensBound();
-      let result: AdmitResult;
+      let result: Exclude<AdmitResult, { reason: 'unseeded' }>;
       try {
         result = await attempt(inputTokens);
         // The byte bound is generous; before refusing, count the prompt properly and try once more.
@@ -180,11 +209,10 @@ export function createLimits(deps: LimitsDeps): Limits {
       } catch (err) {
         if (plan.failClosed) {
           refused('unavailable', plan.holds[0]?.budget.name ?? [...plan.owners.values()][0]?.name ?? '');
-          throw new GatewayError(
-            'GW_LIMITS_UNAVAILABLE',
-            `Budgets and rate limits cannot be checked: the ${counters.kind} counter store failed (${err instanceof Error ? err.message : String(err)}), and a limit in scope is set to fail closed. Retry shortly.`,
-            { retryAfter: 1 },
-          );
+          const why = err instanceof SeedFailure ? err.message : `the ${counters.kind} counter store failed (${err instanceof Error ? err.message : String(err)})`;
+          throw new GatewayError('GW_LIMITS_UNAVAILABLE', `Budgets and rate limits cannot be checked: ${why}, and a limit in scope is set to fail closed. Retry shortly.`, {
+            retryAfter: 1,
+          });
         }
         if (now - lastOpenWarning > 10_000) {
           lastOpenWarning = now;
@@ -204,7 +232,7 @@ export function createLimits(deps: LimitsDeps): Limits {
       // With a budget in scope the answer must fit the reservation: a request without max_tokens
       // is sent with the most the grant pays for (at most the model's limit).
       if (!paid || !input.hasOutput || input.requestedMaxOutput !== undefined && input.requestedMaxOutput <= maxOut) return undefined;
-      return affordableOutputTokens(pricing.prices, inputTokens, result.grantedMicros, maxOut);
+      return Math.floor(affordableOutputTokens(pricing.prices, inputTokens, result.grantedMicros, maxOut * choices) / choices);
     },
 
     settle(ctx, event) {

@@ -2,15 +2,17 @@ import { loadTokenizer } from '../../kernel/tokens.js';
 import type { MeteredUsage } from '../../kernel/types.js';
 import type { ChatCompletionRequest, OpenAiUsage } from '../../kernel/wire/openai.js';
 
+/** A token count as an upstream may send it (12.5, "7", -1, null) → a whole, non-negative number; rounded up (never under-bill). */
+const count = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.ceil(v) : 0);
+
 /** Reads provider-reported usage (OpenAI shape, with Anthropic's cache-write extension). */
 export function usageFromProvider(usage: OpenAiUsage | null | undefined): MeteredUsage | undefined {
-  if (!usage || typeof usage.prompt_tokens !== 'number') return undefined;
-  const cacheWrite = usage.cache_creation_input_tokens;
+  if (!usage || typeof usage.prompt_tokens !== 'number' || !Number.isFinite(usage.prompt_tokens)) return undefined;
   return {
-    inputTokens: usage.prompt_tokens,
-    cachedInputTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
-    cacheWriteInputTokens: typeof cacheWrite === 'number' ? cacheWrite : 0,
-    outputTokens: typeof usage.completion_tokens === 'number' ? usage.completion_tokens : 0,
+    inputTokens: count(usage.prompt_tokens),
+    cachedInputTokens: count(usage.prompt_tokens_details?.cached_tokens),
+    cacheWriteInputTokens: count(usage.cache_creation_input_tokens),
+    outputTokens: count(usage.completion_tokens),
     estimated: false,
   };
 }

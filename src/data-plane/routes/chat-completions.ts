@@ -46,10 +46,15 @@ export function createChatServer({ meter, limits, clock }: ChatServeDeps) {
   return async function serveChat(ctx: RequestContext, request: ChatCompletionRequest, res: ServerResponse, out: ChatOutput) {
     const deployment = ctx.deployment;
     if (!deployment) throw new Error('serveChat needs a resolved deployment');
-    applyOutputCap(request, await limits.admit(ctx, chatAdmitInput(request)));
+    applyOutputCap(request, await limits.admit(ctx, chatAdmitInput(request)), deployment.target.upstreamModel);
     const pctx = providerContext(ctx);
     if (!ctx.stream) {
-      const completion = await deployment.provider.chat(request, pctx);
+      const completion = await deployment.provider.chat(request, pctx).catch(async (err: unknown) => {
+        // The upstream had the prompt: a client that left (or a shutdown) mid-answer, or an answer cut
+        // in transit, is billed at least for the input, which the upstream bills too (never $0).
+        if (ctx.abort.signal.aborted || toGatewayError(err).code === 'GW_UPSTREAM_STREAM_INTERRUPTED') ctx.usage = await estimateChatUsage(request, '');
+        throw err;
+      });
       ctx.ttftMs = clock.monotonic() - ctx.startMono;
       const usage = usageFromProvider(completion.usage);
       ctx.usage = usage ?? (await estimateChatUsage(request, completionText(completion)));

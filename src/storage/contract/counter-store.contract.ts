@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { admitReq, completeReq, DAY, hardHold, type MakeCounterBackend, softHold, useCounterBackends, windowStart } from './counter-harness.js';
+import type { BudgetHold } from '../ports/counter-store.js';
+import { admitReq, completeReq, DAY, hardHold, type MakeCounterBackend, softHold, useCounterBackends, WINDOW, windowStart } from './counter-harness.js';
 import { describeCounterInvariant } from './counter-invariant.contract.js';
 import { describeCounterRates } from './counter-rates.contract.js';
 
@@ -215,6 +216,26 @@ export function describeCounterStoreContract(name: string, make: MakeCounterBack
             ['budget:none', { committedMicros: 0, reservedMicros: 0 }],
           ]),
         );
+      });
+
+      it('a fromLedger counter is never started at 0 by a request: admit asks for a seed, complete does not create it', async () => {
+        const b = await backend();
+        const store = await b.open('a');
+        const t = windowStart();
+        const hold: BudgetHold = { ...hardHold('budget:ledger', 1_000, t), fromLedger: true };
+        const rate = { key: 'rl:x:rpm', limit: 10, windowMs: WINDOW, amount: 1 };
+        const unseeded = await store.admit(admitReq('r1', t, { holds: [hold, softHold('budget:other', t)], rates: [rate], slots: [{ key: 'c', limit: 1 }], minMicros: 1, maxMicros: 100 }));
+        expect(unseeded).toEqual({ ok: false, reason: 'unseeded', key: 'budget:ledger' });
+        // Nothing changed: no rate count, no slot, no counter, no reservation.
+        expect(await store.openReservations()).toBe(0);
+        expect(await store.seed('budget:other', 0, t + DAY)).toBe(true);
+        expect(await store.admit(admitReq('probe', t, { rates: [{ ...rate, limit: 1 }], slots: [{ key: 'c', limit: 1 }] }))).toMatchObject({ ok: true });
+        // A settlement for a counter that is gone (a Redis that lost its data) leaves it to the next seed.
+        await store.complete(completeReq('old', t, { actualMicros: 50, holds: [hold] }));
+        expect(await store.seed('budget:ledger', 700, t + DAY)).toBe(true);
+        expect(await store.admit(admitReq('r2', t, { holds: [hold], minMicros: 1, maxMicros: 500 }))).toEqual({ ok: true, grantedMicros: 300, rates: [] });
+        await store.complete(completeReq('r2', t, { actualMicros: 200, holds: [hold], grantedMicros: 300 }));
+        expect((await store.levels(['budget:ledger'])).get('budget:ledger')).toEqual({ committedMicros: 900, reservedMicros: 0 });
       });
 
       it('a counter past its expiry starts again from zero', async () => {

@@ -3,6 +3,7 @@ import {
   distinctHolds,
   distinctSlots,
   duplicateReservationError,
+  grantBudget,
   rateState,
   rateWaitMs,
   slidingEstimate,
@@ -84,11 +85,6 @@ export function createMemoryCounterStore(options: MemoryCounterStoreOptions): Co
   const { owner } = options;
   const s = options.state ?? createMemoryCounterState();
 
-  /** A budget cell that is still live at `now`, without changing anything. */
-  function readBudget(key: string, now: number): BudgetCell | undefined {
-    const cell = s.budgets.get(key);
-    return cell && cell.expiresAt >= now ? cell : undefined;
-  }
 
   /** A budget cell that is still live at `now` (an expired one is dropped: a new window starts at 0). */
   function liveBudget(key: string, now: number): BudgetCell | undefined {
@@ -181,24 +177,17 @@ export function createMemoryCounterStore(options: MemoryCounterStoreOptions): Co
 
     // 3. Budget grant: the tightest hard hold bounds it.
     const holds = distinctHolds(req.holds);
-    let granted = 0;
-    if (holds.length > 0) {
-      let tightKey: string | undefined;
-      let tightRoom = Number.POSITIVE_INFINITY;
-      for (const h of holds) {
-        if (h.limitMicros === undefined) continue;
-        const cell = readBudget(h.key, now);
-        const room = h.limitMicros - (cell ? cell.committed + cell.reserved : 0);
-        if (room < tightRoom) {
-          tightRoom = room;
-          tightKey = h.key;
-        }
-      }
-      granted = Math.min(req.maxMicros, tightRoom);
-      if (tightKey !== undefined && granted < req.minMicros) {
-        return { ok: false, reason: 'budget', key: tightKey, availableMicros: Math.max(0, tightRoom) };
-      }
-    }
+    const grant = grantBudget(
+      holds,
+      (h) => {
+        const cell = s.budgets.get(h.key);
+        return cell && { committed: cell.committed, reserved: cell.reserved, live: cell.expiresAt >= now };
+      },
+      req.minMicros,
+      req.maxMicros,
+    );
+    if (!grant.ok) return grant;
+    const granted = grant.granted;
 
     // 4. Apply.
     const rates: RateState[] = [];
@@ -241,6 +230,8 @@ export function createMemoryCounterStore(options: MemoryCounterStoreOptions): Co
         purge(now);
         release(req.id);
         for (const h of holds) {
+          // A counter rebuilt from the ledger is never started here (the ledger has this request's cost).
+          if (h.fromLedger && !s.budgets.has(h.key)) continue;
           const cell = liveBudget(h.key, now);
           if (cell) {
             cell.committed += req.actualMicros;

@@ -24,6 +24,13 @@ export interface BudgetHold {
   readonly limitMicros: number | undefined;
   /** Epoch ms after which the counter may be dropped (window end + grace). */
   readonly expiresAt: number;
+  /**
+   * The counter's committed spend is rebuilt from the ledger (`seed`), never started at 0 by a
+   * request: while the key does not exist, admit refuses with reason 'unseeded' (changing nothing)
+   * so the caller seeds it and tries again, and complete does not create it. Without it (per-run
+   * budgets), admit creates a missing counter at 0.
+   */
+  readonly fromLedger?: boolean;
 }
 
 /** A sliding-window rate check (requests/min: amount 1; tokens/min: the estimated tokens). */
@@ -68,7 +75,9 @@ export type AdmitResult =
   | { readonly ok: true; readonly grantedMicros: number; readonly rates: readonly RateState[] }
   | { readonly ok: false; readonly reason: 'rate'; readonly key: string; readonly limit: number; readonly retryAfterMs: number; readonly rates: readonly RateState[] }
   | { readonly ok: false; readonly reason: 'concurrency'; readonly key: string; readonly limit: number }
-  | { readonly ok: false; readonly reason: 'budget'; readonly key: string; readonly availableMicros: number };
+  | { readonly ok: false; readonly reason: 'budget'; readonly key: string; readonly availableMicros: number }
+  /** A `fromLedger` hold whose counter does not exist (new budget or window, a store that lost its data): seed it, then admit again. */
+  | { readonly ok: false; readonly reason: 'unseeded'; readonly key: string };
 
 export interface CompleteRequest {
   readonly id: string;

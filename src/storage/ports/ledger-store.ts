@@ -112,7 +112,7 @@ export interface LedgerStore {
   usage(q: UsageQuery): Promise<UsageResult>;
   /**
    * Raw events of [from, to) (hour-aligned outward) grouped per hour × attribution × price version, a
-   * day at a time (bounded memory), oldest first. `teams` limits the rows to those teams.
+   * day (SQLite: an hour) at a time (bounded memory), oldest first. `teams` limits the rows to those teams.
    */
   exportRows(from: number, to: number, opts?: { readonly teams?: readonly string[] }): AsyncIterable<UsageExportRow>;
   /** Cost of the raw events matching the filter in [from, to) (exact ms, not rounded). Rarely used: seeding budget counters. */

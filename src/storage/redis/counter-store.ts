@@ -180,7 +180,7 @@ export function openRedisCounterStore(options: RedisCounterStoreOptions): Counte
       args.push(slots.length);
       for (const s of slots) args.push(s.key, s.limit);
       args.push(holds.length);
-      for (const h of holds) args.push(h.key, h.limitMicros ?? '', h.expiresAt);
+      for (const h of holds) args.push(h.key, h.limitMicros ?? '', h.expiresAt, h.fromLedger ? 1 : 0);
 
       if (client.status !== 'ready') await whenReady();
       let reply: number[];
@@ -201,6 +201,8 @@ export function openRedisCounterStore(options: RedisCounterStoreOptions): Counte
       if (reply[1] === 1) {
         const r = req.rates[index]!;
         result = { ok: false, reason: 'rate', key: r.key, limit: r.limit, retryAfterMs: reply[3]!, rates: rateStates(4) };
+      } else if (reply[1] === 4) {
+        result = { ok: false, reason: 'unseeded', key: holds[index]!.key };
       } else if (reply[1] === 2) {
         const s = slots[index]!;
         result = { ok: false, reason: 'concurrency', key: s.key, limit: s.limit };
@@ -213,7 +215,7 @@ export function openRedisCounterStore(options: RedisCounterStoreOptions): Counte
     complete(req) {
       const holds = distinctHolds(req.holds);
       const args: Arg[] = [prefix, req.id, req.now, req.actualMicros, COMPLETED_TTL_MS, holds.length];
-      for (const h of holds) args.push(h.key, h.expiresAt);
+      for (const h of holds) args.push(h.key, h.expiresAt, h.fromLedger ? 1 : 0);
       args.push(req.rateAdds.length);
       for (const a of req.rateAdds) args.push(a.key, a.windowMs, a.amount);
       return call(async () =>

@@ -4,6 +4,7 @@ import {
   distinctHolds,
   distinctSlots,
   duplicateReservationError,
+  grantBudget,
   KEY_SEPARATOR,
   rateState,
   rateWaitMs,
@@ -132,27 +133,20 @@ export function openSqliteCounterStore(path: string, options: SqliteCounterStore
     }
 
     const holds = distinctHolds(req.holds);
-    let granted = 0;
     const live: boolean[] = [];
-    if (holds.length > 0) {
-      let tightKey: string | undefined;
-      let tightRoom = Number.POSITIVE_INFINITY;
-      for (const h of holds) {
+    const grant = grantBudget(
+      holds,
+      (h) => {
         const row = q.cell.get(`b:${h.key}`);
         const fresh = row !== undefined && row.expires_at >= now;
         live.push(fresh);
-        if (h.limitMicros === undefined) continue;
-        const room = h.limitMicros - (fresh ? row.a + row.b : 0);
-        if (room < tightRoom) {
-          tightRoom = room;
-          tightKey = h.key;
-        }
-      }
-      granted = Math.min(req.maxMicros, tightRoom);
-      if (tightKey !== undefined && granted < req.minMicros) {
-        return { ok: false, reason: 'budget', key: tightKey, availableMicros: Math.max(0, tightRoom) };
-      }
-    }
+        return row && { committed: row.a, reserved: row.b, live: fresh };
+      },
+      req.minMicros,
+      req.maxMicros,
+    );
+    if (!grant.ok) return grant;
+    const granted = grant.granted;
 
     const rates: RateState[] = [];
     for (let i = 0; i < req.rates.length; i++) {
@@ -180,6 +174,8 @@ export function openSqliteCounterStore(path: string, options: SqliteCounterStore
       release(req.id);
       for (const h of holds) {
         const row = q.cell.get(`b:${h.key}`);
+        // A counter rebuilt from the ledger is never started here (the ledger has this request's cost).
+        if (h.fromLedger && row === undefined) continue;
         if (row !== undefined && row.expires_at >= now) q.add.run(`b:${h.key}`, req.actualMicros, 0, h.expiresAt);
         else q.put.run(`b:${h.key}`, req.actualMicros, 0, h.expiresAt);
       }

@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { ErrorCode } from '../../kernel/errors/index.js';
 import type { UsageEvent } from '../../kernel/types.js';
-import { hourRange, type LedgerStore } from '../ports/ledger-store.js';
+import { HOUR_MS, hourRange, type LedgerStore } from '../ports/ledger-store.js';
 import {
   type ExportSqlRow,
   exportRowsSql,
@@ -14,7 +14,7 @@ import {
   usageRowsSql,
   usageTotalsSql,
 } from '../sql/ledger-queries.js';
-import { DEFAULT_USAGE_LIMIT, dayChunks, ROLLUP_KEY_COLUMNS, ROLLUP_SUM_COLUMNS, rollupRows } from '../usage-rollups.js';
+import { DEFAULT_USAGE_LIMIT, ROLLUP_KEY_COLUMNS, ROLLUP_SUM_COLUMNS, rollupRows } from '../usage-rollups.js';
 
 interface Row {
   request_id: string;
@@ -214,16 +214,24 @@ export function createSqliteLedgerStore(db: Database): LedgerStore {
     async usage(q) {
       const { from, to } = hourRange(q.from, q.to);
       const limit = q.limit ?? DEFAULT_USAGE_LIMIT;
-      const rows = all<SumsRow & Record<string, unknown>>(usageRowsSql('sqlite', q, from, to, limit)).map((r) => toUsageRow(q.groupBy, r));
-      const [sums] = all<SumsRow>(usageTotalsSql('sqlite', q, from, to));
+      // One read transaction (one WAL snapshot) for rows and totals: a batch another process commits
+      // in between must not make them disagree.
+      const [raw, [sums]] = db.transaction(() => [
+        all<SumsRow & Record<string, unknown>>(usageRowsSql('sqlite', q, from, to, limit)),
+        all<SumsRow>(usageTotalsSql('sqlite', q, from, to)),
+      ] as const)();
+      const rows = raw.map((r) => toUsageRow(q.groupBy, r));
       return { from, to, rows: rows.slice(0, limit), truncated: rows.length > limit, totals: sumsOf(sums as SumsRow) };
     },
     async *exportRows(from, to, opts = {}) {
       const range = hourRange(from, to);
-      for (const day of dayChunks(range.from, range.to)) {
-        // One day per query, read whole: a statement left iterating would keep this connection busy
-        // and stop the batch writer from appending meanwhile.
-        yield* all<ExportSqlRow>(exportRowsSql('sqlite', day.from, day.to, opts.teams)).map(toExportRow);
+      for (let hour = range.from; hour < range.to; hour += HOUR_MS) {
+        // One hour per query, read whole: a statement left iterating would keep this connection busy
+        // and stop the batch writer from appending meanwhile. The query is synchronous: an hour (not a
+        // day, seconds of grouping on a busy ledger) at a time, and the event loop gets a turn between
+        // hours, so an export never stalls the requests this process serves.
+        yield* all<ExportSqlRow>(exportRowsSql('sqlite', hour, hour + HOUR_MS, opts.teams)).map(toExportRow);
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
     },
     async spend(filter) {

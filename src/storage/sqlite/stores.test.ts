@@ -61,4 +61,54 @@ describe('sqlite database', () => {
       expect(detail).not.toMatch(/usage_daily|SCAN usage/);
     }
   });
+
+  it('answers rows and totals of one usage query from one snapshot, while another process commits', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'gantry-sqlite-')), 'gantry.db');
+    const db = openSqlite(path);
+    const other = createSqliteLedgerStore(openSqlite(path)); // another worker on the same file
+    const ts = Date.UTC(2026, 0, 1, 5);
+    await createSqliteLedgerStore(db).appendBatch([usageEvent({ requestId: 'a', ts })]);
+    // Right before the totals are read, the other process commits an event of the same hour.
+    let pending: Promise<void> | undefined;
+    const racing = new Proxy(db, {
+      get(target, prop) {
+        if (prop !== 'prepare') return Reflect.get(target, prop, target);
+        return (text: string) => {
+          const stmt = target.prepare(text);
+          if (!text.startsWith('SELECT SUM(requests)') || pending) return stmt;
+          return new Proxy(stmt, {
+            get(st, p) {
+              if (p !== 'all') return Reflect.get(st, p, st);
+              return (...params: unknown[]) => {
+                pending = other.appendBatch([usageEvent({ requestId: 'b', ts })]);
+                return st.all(...params);
+              };
+            },
+          });
+        };
+      },
+    });
+    const r = await createSqliteLedgerStore(racing).usage({ from: ts, to: ts + 3_600_000, groupBy: ['team'] });
+    await pending;
+    expect(r.rows.reduce((n, row) => n + row.requests, 0)).toBe(r.totals.requests);
+  });
+
+  it('exports an hour at a time and lets the event loop run in between (an export never stalls request handling)', async () => {
+    const ledger = createSqliteLedgerStore(freshDb());
+    const start = Date.UTC(2026, 0, 1);
+    await ledger.appendBatch(Array.from({ length: 48 }, (_, i) => usageEvent({ requestId: `h${i}`, ts: start + i * 3_600_000 + 1 })));
+    let ticks = 0;
+    let ticking = true;
+    const tick = () => {
+      ticks++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const rows = [];
+    for await (const row of ledger.exportRows(start, start + 2 * 86_400_000)) rows.push(row);
+    const during = ticks;
+    ticking = false;
+    expect(rows).toHaveLength(48);
+    expect(during).toBeGreaterThanOrEqual(40);
+  });
 });

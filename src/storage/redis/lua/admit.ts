@@ -2,9 +2,10 @@ import { LUA_COMMON } from './common.js';
 
 /**
  * admit: ARGV = P, owner, id, now, minMicros, maxMicros, hold keys joined, slot keys joined,
- * nRates, (key, limit, windowMs, amount)…, nSlots, (key, limit)…, nHolds, (key, limit or '', expiresAt)…
+ * nRates, (key, limit, windowMs, amount)…, nSlots, (key, limit)…, nHolds, (key, limit or '', expiresAt, fromLedger 1|0)…
  * Reply: {-1} id already open | {1, grant, remaining, resetMs, …} | {0, 1, rateIndex, retryAfterMs,
- * remaining, resetMs, …} | {0, 2, slotIndex} | {0, 3, holdIndex, availableMicros}. Indexes are 1-based.
+ * remaining, resetMs, …} | {0, 2, slotIndex} | {0, 3, holdIndex, availableMicros} | {0, 4, holdIndex}
+ * (a fromLedger counter that does not exist: seed it first). Indexes are 1-based.
  */
 export const LUA_ADMIT = `${LUA_COMMON}
 local owner, id = ARGV[2], ARGV[3]
@@ -56,9 +57,10 @@ local g = 0
 if nH > 0 then
   local tight, room = 0, 0
   for j = 1, nH do
-    local bk, limit, exp = P .. 'b:' .. ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2]
-    i = i + 3
+    local bk, limit, exp, fromLedger = P .. 'b:' .. ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], ARGV[i + 3] == '1'
+    i = i + 4
     local b = redis.call('HMGET', bk, 'c', 'r', 'e')
+    if fromLedger and not b[3] then return {0, 4, j} end
     local live = b[3] and tonumber(b[3]) >= now
     holds[j] = {bk, exp, live}
     if limit then

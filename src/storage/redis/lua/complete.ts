@@ -1,7 +1,7 @@
 import { LUA_COMMON } from './common.js';
 
 /**
- * complete: ARGV = P, id, now, actualMicros, completed-id ttl ms, nHolds, (key, expiresAt)…,
+ * complete: ARGV = P, id, now, actualMicros, completed-id ttl ms, nHolds, (key, expiresAt, fromLedger 1|0)…,
  * nRateAdds, (key, windowMs, amount)…  Reply: {committed, reserved, …} per hold, after the call.
  * A completed id is remembered, so a repeated call changes nothing.
  */
@@ -13,12 +13,14 @@ local i = 6
 local nH = tonumber(ARGV[i]); i = i + 1
 local keys = {}
 for j = 1, nH do
-  local bk, exp = P .. 'b:' .. ARGV[i], ARGV[i + 1]
-  i = i + 2
+  local bk, exp, fromLedger = P .. 'b:' .. ARGV[i], ARGV[i + 1], ARGV[i + 2] == '1'
+  i = i + 3
   keys[j] = bk
   if first then
     local e = tonumber(redis.call('HGET', bk, 'e'))
-    if e and e >= now then
+    if fromLedger and not e then
+      -- a counter rebuilt from the ledger is never started here (the ledger has this request's cost)
+    elseif e and e >= now then
       redis.call('HINCRBY', bk, 'c', int(actual))
     else
       redis.call('HSET', bk, 'c', int(actual), 'r', '0', 'e', exp)
