@@ -173,6 +173,11 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
   const meter = createMeter({ usageSink: writer, channels, clock });
   // Budgets and rate limits: shared counters (docs/counters.md), settled after every request.
   const counterSettings = readCounterSettings(env, { clustered: cluster.isWorker });
+  if (settings.databaseUrl && !env.GANTRY_COUNTERS && counterSettings.kind !== 'redis') {
+    logger.warn(
+      'GANTRY_DATABASE_URL is set but GANTRY_REDIS_URL is not: budgets and rate limits are counted by this host only, so replicas on other hosts each enforce their own copy. Set GANTRY_REDIS_URL on every replica (or GANTRY_COUNTERS to say a single host is intended).',
+    );
+  }
   const counters = await openCounterStore(counterSettings, settings.dataDir, counterOwner());
   // Budget thresholds and spend anomalies: metric, audit entry, signed webhook (docs/alerts.md).
   const alerts = startAlerts({ channels, store, ledger, counters, clock, logger, settings, onWebhookFailure: metrics.alertWebhookFailed, userAgent: `gantry/${packageVersion()}` });

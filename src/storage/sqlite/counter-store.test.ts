@@ -33,7 +33,8 @@ describe('sqlite counter store', () => {
     const path = join(dir, 'counters.db');
     const child = transpileForChild('src/storage/sqlite/counter-load-child.ts', join(dir, 'build'));
     const o = invariantLoad('proc', 999);
-    const startAt = Date.now() + 700;
+    // Children start together (node start-up under a loaded CI machine can take a second or two).
+    const startAt = Date.now() + 3_000;
     const run = promisify(execFile);
     const outputs = await Promise.all(
       [0, 1, 2].map((p) =>
