@@ -137,3 +137,40 @@ describe('budget counters start from the ledger, never at 0', () => {
     }
   });
 });
+
+describe('reclaiming reservations of stopped processes', () => {
+  it('reclaims only after a whole TTL of reaching the store (at start and after an outage)', async () => {
+    let now = 0;
+    let down = false;
+    const calls: Array<{ at: number; reclaim: boolean | undefined }> = [];
+    const counters = {
+      ...createMemoryCounterStore({ owner: 'p' }),
+      async heartbeat(at: number, _ttl: number, opts?: { reclaim?: boolean }) {
+        if (down) throw new Error('Redis at 127.0.0.1:6379 is unreachable');
+        calls.push({ at, reclaim: opts?.reclaim });
+        return { reclaimed: 0 };
+      },
+    };
+    const clockAt = { now: () => now, monotonic: () => now };
+    const runtime = await startLimitsRuntime({ counters, ledger: ledger(0).store, clock: clockAt, logger: silentLogger, livenessTtlMs: 1_000, current: () => undefined });
+    const beat = () => new Promise((r) => setTimeout(r, 360)); // the runtime beats every ttl/3 (min 250 ms)
+    try {
+      now = 500;
+      await beat();
+      now = 1_200;
+      await beat();
+      down = true;
+      now = 1_500;
+      await beat();
+      down = false;
+      now = 2_000;
+      await beat();
+      now = 3_100;
+      await beat();
+      const at = (t: number) => calls.find((c) => c.at === t)?.reclaim;
+      expect([at(0), at(500), at(1_200), at(2_000), at(3_100)]).toEqual([false, false, true, false, true]);
+    } finally {
+      await runtime.close();
+    }
+  });
+});

@@ -34,13 +34,21 @@ export async function startLimitsRuntime(deps: {
 }): Promise<LimitsRuntime> {
   const { counters, ledger, clock, logger, livenessTtlMs } = deps;
   let failing = false;
+  /** Since when heartbeats have succeeded without a break (undefined: the last one failed). */
+  let healthySince: number | undefined;
   async function beat(): Promise<void> {
+    const now = clock.now();
+    // Reclaim only after a whole TTL of reaching the store: after an outage (or at start) the other
+    // processes may have been unable to renew too, and are alive with requests in flight.
+    const reclaim = healthySince !== undefined && now - healthySince >= livenessTtlMs;
     try {
-      const { reclaimed } = await counters.heartbeat(clock.now(), livenessTtlMs);
+      const { reclaimed } = await counters.heartbeat(now, livenessTtlMs, { reclaim });
+      healthySince ??= now;
       if (reclaimed > 0) logger.warn({ reclaimed }, 'reclaimed budget reservations of a process that stopped (crashed or killed)');
       if (failing) logger.info('counter store reachable again');
       failing = false;
     } catch (err) {
+      healthySince = undefined;
       if (!failing) logger.error({ err, counters: counters.kind }, 'counter store heartbeat failed; budgets with failMode closed refuse requests until it is back');
       failing = true;
     }

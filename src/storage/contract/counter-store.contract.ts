@@ -182,6 +182,22 @@ export function describeCounterStoreContract(name: string, make: MakeCounterBack
         expect(await other.admit(admitReq('still-full', t + ttl + 4, { slots }))).toMatchObject({ reason: 'concurrency' });
       });
 
+      it('a heartbeat with reclaim false renews its owner but reclaims nothing (after an outage every process lapsed)', async () => {
+        const b = await backend();
+        const a = await b.open('outage:a');
+        const back = await b.open('outage:b');
+        const t = windowStart();
+        const hold = hardHold('budget:outage', 1_000, t);
+        await a.heartbeat(t, 1_000);
+        await a.admit(admitReq('in-flight', t, { holds: [hold], minMicros: 1, maxMicros: 400 }));
+        // The store was unreachable for longer than the TTL: a's liveness lapsed, but a is alive.
+        expect(await back.heartbeat(t + 5_000, 1_000, { reclaim: false })).toEqual({ reclaimed: 0 });
+        expect(await back.openReservations()).toBe(1);
+        await a.heartbeat(t + 5_100, 1_000);
+        expect(await back.heartbeat(t + 6_000, 1_000)).toEqual({ reclaimed: 0 });
+        expect((await back.levels(['budget:outage'])).get('budget:outage')).toEqual({ committedMicros: 0, reservedMicros: 400 });
+      });
+
       it('keeps the reservations of processes that heartbeat, and reclaims those of a process that never did', async () => {
         const b = await backend();
         const live = await b.open('live');

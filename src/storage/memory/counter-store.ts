@@ -256,11 +256,11 @@ export function createMemoryCounterStore(options: MemoryCounterStoreOptions): Co
       return true;
     },
 
-    async heartbeat(now, ttlMs) {
+    async heartbeat(now, ttlMs, opts) {
       s.liveness.set(owner, now + ttlMs);
       let reclaimed = 0;
       for (const [o, ids] of s.owners) {
-        if (o === owner) continue;
+        if (o === owner || opts?.reclaim === false) continue;
         const until = s.liveness.get(o);
         if (until !== undefined && until >= now) continue;
         for (const id of ids) if (release(id)) reclaimed++;

@@ -102,6 +102,14 @@ export interface BudgetLevel {
   readonly reservedMicros: number;
 }
 
+export interface HeartbeatOptions {
+  /**
+   * False: renew only. A process that could not reach the store for a while passes false until it
+   * has been back for a whole TTL: the others could not renew either, and are alive.
+   */
+  readonly reclaim?: boolean;
+}
+
 export interface CounterStore {
   /** Which adapter (for logs, metrics and error messages): 'memory' | 'sqlite' | 'redis'. */
   readonly kind: string;
@@ -120,7 +128,7 @@ export interface CounterStore {
    * Marks this process alive until now + ttlMs and reclaims the reservations and slots of processes
    * whose liveness lapsed (crashed). Returns how many reservations were reclaimed.
    */
-  heartbeat(now: number, ttlMs: number): Promise<{ readonly reclaimed: number }>;
+  heartbeat(now: number, ttlMs: number, opts?: HeartbeatOptions): Promise<{ readonly reclaimed: number }>;
   /** True for the first caller only until expiry: one process emits an alert, not every replica. */
   claimOnce(key: string, now: number, ttlMs: number): Promise<boolean>;
   /** Reservations currently held (all processes); tests and the admin API. */

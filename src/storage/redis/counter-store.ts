@@ -235,10 +235,10 @@ export function openRedisCounterStore(options: RedisCounterStoreOptions): Counte
       return call(async () => (await redis.counterSeed(prefix, key, committedMicros, expiresAt)) === 1);
     },
 
-    heartbeat(now, ttlMs) {
+    heartbeat(now, ttlMs, opts) {
       return call(async () => {
         if (uncertain.size > 0) await settleUncertain();
-        return { reclaimed: await redis.counterHeartbeat(prefix, owner, now, ttlMs) };
+        return { reclaimed: await redis.counterHeartbeat(prefix, owner, now, ttlMs, opts?.reclaim === false ? 0 : 1) };
       });
     },
 

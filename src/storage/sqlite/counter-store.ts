@@ -187,10 +187,10 @@ export function openSqliteCounterStore(path: string, options: SqliteCounterStore
 
   const levelsTx = db.transaction((keys: readonly string[]) => new Map(keys.map((k) => [k, level(k)])));
 
-  const heartbeatTx = db.transaction((now: number, ttlMs: number): number => {
+  const heartbeatTx = db.transaction((now: number, ttlMs: number, reclaim: boolean): number => {
     q.livenessPut.run(owner, now + ttlMs);
     let reclaimed = 0;
-    for (const id of q.lapsed.all(owner, now)) if (release(id)) reclaimed++;
+    if (reclaim) for (const id of q.lapsed.all(owner, now)) if (release(id)) reclaimed++;
     q.purgeLiveness.run(now);
     q.purgeCompleted.run(now);
     q.purgeCells.run(now);
@@ -204,7 +204,7 @@ export function openSqliteCounterStore(path: string, options: SqliteCounterStore
     complete: (req) => run(() => completeTx.immediate(req)),
     levels: (keys) => run(() => levelsTx.deferred(keys)),
     seed: (key, committedMicros, expiresAt) => run(() => q.seed.run(`b:${key}`, committedMicros, expiresAt).changes === 1),
-    heartbeat: (now, ttlMs) => run(() => ({ reclaimed: heartbeatTx.immediate(now, ttlMs) })),
+    heartbeat: (now, ttlMs, opts) => run(() => ({ reclaimed: heartbeatTx.immediate(now, ttlMs, opts?.reclaim !== false) })),
     claimOnce: (key, now, ttlMs) => run(() => q.claim.run(key, now + ttlMs, now).changes === 1),
     openReservations: () => run(() => q.reservationCount.get() ?? 0),
     async close() {

@@ -1,15 +1,15 @@
 import { LUA_COMMON } from './common.js';
 
 /**
- * heartbeat: ARGV = P, owner, now, ttlMs. Renews the owner, reclaims every reservation of owners whose
- * liveness is missing or lapsed, forgets lapsed owners. Reply: how many reservations were reclaimed.
+ * heartbeat: ARGV = P, owner, now, ttlMs, reclaim (1/0). Renews the owner; with reclaim, reclaims every
+ * reservation of owners whose liveness is missing or lapsed and forgets them. Reply: how many were reclaimed.
  */
 export const LUA_HEARTBEAT = `${LUA_COMMON}
-local owner, now, ttl = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local owner, now, ttl, reclaim = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5] ~= '0'
 local live = P .. 'live'
 redis.call('ZADD', live, int(now + ttl), owner)
 local n = 0
-for _, o in ipairs(redis.call('SMEMBERS', P .. 'owners')) do
+for _, o in ipairs(reclaim and redis.call('SMEMBERS', P .. 'owners') or {}) do
   if o ~= owner then
     local alive = tonumber(redis.call('ZSCORE', live, o))
     if not alive or alive < now then
