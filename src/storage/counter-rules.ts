@@ -1,4 +1,4 @@
-import type { BudgetHold, RateState, SlotCheck } from './ports/counter-store.js';
+import type { AdmitResult, BudgetHold, RateCheck, RateState, SlotCheck } from './ports/counter-store.js';
 
 /**
  * The arithmetic every CounterStore adapter shares (the Redis Lua scripts mirror it line by line:
@@ -121,4 +121,38 @@ export function grantBudget(holds: readonly BudgetHold[], levelOf: (h: BudgetHol
   const granted = Math.min(maxMicros, tightRoom);
   if (tightKey !== undefined && granted < minMicros) return { ok: false, reason: 'budget', key: tightKey, availableMicros: Math.max(0, tightRoom) };
   return { ok: true, granted };
+}
+
+/** Each rate window before the request: previous count, current count, ms elapsed in the current window. */
+export type RateBefore = readonly [prev: number, cur: number, elapsed: number];
+
+/**
+ * The rate rule every adapter applies (the Redis Lua mirrors it): reads each sliding window, and
+ * refuses with the check that waits longest when any would go over its limit.
+ */
+export function checkRates(
+  rates: readonly RateCheck[],
+  now: number,
+  countsOf: (check: RateCheck, win: number) => readonly [prev: number, cur: number],
+): { readonly before: readonly RateBefore[]; readonly refusal: Extract<AdmitResult, { reason: 'rate' }> | undefined } {
+  let refusal = -1;
+  let refusalWait = 0;
+  const before: RateBefore[] = [];
+  for (let i = 0; i < rates.length; i++) {
+    const r = rates[i] as RateCheck;
+    const { win, elapsed } = windowAt(now, r.windowMs);
+    const [prev, cur] = countsOf(r, win);
+    before.push([prev, cur, elapsed]);
+    if (r.amount > 0 && slidingEstimate(prev, cur, elapsed, r.windowMs) + r.amount > r.limit) {
+      const wait = rateWaitMs(prev, cur, elapsed, r.windowMs, r.limit, r.amount);
+      if (wait > refusalWait) {
+        refusal = i;
+        refusalWait = wait;
+      }
+    }
+  }
+  if (refusal < 0) return { before, refusal: undefined };
+  const r = rates[refusal] as RateCheck;
+  const states = rates.map((c, i) => rateState(c.key, c.limit, before[i]![0], before[i]![1], before[i]![2], c.windowMs));
+  return { before, refusal: { ok: false, reason: 'rate', key: r.key, limit: r.limit, retryAfterMs: refusalWait, rates: states } };
 }

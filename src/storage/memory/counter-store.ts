@@ -2,11 +2,10 @@ import {
   COMPLETED_TTL_MS,
   distinctHolds,
   distinctSlots,
+  checkRates,
   duplicateReservationError,
   grantBudget,
   rateState,
-  rateWaitMs,
-  slidingEstimate,
   windowAt,
 } from '../counter-rules.js';
 import type { AdmitRequest, AdmitResult, BudgetLevel, CounterStore, RateState } from '../ports/counter-store.js';
@@ -147,27 +146,8 @@ export function createMemoryCounterStore(options: MemoryCounterStoreOptions): Co
     if (s.reservations.has(req.id)) throw duplicateReservationError(req.id);
 
     // 1. Rates: every check is evaluated; the one needing the longest wait names the refusal.
-    let refusal = -1;
-    let refusalWait = 0;
-    const before: [number, number, number][] = [];
-    for (let i = 0; i < req.rates.length; i++) {
-      const r = req.rates[i]!;
-      const { win, elapsed } = windowAt(now, r.windowMs);
-      const [prev, cur] = counts(s.rates.get(`${r.windowMs}|${r.key}`), win);
-      before.push([prev, cur, elapsed]);
-      if (r.amount > 0 && slidingEstimate(prev, cur, elapsed, r.windowMs) + r.amount > r.limit) {
-        const wait = rateWaitMs(prev, cur, elapsed, r.windowMs, r.limit, r.amount);
-        if (wait > refusalWait) {
-          refusal = i;
-          refusalWait = wait;
-        }
-      }
-    }
-    if (refusal >= 0) {
-      const r = req.rates[refusal]!;
-      const rates = req.rates.map((c, i) => rateState(c.key, c.limit, before[i]![0], before[i]![1], before[i]![2], c.windowMs));
-      return { ok: false, reason: 'rate', key: r.key, limit: r.limit, retryAfterMs: refusalWait, rates };
-    }
+    const { before, refusal } = checkRates(req.rates, now, (r, win) => counts(s.rates.get(`${r.windowMs}|${r.key}`), win));
+    if (refusal) return refusal;
 
     // 2. Slots.
     const slots = distinctSlots(req.slots);

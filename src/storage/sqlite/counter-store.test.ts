@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -33,16 +33,18 @@ describe('sqlite counter store', () => {
     const path = join(dir, 'counters.db');
     const child = transpileForChild('src/storage/sqlite/counter-load-child.ts', join(dir, 'build'));
     const o = invariantLoad('proc', 999);
-    // Children start together (node start-up under a loaded CI machine can take a second or two).
-    const startAt = Date.now() + 3_000;
     const run = promisify(execFile);
-    const outputs = await Promise.all(
+    const running = Promise.all(
       [0, 1, 2].map((p) =>
-        run(process.execPath, [child, path, `owner-${p}`, JSON.stringify({ ...o, from: p * 333, to: (p + 1) * 333, concurrency: 16, startAt })], {
+        run(process.execPath, [child, path, `owner-${p}`, JSON.stringify({ ...o, from: p * 333, to: (p + 1) * 333, concurrency: 16, barrier: dir })], {
           timeout: 60_000,
         }),
       ),
     );
+    // Go once all three have opened the file, however slow each was to start.
+    for (let i = 0; i < 3_000 && [0, 1, 2].some((p) => !existsSync(join(dir, `ready-owner-${p}`))); i++) await new Promise((r) => setTimeout(r, 10));
+    writeFileSync(join(dir, 'go'), '');
+    const outputs = await running;
     const results = outputs.map((x) => JSON.parse(x.stdout) as CounterLoadResult);
     for (const r of results) expect(r.admitted).toBeGreaterThan(0);
     const store = openSqliteCounterStore(path, { owner: 'checker' });

@@ -3,12 +3,11 @@ import {
   COMPLETED_TTL_MS,
   distinctHolds,
   distinctSlots,
+  checkRates,
   duplicateReservationError,
   grantBudget,
   KEY_SEPARATOR,
   rateState,
-  rateWaitMs,
-  slidingEstimate,
   windowAt,
 } from '../counter-rules.js';
 import {
@@ -104,28 +103,8 @@ export function openSqliteCounterStore(path: string, options: SqliteCounterStore
     const { now } = req;
     if (q.reservationExists.get(req.id) !== undefined) throw duplicateReservationError(req.id);
 
-    let refusal = -1;
-    let refusalWait = 0;
-    const before: [number, number, number][] = [];
-    for (let i = 0; i < req.rates.length; i++) {
-      const r = req.rates[i]!;
-      const { win, elapsed } = windowAt(now, r.windowMs);
-      const cur = q.count.get(rateCell(r.key, r.windowMs, win)) ?? 0;
-      const prev = q.count.get(rateCell(r.key, r.windowMs, win - 1)) ?? 0;
-      before.push([prev, cur, elapsed]);
-      if (r.amount > 0 && slidingEstimate(prev, cur, elapsed, r.windowMs) + r.amount > r.limit) {
-        const wait = rateWaitMs(prev, cur, elapsed, r.windowMs, r.limit, r.amount);
-        if (wait > refusalWait) {
-          refusal = i;
-          refusalWait = wait;
-        }
-      }
-    }
-    if (refusal >= 0) {
-      const r = req.rates[refusal]!;
-      const rates = req.rates.map((c, i) => rateState(c.key, c.limit, before[i]![0], before[i]![1], before[i]![2], c.windowMs));
-      return { ok: false, reason: 'rate', key: r.key, limit: r.limit, retryAfterMs: refusalWait, rates };
-    }
+    const { before, refusal } = checkRates(req.rates, now, (r, win) => [q.count.get(rateCell(r.key, r.windowMs, win - 1)) ?? 0, q.count.get(rateCell(r.key, r.windowMs, win)) ?? 0]);
+    if (refusal) return refusal;
 
     const slots = distinctSlots(req.slots);
     for (const c of slots) {
