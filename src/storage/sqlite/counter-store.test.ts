@@ -46,7 +46,10 @@ describe('sqlite counter store', () => {
     writeFileSync(join(dir, 'go'), '');
     const outputs = await running;
     const results = outputs.map((x) => JSON.parse(x.stdout) as CounterLoadResult);
-    for (const r of results) expect(r.admitted).toBeGreaterThan(0);
+    // Every process ran its whole share against the one file. (One may get no grant at all: SQLite's
+    // lock is not fair, and the others can spend the budget first. The invariant must hold anyway.)
+    for (const r of results) expect(r.admitted + r.refusedBudget + r.refusedOther).toBe(333);
+    expect(results.reduce((n, r) => n + r.admitted, 0)).toBeGreaterThan(0);
     const store = openSqliteCounterStore(path, { owner: 'checker' });
     try {
       await expectInvariant(store, o, results);
