@@ -156,3 +156,12 @@ export function checkRates(
   const states = rates.map((c, i) => rateState(c.key, c.limit, before[i]![0], before[i]![1], before[i]![2], c.windowMs));
   return { before, refusal: { ok: false, reason: 'rate', key: r.key, limit: r.limit, retryAfterMs: refusalWait, rates: states } };
 }
+
+/** Counts an admitted request in each rate window (`add` writes it) and reports what is left. */
+export function applyRates(rates: readonly RateCheck[], before: readonly RateBefore[], add: (check: RateCheck) => void): RateState[] {
+  return rates.map((c, i) => {
+    const [prev, cur, elapsed] = before[i] as RateBefore;
+    add(c);
+    return rateState(c.key, c.limit, prev, cur + c.amount, elapsed, c.windowMs);
+  });
+}

@@ -2,13 +2,13 @@ import {
   COMPLETED_TTL_MS,
   distinctHolds,
   distinctSlots,
+  applyRates,
   checkRates,
   duplicateReservationError,
   grantBudget,
-  rateState,
   windowAt,
 } from '../counter-rules.js';
-import type { AdmitRequest, AdmitResult, BudgetLevel, CounterStore, RateState } from '../ports/counter-store.js';
+import type { AdmitRequest, AdmitResult, BudgetLevel, CounterStore, } from '../ports/counter-store.js';
 
 interface BudgetCell {
   committed: number;
@@ -170,13 +170,7 @@ export function createMemoryCounterStore(options: MemoryCounterStoreOptions): Co
     const granted = grant.granted;
 
     // 4. Apply.
-    const rates: RateState[] = [];
-    for (let i = 0; i < req.rates.length; i++) {
-      const c = req.rates[i]!;
-      const [prev, cur, elapsed] = before[i]!;
-      addRate(c.key, c.windowMs, now, c.amount);
-      rates.push(rateState(c.key, c.limit, prev, cur + c.amount, elapsed, c.windowMs));
-    }
+    const rates = applyRates(req.rates, before, (c) => addRate(c.key, c.windowMs, now, c.amount));
     for (const c of slots) s.slots.set(c.key, (s.slots.get(c.key) ?? 0) + 1);
     for (const h of holds) {
       const cell = liveBudget(h.key, now);

@@ -1,7 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { GatewayError } from '../../kernel/errors/index.js';
-import type { ErrorCode } from '../../kernel/errors/index.js';
 import type { UsageEvent } from '../../kernel/types.js';
 import { hourRange, type LedgerStore } from '../ports/ledger-store.js';
 import { DEFAULT_USAGE_LIMIT, dayChunks, ROLLUP_KEY_COLUMNS, ROLLUP_SUM_COLUMNS, rollupRows } from '../usage-rollups.js';
@@ -17,6 +16,7 @@ import {
   usageRowsSql,
   usageTotalsSql,
 } from './ledger-queries.js';
+import { EVENT_COLUMNS, type EventRow, eventFromRow, pushEventValues } from './ledger-events.js';
 import { POSTGRES_MIGRATIONS } from './migrations/postgres-migrations.js';
 import { runMigrations } from './migrations/run-migrations.js';
 import { chunked } from './plan.js';
@@ -31,94 +31,14 @@ export interface PostgresLedgerStoreOptions {
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
-const EVENT_COLUMNS = [
-  'request_id', 'ts', 'endpoint', 'key_id', 'team', 'user_name', 'agent', 'workflow', 'run', 'tags', 'model', 'route', 'provider',
-  'stream', 'input_tokens', 'cached_input_tokens', 'cache_write_input_tokens', 'output_tokens', 'usage_estimated', 'cost_micros',
-  'savings_micros', 'price_version', 'latency_ms', 'ttft_ms', 'status', 'error_code', 'outcome', 'upstream_status',
-];
 /** Rows per INSERT: 28 parameters each stays far below Postgres' 65,535 per statement. */
 const EVENTS_PER_STATEMENT = 500;
 const ROLLUPS_PER_STATEMENT = 1000;
-
-function eventParams(e: UsageEvent): unknown[] {
-  return [
-    e.requestId, e.ts, e.endpoint, e.keyId, e.team, e.user ?? null, e.agent ?? null, e.workflow ?? null, e.run ?? null,
-    JSON.stringify(e.tags), e.model, e.route ?? null, e.provider ?? null, e.stream, e.inputTokens, e.cachedInputTokens,
-    e.cacheWriteInputTokens, e.outputTokens, e.usageEstimated, e.costMicros, e.savingsMicros ?? 0, e.priceVersion, e.latencyMs,
-    e.ttftMs ?? null, e.status, e.errorCode ?? null, e.outcome, e.upstreamStatus ?? null,
-  ];
-}
 
 function valuesList(rows: number, columns: number): string {
   const out: string[] = [];
   for (let r = 0; r < rows; r++) out.push(`(${Array.from({ length: columns }, (_, c) => `$${r * columns + c + 1}`).join(', ')})`);
   return out.join(', ');
-}
-
-interface EventRow {
-  request_id: string;
-  ts: string;
-  endpoint: string;
-  key_id: string;
-  team: string;
-  user_name: string | null;
-  agent: string | null;
-  workflow: string | null;
-  run: string | null;
-  tags: Record<string, string>;
-  model: string;
-  route: string | null;
-  provider: string | null;
-  stream: boolean;
-  input_tokens: string;
-  cached_input_tokens: string;
-  cache_write_input_tokens: string;
-  output_tokens: string;
-  usage_estimated: boolean;
-  cost_micros: string;
-  savings_micros: string;
-  price_version: string;
-  latency_ms: number;
-  ttft_ms: number | null;
-  status: number;
-  error_code: string | null;
-  outcome: string;
-  upstream_status: number | null;
-}
-
-const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
-
-function toEvent(r: EventRow): UsageEvent {
-  return {
-    requestId: r.request_id,
-    ts: Number(r.ts),
-    endpoint: r.endpoint as UsageEvent['endpoint'],
-    keyId: r.key_id,
-    team: r.team,
-    user: opt(r.user_name),
-    agent: opt(r.agent),
-    workflow: opt(r.workflow),
-    run: opt(r.run),
-    tags: r.tags,
-    model: r.model,
-    route: opt(r.route),
-    provider: opt(r.provider),
-    stream: r.stream,
-    inputTokens: Number(r.input_tokens),
-    cachedInputTokens: Number(r.cached_input_tokens),
-    cacheWriteInputTokens: Number(r.cache_write_input_tokens),
-    outputTokens: Number(r.output_tokens),
-    usageEstimated: r.usage_estimated,
-    costMicros: Number(r.cost_micros),
-    savingsMicros: Number(r.savings_micros),
-    priceVersion: r.price_version,
-    latencyMs: r.latency_ms,
-    ttftMs: opt(r.ttft_ms),
-    status: r.status,
-    errorCode: opt(r.error_code) as ErrorCode | undefined,
-    outcome: r.outcome as UsageEvent['outcome'],
-    upstreamStatus: opt(r.upstream_status),
-  };
 }
 
 const upsertRollups = (table: string, bucket: string, rows: number) => {
@@ -180,7 +100,10 @@ export async function openPostgresLedgerStore(options: PostgresLedgerStoreOption
         const { rows } = await client.query<{ request_id: string }>(
           `INSERT INTO usage_events (${EVENT_COLUMNS.join(', ')}) VALUES ${valuesList(part.length, EVENT_COLUMNS.length)}
            ON CONFLICT (request_id) DO NOTHING RETURNING request_id`,
-          part.flatMap(eventParams),
+          part.reduce<unknown[]>((out, e) => {
+            pushEventValues(out, e, 'bool');
+            return out;
+          }, []),
         );
         for (const r of rows) inserted.push(unique.get(r.request_id) as UsageEvent);
       }
@@ -201,11 +124,11 @@ export async function openPostgresLedgerStore(options: PostgresLedgerStoreOption
       if (events.length > 0) await append(events);
     },
     async recent(limit) {
-      return (await query<EventRow>({ text: 'SELECT * FROM usage_events ORDER BY ts DESC, request_id DESC LIMIT $1', params: [limit] })).map(toEvent);
+      return (await query<EventRow>({ text: 'SELECT * FROM usage_events ORDER BY ts DESC, request_id DESC LIMIT $1', params: [limit] })).map(eventFromRow);
     },
     async get(requestId) {
       const [row] = await query<EventRow>({ text: 'SELECT * FROM usage_events WHERE request_id = $1', params: [requestId] });
-      return row ? toEvent(row) : undefined;
+      return row ? eventFromRow(row) : undefined;
     },
     async totals() {
       const [row] = await query<{ events: string; cost: string }>({ text: 'SELECT COUNT(*) AS events, COALESCE(SUM(cost_micros), 0) AS cost FROM usage_events', params: [] });

@@ -3,11 +3,11 @@ import {
   COMPLETED_TTL_MS,
   distinctHolds,
   distinctSlots,
+  applyRates,
   checkRates,
   duplicateReservationError,
   grantBudget,
   KEY_SEPARATOR,
-  rateState,
   windowAt,
 } from '../counter-rules.js';
 import {
@@ -17,7 +17,6 @@ import {
   type CompleteRequest,
   type CounterStore,
   CounterStoreUnavailableError,
-  type RateState,
 } from '../ports/counter-store.js';
 import { type CounterStatements, migrateCounters, NEVER, prepareCounterStatements } from './counter-schema.js';
 
@@ -127,13 +126,7 @@ export function openSqliteCounterStore(path: string, options: SqliteCounterStore
     if (!grant.ok) return grant;
     const granted = grant.granted;
 
-    const rates: RateState[] = [];
-    for (let i = 0; i < req.rates.length; i++) {
-      const c = req.rates[i]!;
-      const [prev, cur, elapsed] = before[i]!;
-      addRate(c.key, c.windowMs, now, c.amount);
-      rates.push(rateState(c.key, c.limit, prev, cur + c.amount, elapsed, c.windowMs));
-    }
+    const rates = applyRates(req.rates, before, (c) => addRate(c.key, c.windowMs, now, c.amount));
     for (const c of slots) q.add.run(`s:${c.key}`, 1, 0, NEVER);
     for (let i = 0; i < holds.length; i++) {
       const h = holds[i]!;

@@ -1,5 +1,4 @@
 import type { Database } from 'better-sqlite3';
-import type { ErrorCode } from '../../kernel/errors/index.js';
 import type { UsageEvent } from '../../kernel/types.js';
 import { HOUR_MS, hourRange, type LedgerStore } from '../ports/ledger-store.js';
 import {
@@ -14,113 +13,10 @@ import {
   usageRowsSql,
   usageTotalsSql,
 } from '../sql/ledger-queries.js';
+import { EVENT_COLUMNS, type EventRow, eventFromRow, pushEventValues } from '../sql/ledger-events.js';
 import { DEFAULT_USAGE_LIMIT, ROLLUP_KEY_COLUMNS, ROLLUP_SUM_COLUMNS, rollupRows } from '../usage-rollups.js';
 
-interface Row {
-  request_id: string;
-  ts: number;
-  endpoint: string;
-  key_id: string;
-  team: string;
-  user_name: string | null;
-  agent: string | null;
-  workflow: string | null;
-  run: string | null;
-  tags: string;
-  model: string;
-  route: string | null;
-  provider: string | null;
-  stream: number;
-  input_tokens: number;
-  cached_input_tokens: number;
-  cache_write_input_tokens: number;
-  output_tokens: number;
-  usage_estimated: number;
-  cost_micros: number;
-  price_version: string;
-  latency_ms: number;
-  ttft_ms: number | null;
-  status: number;
-  error_code: string | null;
-  outcome: string;
-  upstream_status: number | null;
-  savings_micros: number;
-}
-
-const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
-
-function toEvent(r: Row): UsageEvent {
-  return {
-    requestId: r.request_id,
-    ts: r.ts,
-    endpoint: r.endpoint as UsageEvent['endpoint'],
-    keyId: r.key_id,
-    team: r.team,
-    user: opt(r.user_name),
-    agent: opt(r.agent),
-    workflow: opt(r.workflow),
-    run: opt(r.run),
-    tags: JSON.parse(r.tags) as Record<string, string>,
-    model: r.model,
-    route: opt(r.route),
-    provider: opt(r.provider),
-    stream: r.stream === 1,
-    inputTokens: r.input_tokens,
-    cachedInputTokens: r.cached_input_tokens,
-    cacheWriteInputTokens: r.cache_write_input_tokens,
-    outputTokens: r.output_tokens,
-    usageEstimated: r.usage_estimated === 1,
-    costMicros: r.cost_micros,
-    savingsMicros: r.savings_micros,
-    priceVersion: r.price_version,
-    latencyMs: r.latency_ms,
-    ttftMs: opt(r.ttft_ms),
-    status: r.status,
-    errorCode: opt(r.error_code) as ErrorCode | undefined,
-    outcome: r.outcome as UsageEvent['outcome'],
-    upstreamStatus: opt(r.upstream_status),
-  };
-}
-
-/** Insert order of the columns (explicit: migrations appended user_name and savings_micros at the end). */
-const COLUMN_NAMES = [
-  'request_id', 'ts', 'endpoint', 'key_id', 'team', 'user_name', 'agent', 'workflow', 'run', 'tags', 'model', 'route', 'provider',
-  'stream', 'input_tokens', 'cached_input_tokens', 'cache_write_input_tokens', 'output_tokens', 'usage_estimated', 'cost_micros',
-  'savings_micros', 'price_version', 'latency_ms', 'ttft_ms', 'status', 'error_code', 'outcome', 'upstream_status',
-];
-
-function pushRow(out: unknown[], e: UsageEvent): void {
-  out.push(
-    e.requestId,
-    e.ts,
-    e.endpoint,
-    e.keyId,
-    e.team,
-    e.user ?? null,
-    e.agent ?? null,
-    e.workflow ?? null,
-    e.run ?? null,
-    JSON.stringify(e.tags),
-    e.model,
-    e.route ?? null,
-    e.provider ?? null,
-    e.stream ? 1 : 0,
-    e.inputTokens,
-    e.cachedInputTokens,
-    e.cacheWriteInputTokens,
-    e.outputTokens,
-    e.usageEstimated ? 1 : 0,
-    e.costMicros,
-    e.savingsMicros ?? 0,
-    e.priceVersion,
-    e.latencyMs,
-    e.ttftMs ?? null,
-    e.status,
-    e.errorCode ?? null,
-    e.outcome,
-    e.upstreamStatus ?? null,
-  );
-}
+const pushRow = (out: unknown[], e: UsageEvent) => pushEventValues(out, e, 'int');
 
 /**
  * The embedded ledger on better-sqlite3. An append inserts events (INSERT OR IGNORE … RETURNING: a
@@ -134,7 +30,7 @@ export function createSqliteLedgerStore(db: Database): LedgerStore {
   const ROWS_PER_STATEMENT = 32;
   const valuesClause = (rows: number, columns: number) => Array(rows).fill(`(${Array(columns).fill('?').join(', ')})`).join(', ');
   const insertSql = (rows: number) =>
-    `INSERT OR IGNORE INTO usage_events (${COLUMN_NAMES.join(', ')}) VALUES ${valuesClause(rows, COLUMN_NAMES.length)} RETURNING request_id`;
+    `INSERT OR IGNORE INTO usage_events (${EVENT_COLUMNS.join(', ')}) VALUES ${valuesClause(rows, EVENT_COLUMNS.length)} RETURNING request_id`;
   const insertOne = db.prepare(insertSql(1)).pluck();
   const insertMany = db.prepare(insertSql(ROWS_PER_STATEMENT)).pluck();
   const upsertSql = (table: string, bucket: string, rows: number) => {
@@ -190,11 +86,11 @@ export function createSqliteLedgerStore(db: Database): LedgerStore {
       if (events.length > 0) appendAll(events);
     },
     async recent(limit) {
-      return (recent.all(limit) as Row[]).map(toEvent);
+      return (recent.all(limit) as EventRow[]).map(eventFromRow);
     },
     async get(requestId) {
-      const row = byId.get(requestId) as Row | undefined;
-      return row ? toEvent(row) : undefined;
+      const row = byId.get(requestId) as EventRow | undefined;
+      return row ? eventFromRow(row) : undefined;
     },
     async totals() {
       return totals.get() as { events: number; costMicros: number };
