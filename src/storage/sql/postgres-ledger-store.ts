@@ -1,6 +1,5 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { GatewayError } from '../../kernel/errors/index.js';
 import type { UsageEvent } from '../../kernel/types.js';
 import { hourRange, type LedgerStore } from '../ports/ledger-store.js';
 import { DEFAULT_USAGE_LIMIT, dayChunks, ROLLUP_KEY_COLUMNS, ROLLUP_SUM_COLUMNS, rollupRows } from '../usage-rollups.js';
@@ -17,6 +16,7 @@ import {
   usageTotalsSql,
 } from './ledger-queries.js';
 import { EVENT_COLUMNS, type EventRow, eventFromRow, pushEventValues } from './ledger-events.js';
+import { postgresConfig } from './pg-schema.js';
 import { POSTGRES_MIGRATIONS } from './migrations/postgres-migrations.js';
 import { runMigrations } from './migrations/run-migrations.js';
 import { chunked } from './plan.js';
@@ -29,7 +29,6 @@ export interface PostgresLedgerStoreOptions {
   readonly maxConnections?: number;
 }
 
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** Rows per INSERT: 28 parameters each stays far below Postgres' 65,535 per statement. */
 const EVENTS_PER_STATEMENT = 500;
@@ -55,25 +54,9 @@ const upsertRollups = (table: string, bucket: string, rows: number) => {
  */
 export async function openPostgresLedgerStore(options: PostgresLedgerStoreOptions): Promise<LedgerStore> {
   const { schema } = options;
-  if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
-    throw new GatewayError('GW_CONFIG_INVALID', `Postgres schema "${schema}" is not valid: use lower-case letters, digits and _, starting with a letter or _.`);
-  }
-  const base: pg.PoolConfig = { connectionString: options.url, connectionTimeoutMillis: 5_000, query_timeout: 60_000 };
-  if (schema !== undefined) {
-    const client = new pg.Client(base);
-    client.on('error', () => {});
-    await client.connect();
-    try {
-      await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-    } catch (err) {
-      if ((err as { code?: string }).code !== '23505') throw err;
-    } finally {
-      await client.end().catch(() => {});
-    }
-  }
+  const config = await postgresConfig(options.url, schema, 60_000);
   const pool = new pg.Pool({
-    ...base,
-    ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
+    ...config,
     max: options.maxConnections ?? 4,
     application_name: 'gantry-ledger',
   });
