@@ -65,13 +65,18 @@ export interface LimitsDeps {
 
 const MINUTE = 60_000;
 
+interface Settlement {
+  readonly req: CompleteRequest;
+  readonly holds: readonly PlannedHold[];
+}
+
 /** The ledger could not be read to start a budget counter (the fail mode applies, as for a store outage). */
 class SeedFailure extends Error {}
 
 export function createLimits(deps: LimitsDeps): Limits {
   const { counters, clock, channels, logger } = deps;
-  let pending: CompleteRequest[] = [];
-  const holdsById = new Map<string, readonly PlannedHold[]>();
+  /** Settlements waiting for the counter store, with the holds whose alert thresholds they may cross. */
+  let pending: Settlement[] = [];
   let lastOpenWarning = 0;
   const retry = setInterval(() => void retryPending(), deps.retryMs ?? 1_000);
   retry.unref();
@@ -116,20 +121,18 @@ export function createLimits(deps: LimitsDeps): Limits {
     if (pending.length === 0) return;
     const batch = pending;
     pending = [];
-    for (const req of batch) {
+    for (const settlement of batch) {
       try {
-        await complete(req);
+        await complete(settlement);
       } catch {
-        pending.push(req);
+        pending.push(settlement);
       }
     }
   }
 
-  async function complete(req: CompleteRequest): Promise<void> {
+  async function complete({ req, holds }: Settlement): Promise<void> {
     const levels = await counters.complete(req);
-    const holds = holdsById.get(req.id);
-    holdsById.delete(req.id);
-    if (holds) await thresholds(holds, levels, req.actualMicros, req.now);
+    if (holds.length > 0) await thresholds(holds, levels, req.actualMicros, req.now);
   }
 
   /** One alert per threshold crossing: the completion that crossed it sees before < t ≤ after. */
@@ -228,7 +231,6 @@ export function createLimits(deps: LimitsDeps): Limits {
       }
       ctx.admission = { plan, grantedMicros: result.grantedMicros };
       ctx.limitHeaders = rateLimitHeaders(result.rates);
-      if (plan.holds.length > 0) holdsById.set(ctx.requestId, plan.holds);
       // With a budget in scope the answer must fit the reservation: a request without max_tokens
       // is sent with the most the grant pays for (at most the model's limit).
       if (!paid || !input.hasOutput || input.requestedMaxOutput !== undefined && input.requestedMaxOutput <= maxOut) return undefined;
@@ -250,9 +252,10 @@ export function createLimits(deps: LimitsDeps): Limits {
         slots: plan.slots.map((s) => s.key),
         rateAdds: plan.tokenWindows.map((key) => ({ key, windowMs: MINUTE, amount: Math.max(0, tokens - 1) })),
       };
-      complete(req).catch((err: unknown) => {
+      const settlement: Settlement = { req, holds: plan.holds };
+      complete(settlement).catch((err: unknown) => {
         logger.warn({ err, requestId: ctx.requestId }, 'settling a budget reservation failed; retrying');
-        pending.push(req);
+        pending.push(settlement);
       });
     },
 
