@@ -1,4 +1,4 @@
-import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { Clock } from '../../kernel/clock.js';
 import type { ResourceStore, ResourceStoreOptions } from '../ports/resource-store.js';
@@ -7,6 +7,7 @@ import { SQLITE_MIGRATIONS } from './migrations/sqlite-migrations.js';
 import type { Plan, TransactionRunner } from './plan.js';
 import { createSqlResourceStore } from './resource-store.js';
 import type { Db } from './schema.js';
+import { openWalDatabase } from '../sqlite/wal.js';
 
 const STATEMENT_CACHE_SIZE = 64;
 
@@ -48,11 +49,7 @@ export function sqliteTransactionRunner(raw: Database): TransactionRunner {
 
 /** Opens a connection tuned for several processes sharing one file (as `storage/sqlite/database.ts`). */
 export function openSqliteConnection(path: string): Database {
-  const raw = new BetterSqlite3(path);
-  raw.pragma('journal_mode = WAL');
-  raw.pragma('synchronous = NORMAL');
-  raw.pragma('busy_timeout = 5000');
-  return raw;
+  return openWalDatabase(path);
 }
 
 export interface SqliteResourceStoreOptions extends ResourceStoreOptions {

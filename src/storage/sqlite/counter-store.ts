@@ -1,4 +1,4 @@
-import BetterSqlite3 from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import {
   COMPLETED_TTL_MS,
   distinctHolds,
@@ -19,6 +19,7 @@ import {
   CounterStoreUnavailableError,
 } from '../ports/counter-store.js';
 import { type CounterStatements, migrateCounters, NEVER, prepareCounterStatements } from './counter-schema.js';
+import { openWalDatabase } from './wal.js';
 
 export interface SqliteCounterStoreOptions {
   /** This process's id (host:pid:random). */
@@ -44,13 +45,9 @@ export function openSqliteCounterStore(path: string, options: SqliteCounterStore
   const busyTimeoutMs = options.busyTimeoutMs ?? 5_000;
   let db: BetterSqlite3.Database;
   try {
-    db = new BetterSqlite3(path);
-    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     // Small pages and rare checkpoints: each call dirties a few pages, and the disk time goes into
-    // writing them to the WAL and fsyncing it at checkpoints (page_size only applies to a new file).
-    db.pragma('page_size = 1024');
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
+    // writing them to the WAL and fsyncing it at checkpoints.
+    db = openWalDatabase(path, { busyTimeoutMs, pageSize: 1024 });
     db.pragma('wal_autocheckpoint = 10000');
     migrateCounters(db);
   } catch (err) {

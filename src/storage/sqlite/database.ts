@@ -1,15 +1,13 @@
-import BetterSqlite3, { type Database } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
 import { applyMigrations, CORE_MIGRATIONS, type Migration } from './migrations.js';
+import { openWalDatabase } from './wal.js';
 
 /**
  * Opens (creating if needed) the embedded SQLite database: WAL mode so readers never block the batch
  * writer, a busy timeout so several processes on one host can share the file, then migrations.
  */
 export function openSqlite(path: string, extraMigrations: readonly Migration[] = []): Database {
-  const db = new BetterSqlite3(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
+  const db = openWalDatabase(path);
   db.pragma('foreign_keys = ON');
   applyMigrations(db, [...CORE_MIGRATIONS, ...extraMigrations]);
   // Planner statistics, bounded (a sample per index) so a large ledger opens quickly: with them a
