@@ -5,6 +5,8 @@ import type { Attribution, Endpoint, MeteredUsage, Principal, UsageEvent } from 
 import type { Admission } from './limits/admission.js';
 import type { CompiledDeployment, CompiledModel, RuntimeSnapshot } from './snapshot.js';
 
+export type CacheOutcome = 'hit' | 'semantic_hit' | 'stale_hit' | 'miss' | 'bypass';
+
 /** Typed per-request state, filled in by the pipeline stages in order. */
 export interface RequestContext {
   readonly requestId: string;
@@ -23,7 +25,20 @@ export interface RequestContext {
   /** Public model name the client asked for (set once the body is parsed). */
   requestedModel: string | undefined;
   model: CompiledModel | undefined;
+  /** The deployment that served (or was tried last). */
   deployment: CompiledDeployment | undefined;
+  /** Set when the client named a Route: what it decided and the model savings are measured against. */
+  route: { readonly name: string; readonly reason: string; readonly baseline: CompiledModel | undefined } | undefined;
+  /** The model that served when it is not ctx.model (a fallback model). */
+  servedModel: CompiledModel | undefined;
+  /** Upstream calls made (retries and fallbacks included); 0 for a cache hit. */
+  attempts: number;
+  /** Response cache outcome (x-gantry-cache). `hit` is served at $0. */
+  cache: CacheOutcome;
+  /** What a cache hit saved (the cost the answer had), micro-USD. */
+  cacheSavedMicros: number;
+  /** Cost of calls made for the request besides the answer (the semantic cache's embedding), micro-USD. */
+  extraCostMicros: number;
   stream: boolean;
   usage: MeteredUsage | undefined;
   ttftMs: number | undefined;
@@ -54,6 +69,12 @@ export function newRequestContext(init: {
     requestedModel: undefined,
     model: undefined,
     deployment: undefined,
+    route: undefined,
+    servedModel: undefined,
+    attempts: 0,
+    cache: 'bypass',
+    cacheSavedMicros: 0,
+    extraCostMicros: 0,
     stream: false,
     usage: undefined,
     ttftMs: undefined,

@@ -19,6 +19,7 @@ import { createDataPlane } from './server.js';
 import type { RuntimeSnapshot } from './snapshot.js';
 import { createAttribute } from './stages/attribute.js';
 import { createAuthenticate } from './stages/authenticate.js';
+import { compiledModel, NO_ROUTES, PLAIN_UPSTREAM } from '../../test/helpers/compiled.js';
 
 const KEY = 'gk_unit_test_key_000000000000000000000';
 const hashKey = createKeyHasher('secret');
@@ -97,10 +98,11 @@ async function start(provider: Provider, opts: { priced?: boolean } = {}) {
     generation: 1,
     budgets: [],
     rateLimits: [],
+    ...NO_ROUTES,
     models: new Map([
       [
         'm',
-        {
+        compiledModel({
           name: 'm',
           type: 'chat',
           deployments: [
@@ -113,7 +115,7 @@ async function start(provider: Provider, opts: { priced?: boolean } = {}) {
             opts.priced === false
               ? undefined
               : { free: false, prices: { inputPer1M: 1_000_000, cachedInputPer1M: 1_000_000, cacheWritePer1M: 1_000_000, outputPer1M: 2_000_000, perRequest: 0 }, version: 'test' }, limits: { maxOutputTokens: 4096, contextWindow: undefined },
-        },
+        }),
       ],
     ]),
     agents: new Map(),
@@ -132,7 +134,7 @@ async function start(provider: Provider, opts: { priced?: boolean } = {}) {
     channels,
     preStages: [createAuthenticate({ hashKey, clock: systemClock }), createAttribute()],
     routes: new Map([
-      ['POST /v1/chat/completions', { route: createChatCompletionsRoute({ meter, limits: NO_LIMITS, clock: systemClock, maxBodyBytes: 10_000 }), authenticated: true }],
+      ['POST /v1/chat/completions', { route: createChatCompletionsRoute({ meter, limits: NO_LIMITS, clock: systemClock, maxBodyBytes: 10_000, ...PLAIN_UPSTREAM }), authenticated: true }],
       ['GET /v1/models', { route: createListModelsRoute(), authenticated: true }],
     ]),
     readiness: async () => undefined,

@@ -8,8 +8,106 @@ import type { DeploymentTarget, Provider } from '../providers/contract.js';
  * Map lookup here: no database round-trip on the hot path.
  */
 export interface CompiledDeployment {
+  /** target.id is the deployment's name: spec name, else "<provider>/<upstreamModel>" (x-gantry-route). */
   readonly target: DeploymentTarget;
   readonly provider: Provider;
+  /** Weighted strategy share (0: no new traffic, still a fallback). */
+  readonly weight: number;
+  /** Lower first (priority strategy, fallback order). Deployments are stored sorted by it. */
+  readonly priority: number;
+  /** This deployment's price (undefined: unpriced; then the whole model is unpriced and refused). */
+  readonly pricing: ModelPricing | undefined;
+  readonly limits: ModelLimits;
+  readonly capabilities: DeploymentCapabilities;
+}
+
+export interface DeploymentCapabilities {
+  readonly tools: boolean;
+  readonly vision: boolean;
+  readonly jsonMode: boolean;
+}
+
+export type RoutingStrategy = 'priority' | 'weighted' | 'least-latency' | 'least-busy' | 'cost';
+
+/** How a model picks among its deployments and survives their failures (spec.routing with defaults). */
+export interface CompiledRouting {
+  readonly strategy: RoutingStrategy;
+  readonly sticky: 'none' | 'run' | 'key';
+  readonly retry: {
+    /** Extra attempts on the same deployment for a retryable error. */
+    readonly attempts: number;
+    readonly backoffMs: number;
+    readonly maxBackoffMs: number;
+    /** Retries allowed as a fraction of requests (0.2 = 20%). */
+    readonly budgetRatio: number;
+    readonly minPerSecond: number;
+  };
+  /** Other models tried in order once every deployment of this one failed. */
+  readonly fallbacks: readonly string[];
+  readonly fallbackOn: { readonly error: boolean; readonly contextWindow: boolean; readonly contentFilter: boolean };
+  readonly breaker: { readonly failures: number; readonly cooldownMs: number };
+  readonly healthCheck: { readonly intervalMs: number; readonly timeoutMs: number } | undefined;
+  readonly whenAllDown: 'fallback' | 'cache' | 'error';
+}
+
+/** Response caching of a model (spec.cache with defaults); undefined on the model when it has none. */
+export interface CompiledCache {
+  readonly exact: { readonly ttlMs: number } | undefined;
+  readonly semantic:
+    | { readonly embeddingModel: string; readonly threshold: number; readonly ttlMs: number; readonly allowTools: boolean; readonly anyTemperature: boolean }
+    | undefined;
+  /** One namespace for every team (else one per team). */
+  readonly shared: boolean;
+  /** Expired entries kept this long for whenAllDown: cache. */
+  readonly staleMs: number;
+}
+
+/** What a Route decided for one request. */
+export interface RouteDecision {
+  /** The Model that serves. */
+  readonly model: string;
+  /** Why, recorded on the usage event: `rule:<name>`, `complexity:0.62>=0.5`, `split:<model>`, `default`. */
+  readonly reason: string;
+}
+
+/**
+ * Features of a chat request that Route rules (CEL) and the complexity scorer read. Names are the
+ * CEL variable names (docs/routing.md#features).
+ */
+export interface RequestFeatures {
+  /** Estimated prompt tokens (all messages, tools and schemas). */
+  readonly promptTokens: number;
+  /** User turns in the conversation. */
+  readonly turns: number;
+  readonly messages: number;
+  readonly tools: boolean;
+  readonly toolCount: number;
+  /** Code in the prompt (fenced blocks or code-like lines). */
+  readonly code: boolean;
+  readonly jsonMode: boolean;
+  readonly images: boolean;
+  /** max_tokens / max_completion_tokens, 0 when absent. */
+  readonly maxTokens: number;
+  /** Declared task: x-gantry-task header, else the `task` tag, else "". */
+  readonly task: string;
+  readonly agent: string;
+  readonly team: string;
+  /** The last user message (lower-cased, for keyword rules like `lastUser.contains("prove")`). */
+  readonly lastUser: string;
+  /** The built-in heuristic complexity score, 0..1. */
+  readonly score: number;
+}
+
+/** A compiled Route: a public model name that decides per request which Model serves it. */
+export interface CompiledRoute {
+  readonly name: string;
+  /** Model names this route may pick (for /v1/models, scoping and reservations). */
+  readonly targets: readonly string[];
+  /** The flagship savings are measured against; undefined: no savings recorded. */
+  readonly baseline: string | undefined;
+  /** Pure and synchronous; `stickyKey` is the run or key id the route is sticky on (undefined: random). */
+  decide(features: RequestFeatures, stickyKey: string | undefined): RouteDecision;
+  readonly sticky: 'none' | 'run' | 'key';
 }
 
 /**
@@ -72,11 +170,23 @@ export interface CompiledRateLimit {
 export interface CompiledModel {
   readonly name: string;
   readonly type: 'chat' | 'embedding';
-  /** In priority order; the first is used (fallback across deployments comes with routing). */
+  /** Sorted by priority (then list order). */
   readonly deployments: readonly CompiledDeployment[];
-  /** Undefined: the model has no price and fails closed with GW_MODEL_UNPRICED. */
+  /**
+   * Price of the first deployment (undefined: some deployment has no price, and the model fails
+   * closed with GW_MODEL_UNPRICED). Usage is priced per deployment (CompiledDeployment.pricing).
+   */
   readonly pricing: ModelPricing | undefined;
+  /**
+   * Component-wise maximum of the prices of every deployment this model may be served by (its own,
+   * its fallback models', plus the semantic cache's embedding input price): budget reservations
+   * use it so a fallback can never overrun a reservation. Undefined when all of them are free.
+   */
+  readonly worstPrices: TokenPrices | undefined;
+  /** maxOutputTokens: the largest of any deployment it may be served by (reservation worst case); contextWindow: the first deployment's. */
   readonly limits: ModelLimits;
+  readonly routing: CompiledRouting;
+  readonly cache: CompiledCache | undefined;
 }
 
 /** Keyed hash of an API key → principal: one lookup per request. */
@@ -107,6 +217,10 @@ export interface RuntimeSnapshot {
   /** Sorted by name (stable counter keys and messages). */
   readonly budgets: readonly CompiledBudget[];
   readonly rateLimits: readonly CompiledRateLimit[];
+  /** Public model names that are Routes (never the same name as a Model). */
+  readonly routes: ReadonlyMap<string, CompiledRoute>;
+  /** Teams whose requests never read or write the response cache (Team spec.cache.enabled: false). */
+  readonly cacheOptOutTeams: ReadonlySet<string>;
 }
 
 /** Where the data plane reads the current snapshot from (swapped atomically by the control plane). */

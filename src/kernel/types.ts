@@ -78,4 +78,12 @@ export interface UsageEvent {
   /** Why the request ended: completed, client_aborted, upstream_error, rejected. */
   readonly outcome: 'completed' | 'client_aborted' | 'upstream_error' | 'rejected';
   readonly upstreamStatus: number | undefined;
+  /** The Model that served when it differs from `model` (a Route's choice, or a fallback model). */
+  readonly servedModel?: string | undefined;
+  /** A Route's decision (`rule:<name>`, `complexity:0.62>=0.5`, `split:<model>`, `default`). */
+  readonly routeReason?: string | undefined;
+  /** Response cache outcome: hit, semantic_hit, stale_hit, miss, bypass. */
+  readonly cache?: string | undefined;
+  /** Upstream calls made (retries and fallbacks included). */
+  readonly attempts?: number | undefined;
 }

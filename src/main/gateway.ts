@@ -9,6 +9,8 @@ import { createDeleteResponseRoute, createGetResponseRoute, createRecentResponse
 import { createLimits } from '../data-plane/limits/limits.js';
 import { createMeter } from '../data-plane/metering/meter.js';
 import { createChatCompletionsRoute } from '../data-plane/routes/chat-completions.js';
+import { NO_CACHE } from '../data-plane/cache/response-cache.js';
+import { createSingleDeploymentCaller } from '../data-plane/routing/upstream-caller.js';
 import { createEmbeddingsRoute } from '../data-plane/routes/embeddings.js';
 import { createGetModelRoute, createListModelsRoute } from '../data-plane/routes/models.js';
 import { createCountTokensRoute } from '../data-plane/protocols/anthropic/count-tokens.js';
@@ -192,7 +194,7 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
     if (s) void limitsRuntime.seed(s);
   };
   channels.snapshotSwap.subscribe(seedOnSwap);
-  const routeDeps = { meter, limits, clock, maxBodyBytes: settings.maxBodyBytes };
+  const routeDeps = { meter, limits, clock, maxBodyBytes: settings.maxBodyBytes, caller: createSingleDeploymentCaller(), cache: NO_CACHE };
   const authenticated = (route: ReturnType<typeof createListModelsRoute>) => ({ route, authenticated: true });
   const responses = createRecentResponses({ store: createSqliteResponseStore(db), clock, onError: (err, what) => logger.error({ err }, `${what} failed`) });
 

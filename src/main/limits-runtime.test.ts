@@ -9,16 +9,17 @@ import { createMemoryCounterState, createMemoryCounterStore } from '../storage/m
 import type { LedgerStore, SpendFilter, UsageQuery } from '../storage/ports/ledger-store.js';
 import { telemetryChannels } from '../telemetry/channels.js';
 import { startLimitsRuntime } from './limits-runtime.js';
+import { compiledModel, NO_ROUTES } from '../../test/helpers/compiled.js';
 
 const NOW = Date.parse('2026-11-29T12:00:00Z');
 const clock: Clock = { now: () => NOW, monotonic: () => 0 };
-const MODEL: CompiledModel = {
+const MODEL: CompiledModel = compiledModel({
   name: 'm',
   type: 'chat',
   deployments: [],
   pricing: { free: false, version: 'test', prices: { inputPer1M: 1_000_000, cachedInputPer1M: 1_000_000, cacheWritePer1M: 1_000_000, outputPer1M: 4_000_000, perRequest: 0 } },
   limits: { maxOutputTokens: 100, contextWindow: undefined },
-};
+});
 const BUDGET: CompiledBudget = { name: 'team-a-monthly', scope: { team: 'team-a' }, perRun: false, window: 'monthly', limitMicros: 1_000, hard: true, alerts: [], failClosed: true };
 const KEY = budgetCounterKey(BUDGET, '2026-11');
 const SNAPSHOT: RuntimeSnapshot = {
@@ -27,6 +28,7 @@ const SNAPSHOT: RuntimeSnapshot = {
   modelListBody: '',
   keys: { get: () => undefined, entries: () => new Map().entries(), size: 0 },
   agents: new Map(),
+  ...NO_ROUTES,
   budgets: [BUDGET],
   rateLimits: [],
 };

@@ -27,6 +27,7 @@ import type { Provider } from '../../src/providers/contract.js';
 import { createSimulatorProvider } from '../../src/providers/simulator/index.js';
 import { telemetryChannels } from '../../src/telemetry/channels.js';
 import { readThenDisconnect } from '../e2e/helpers/abort-stream.js';
+import { compiledModel, NO_ROUTES, PLAIN_UPSTREAM } from '../helpers/compiled.js';
 
 const KEY = 'gk_conformance_anthropic_in_0123456789ab';
 const hashKey = createKeyHasher('conformance');
@@ -94,7 +95,7 @@ const events: UsageEvent[] = [];
 function model(name: string, provider: Provider, upstreamModel: string): [string, CompiledModel] {
   const target = { id: `${provider.name}/${upstreamModel}`, provider: provider.name, upstreamModel, timeouts: { connectMs: 5000, headersMs: 5000, bodyIdleMs: 5000 }, faults: undefined };
   const prices = { inputPer1M: 1_000_000, cachedInputPer1M: 500_000, cacheWritePer1M: 1_000_000, outputPer1M: 2_000_000, perRequest: 0 };
-  return [name, { name, type: 'chat', deployments: [{ provider, target }], pricing: { free: false, prices, version: 'test' }, limits: { maxOutputTokens: 4096, contextWindow: undefined } }];
+  return [name, compiledModel({ name, type: 'chat', deployments: [{ provider, target }], pricing: { free: false, prices, version: 'test' }, limits: { maxOutputTokens: 4096, contextWindow: undefined } })];
 }
 
 /** The same model with the simulator pacing tokens (50/s), so a client can leave mid-stream. */
@@ -110,6 +111,7 @@ beforeAll(async () => {
     generation: 1,
     budgets: [],
     rateLimits: [],
+    ...NO_ROUTES,
     models: new Map([model('sim', sim, 'sim-small'), paced(model('slow', sim, 'sim-small')), ...names.map((n) => model(n, scripted, n))]),
     agents: new Map(),
     modelListBody: '{"object":"list","data":[]}',
@@ -117,7 +119,7 @@ beforeAll(async () => {
   };
   const channels = telemetryChannels();
   const meter = createMeter({ usageSink: { record: (e) => events.push(e) }, channels, clock: systemClock });
-  const deps = { meter, limits: NO_LIMITS, clock: systemClock, maxBodyBytes: 1_000_000 };
+  const deps = { meter, limits: NO_LIMITS, clock: systemClock, maxBodyBytes: 1_000_000, ...PLAIN_UPSTREAM };
   const dp = createDataPlane({
     snapshots: { current: () => snapshot },
     clock: systemClock,

@@ -46,6 +46,8 @@ function modelRefs(spec: unknown): Reference[] {
   if (s.provider) refs.push({ path: 'spec.provider', kind: 'Provider', name: s.provider });
   for (const [i, d] of (s.deployments ?? []).entries()) refs.push({ path: `spec.deployments[${i}].provider`, kind: 'Provider', name: d.provider });
   if (s.gpuPool) refs.push({ path: 'spec.gpuPool', kind: 'GpuPool', name: s.gpuPool });
+  for (const [i, m] of (s.routing?.fallbacks ?? []).entries()) refs.push({ path: `spec.routing.fallbacks[${i}]`, kind: 'Model', name: m });
+  if (s.cache?.semantic) refs.push({ path: 'spec.cache.semantic.embeddingModel', kind: 'Model', name: s.cache.semantic.embeddingModel });
   return refs;
 }
 

@@ -10,16 +10,17 @@ import { newRequestContext, type RequestContext } from '../context.js';
 import type { CompiledBudget, CompiledModel, CompiledRateLimit, RuntimeSnapshot } from '../snapshot.js';
 import { type AdmitInput, createLimits } from './limits.js';
 import { budgetCounterKey } from './plan.js';
+import { compiledModel, NO_ROUTES } from '../../../test/helpers/compiled.js';
 
 const NOW = Date.parse('2026-11-29T12:00:00Z');
 const clock: Clock = { now: () => NOW, monotonic: () => 0 };
-const MODEL: CompiledModel = {
+const MODEL: CompiledModel = compiledModel({
   name: 'm',
   type: 'chat',
   deployments: [],
   pricing: { free: false, version: 'test', prices: { inputPer1M: 1_000_000, cachedInputPer1M: 1_000_000, cacheWritePer1M: 1_000_000, outputPer1M: 4_000_000, perRequest: 0 } },
   limits: { maxOutputTokens: 100, contextWindow: undefined },
-};
+});
 
 const budget = (over: Partial<CompiledBudget> = {}): CompiledBudget => ({
   name: 'team-a-monthly',
@@ -44,7 +45,7 @@ const rateLimit = (over: Partial<CompiledRateLimit> = {}): CompiledRateLimit => 
 });
 
 function snapshot(budgets: CompiledBudget[], rateLimits: CompiledRateLimit[] = []): RuntimeSnapshot {
-  return { generation: 1, models: new Map([['m', MODEL]]), modelListBody: '', keys: { get: () => undefined, entries: () => new Map().entries(), size: 0 }, agents: new Map(), budgets, rateLimits };
+  return { generation: 1, models: new Map([['m', MODEL]]), modelListBody: '', keys: { get: () => undefined, entries: () => new Map().entries(), size: 0 }, agents: new Map(), budgets, rateLimits, ...NO_ROUTES };
 }
 
 let seq = 0;

@@ -171,15 +171,16 @@ export function createLimits(deps: LimitsDeps): Limits {
       const plan = planLimits(ctx.snapshot, requestFacts(principal, ctx.attribution, model.name), now, deps.seed !== undefined);
       if (!plan) return undefined;
 
-      const pricing = model.pricing;
-      const paid = pricing !== undefined && !pricing.free && plan.holds.length > 0;
+      // The dearest deployment or fallback the request may end up on: a failover never overruns the hold.
+      const prices = model.worstPrices;
+      const paid = prices !== undefined && plan.holds.length > 0;
       // Output limit per choice; n choices are each billed up to it.
       const maxOut = input.hasOutput ? Math.min(input.requestedMaxOutput ?? model.limits.maxOutputTokens, model.limits.maxOutputTokens) : 0;
       const choices = Math.max(1, input.choices ?? 1);
       const span = (inputTokens: number) => {
         if (!paid) return { min: 0, max: 0 };
-        const max = worstCaseMicros(pricing.prices, inputTokens, maxOut * choices);
-        const min = input.requestedMaxOutput !== undefined ? max : worstCaseMicros(pricing.prices, inputTokens, Math.min(MIN_CAPPED_OUTPUT_TOKENS, maxOut) * choices);
+        const max = worstCaseMicros(prices, inputTokens, maxOut * choices);
+        const min = input.requestedMaxOutput !== undefined ? max : worstCaseMicros(prices, inputTokens, Math.min(MIN_CAPPED_OUTPUT_TOKENS, maxOut) * choices);
         return { min, max };
       };
       const attempt = async (inputTokens: number): Promise<Exclude<AdmitResult, { reason: 'unseeded' }>> => {
@@ -234,7 +235,7 @@ export function createLimits(deps: LimitsDeps): Limits {
       // With a budget in scope the answer must fit the reservation: a request without max_tokens
       // is sent with the most the grant pays for (at most the model's limit).
       if (!paid || !input.hasOutput || input.requestedMaxOutput !== undefined && input.requestedMaxOutput <= maxOut) return undefined;
-      return Math.floor(affordableOutputTokens(pricing.prices, inputTokens, result.grantedMicros, maxOut * choices) / choices);
+      return Math.floor(affordableOutputTokens(prices, inputTokens, result.grantedMicros, maxOut * choices) / choices);
     },
 
     settle(ctx, event) {

@@ -21,11 +21,31 @@ export interface MeterDeps {
   readonly clock: Clock;
 }
 
+const isCacheHit = (ctx: RequestContext) => ctx.cache === 'hit' || ctx.cache === 'semantic_hit' || ctx.cache === 'stale_hit';
+
 export function createMeter({ usageSink, channels, clock }: MeterDeps): Meter {
   function cost(ctx: RequestContext): Micros {
-    const pricing = ctx.model?.pricing;
+    // A cache hit called no model for the answer: only calls made besides it (an embedding) are paid.
+    if (isCacheHit(ctx)) return ctx.extraCostMicros;
+    return answerCost(ctx) + ctx.extraCostMicros;
+  }
+
+  /** The answer's cost at the price of the deployment that served it. */
+  function answerCost(ctx: RequestContext): Micros {
+    const pricing = ctx.deployment?.pricing ?? ctx.model?.pricing;
     if (!ctx.usage || !pricing || pricing.free) return 0;
     return costMicros(ctx.usage, pricing.prices);
+  }
+
+  /**
+   * What was saved: a cache hit saves the cost the cached answer had; a Route's choice saves what
+   * its baseline (flagship) model would have charged for the same tokens minus what was paid.
+   */
+  function savings(ctx: RequestContext, paid: Micros): Micros {
+    if (isCacheHit(ctx)) return ctx.cacheSavedMicros;
+    const baseline = ctx.route?.baseline?.pricing;
+    if (!baseline || baseline.free || !ctx.usage) return 0;
+    return costMicros(ctx.usage, baseline.prices) - (paid - ctx.extraCostMicros);
   }
 
   function publish(message: RequestEndMessage): void {
@@ -35,6 +55,7 @@ export function createMeter({ usageSink, channels, clock }: MeterDeps): Meter {
   return {
     cost,
     finish(ctx) {
+      const paid = cost(ctx);
       const latencyMs = clock.monotonic() - ctx.startMono;
       const usage = ctx.usage;
       const principal = ctx.principal;
@@ -50,7 +71,7 @@ export function createMeter({ usageSink, channels, clock }: MeterDeps): Meter {
         workflow: attribution?.workflow,
         run: attribution?.run,
         tags: attribution?.tags ?? {},
-        model: ctx.model?.name ?? 'unknown',
+        model: ctx.route?.name ?? ctx.model?.name ?? 'unknown',
         route: ctx.deployment?.target.id,
         provider: ctx.deployment?.target.provider,
         stream: ctx.stream,
@@ -59,15 +80,19 @@ export function createMeter({ usageSink, channels, clock }: MeterDeps): Meter {
         cacheWriteInputTokens: usage?.cacheWriteInputTokens ?? 0,
         outputTokens: usage?.outputTokens ?? 0,
         usageEstimated: usage?.estimated ?? false,
-        costMicros: cost(ctx),
-        savingsMicros: 0,
-        priceVersion: ctx.model?.pricing?.version ?? 'unpriced',
+        costMicros: paid,
+        savingsMicros: savings(ctx, paid),
+        priceVersion: (ctx.deployment?.pricing ?? ctx.model?.pricing)?.version ?? 'unpriced',
         latencyMs: Math.round(latencyMs * 1000) / 1000,
         ttftMs: ctx.ttftMs === undefined ? undefined : Math.round(ctx.ttftMs * 1000) / 1000,
         status: ctx.status,
         errorCode: ctx.errorCode,
         outcome: ctx.outcome,
         upstreamStatus: ctx.upstreamStatus,
+        servedModel: (ctx.servedModel ?? (ctx.route ? ctx.model : undefined))?.name,
+        routeReason: ctx.route?.reason,
+        cache: ctx.cache,
+        attempts: ctx.attempts,
       };
       usageSink.record(event);
       publish({ endpoint: ctx.endpoint, status: ctx.status, errorCode: ctx.errorCode, latencyMs, usage: event });

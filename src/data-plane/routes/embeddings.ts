@@ -9,7 +9,8 @@ import type { Limits } from '../limits/limits.js';
 import type { Meter } from '../metering/meter.js';
 import { createResolveModel } from '../stages/resolve-model.js';
 import { validateEmbeddingRequest } from '../validation/embedding-request.js';
-import { gatewayHeaders, providerContext, type Route } from './route.js';
+import type { UpstreamCaller } from '../routing/upstream-caller.js';
+import { gatewayHeaders, type Route } from './route.js';
 
 async function estimateInputTokens(input: EmbeddingRequest['input']): Promise<number> {
   const { countText } = await loadTokenizer();
@@ -23,7 +24,7 @@ async function estimateInputTokens(input: EmbeddingRequest['input']): Promise<nu
   return total;
 }
 
-export function createEmbeddingsRoute(deps: { meter: Meter; limits: Limits; clock: { monotonic(): number }; maxBodyBytes: number }): Route {
+export function createEmbeddingsRoute(deps: { meter: Meter; limits: Limits; clock: { monotonic(): number }; maxBodyBytes: number; caller: UpstreamCaller }): Route {
   const resolveModel = createResolveModel();
   return {
     endpoint: 'embeddings',
@@ -31,15 +32,13 @@ export function createEmbeddingsRoute(deps: { meter: Meter; limits: Limits; cloc
       const request = validateEmbeddingRequest(parseJsonBody(await readBody(req, deps.maxBodyBytes)));
       ctx.requestedModel = request.model;
       resolveModel(ctx);
-      const deployment = ctx.deployment;
-      if (!deployment) throw new Error('no deployment resolved');
       await deps.limits.admit(ctx, {
         inputTokensBound: () => Buffer.byteLength(JSON.stringify(request.input)),
         exactInputTokens: async () => Math.ceil((await estimateInputTokens(request.input)) * 1.1) + 8,
         requestedMaxOutput: undefined,
         hasOutput: false,
       });
-      const response = await deployment.provider.embeddings(request, providerContext(ctx));
+      const response = await deps.caller.embeddings(ctx, request);
       ctx.ttftMs = deps.clock.monotonic() - ctx.startMono;
       const reported = response.usage?.prompt_tokens;
       const inputTokens = typeof reported === 'number' ? reported : await estimateInputTokens(request.input);

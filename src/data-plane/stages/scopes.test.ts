@@ -6,9 +6,10 @@ import type { CompiledAgent, CompiledModel, RuntimeSnapshot } from '../snapshot.
 import { createAttribute } from './attribute.js';
 import { createAuthenticate } from './authenticate.js';
 import { createResolveModel } from './resolve-model.js';
+import { compiledModel, NO_ROUTES } from '../../../test/helpers/compiled.js';
 
 const KEY = 'gk_scopes_test_key_0123456789abcdef';
-const model = (name: string): CompiledModel => ({ name, type: 'chat', deployments: [], pricing: { free: true, version: 'test' }, limits: { maxOutputTokens: 4096, contextWindow: undefined } });
+const model = (name: string): CompiledModel => compiledModel({ name, type: 'chat', deployments: [], pricing: { free: true, version: 'test' }, limits: { maxOutputTokens: 4096, contextWindow: undefined } });
 const agent = (name: string, owner: string, serving = true, models?: string[]): CompiledAgent => ({ name, owner, serving, models: models ? new Set(models) : undefined });
 
 function snapshot(principal: Principal): RuntimeSnapshot {
@@ -16,6 +17,7 @@ function snapshot(principal: Principal): RuntimeSnapshot {
     generation: 1,
     budgets: [],
     rateLimits: [],
+    ...NO_ROUTES,
     models: new Map([
       ['small', model('small')],
       ['large', model('large')],

@@ -150,6 +150,12 @@ export const ERROR_CATALOGUE = {
     message: 'The upstream stream ended before it was complete.',
     when: 'An upstream stream was cut or sent malformed data after it started; what was delivered is metered.',
   },
+  GW_NO_HEALTHY_DEPLOYMENT: {
+    status: 503,
+    type: 'api_error',
+    message: 'Every deployment of this model is down. Retry after the time in retry-after.',
+    when: "Every deployment of the model (and of its fallback models) failed or has its circuit breaker open, and the model's routing.whenAllDown policy found nothing else to serve; retry-after says when a deployment will be tried again.",
+  },
   GW_PROVIDER_MISCONFIGURED: {
     status: 500,
     type: 'api_error',

@@ -3,12 +3,13 @@ import type { UsageEvent } from '../../kernel/types.js';
 
 /**
  * The usage_events row, shared by the SQLite and Postgres ledgers. Insert order of the columns is
- * explicit (migrations appended user_name and savings_micros at the end of the SQLite table).
+ * explicit (migrations appended user_name, savings_micros and the routing columns at the end of the SQLite table).
  */
 export const EVENT_COLUMNS = [
   'request_id', 'ts', 'endpoint', 'key_id', 'team', 'user_name', 'agent', 'workflow', 'run', 'tags', 'model', 'route', 'provider',
   'stream', 'input_tokens', 'cached_input_tokens', 'cache_write_input_tokens', 'output_tokens', 'usage_estimated', 'cost_micros',
   'savings_micros', 'price_version', 'latency_ms', 'ttft_ms', 'status', 'error_code', 'outcome', 'upstream_status',
+  'served_model', 'route_reason', 'cache_status', 'attempts',
 ] as const;
 
 /**
@@ -46,6 +47,10 @@ export function pushEventValues(out: unknown[], e: UsageEvent, booleans: 'int' |
     e.errorCode ?? null,
     e.outcome,
     e.upstreamStatus ?? null,
+    e.servedModel ?? null,
+    e.routeReason ?? null,
+    e.cache ?? null,
+    e.attempts ?? null,
   );
 }
 
@@ -82,6 +87,10 @@ export interface EventRow {
   error_code: string | null;
   outcome: string;
   upstream_status: number | null;
+  served_model: string | null;
+  route_reason: string | null;
+  cache_status: string | null;
+  attempts: number | null;
 }
 
 const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
@@ -116,5 +125,9 @@ export function eventFromRow(r: EventRow): UsageEvent {
     errorCode: opt(r.error_code) as ErrorCode | undefined,
     outcome: r.outcome as UsageEvent['outcome'],
     upstreamStatus: opt(r.upstream_status),
+    servedModel: opt(r.served_model),
+    routeReason: opt(r.route_reason),
+    cache: opt(r.cache_status),
+    attempts: opt(r.attempts),
   };
 }

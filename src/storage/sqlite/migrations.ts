@@ -153,6 +153,17 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
         FROM usage_events GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10;
     `,
   },
+  {
+    id: 6,
+    name: 'usage-routing-and-cache',
+    // Routing and cache evidence per request (docs/routing.md, docs/caching.md).
+    sql: `
+      ALTER TABLE usage_events ADD COLUMN served_model TEXT;
+      ALTER TABLE usage_events ADD COLUMN route_reason TEXT;
+      ALTER TABLE usage_events ADD COLUMN cache_status TEXT;
+      ALTER TABLE usage_events ADD COLUMN attempts INTEGER;
+    `,
+  },
 ];
 
 export function applyMigrations(db: Database, migrations: readonly Migration[]): number[] {

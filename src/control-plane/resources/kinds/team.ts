@@ -6,6 +6,8 @@ export const TeamSpecSchema = T.Object(
     displayName: T.Optional(T.String({ minLength: 1, maxLength: 200 })),
     description: T.Optional(T.String({ maxLength: 2000 })),
     contacts: T.Optional(T.Array(T.String({ minLength: 3, maxLength: 320 }), { maxItems: 20 })),
+    /** Response cache for this team's requests (default on where a model enables it); false: never read or write the cache. */
+    cache: T.Optional(T.Object({ enabled: T.Boolean() }, { additionalProperties: false })),
     /** SSO: members of these identity-provider groups get this role in the team at login. */
     ssoGroups: T.Optional(
       T.Array(

@@ -2,7 +2,7 @@ import { GatewayError } from '../../../kernel/errors/index.js';
 import type { AnthropicContentBlock, AnthropicContentDelta, AnthropicStreamEvent } from '../../../kernel/wire/anthropic.js';
 import type { ChatCompletionChunk, ChatCompletionChunkChoice, FinishReason } from '../../../kernel/wire/openai.js';
 import { sendJson } from '../../http/respond.js';
-import type { ChatOutput } from '../../routes/chat-completions.js';
+import type { ChatOutput } from '../../routes/chat-output.js';
 import { gatewayHeaders } from '../../routes/route.js';
 import { createSseWriter, SSE_HEADERS } from '../../streaming/sse-writer.js';
 import { anthropicError } from './errors.js';

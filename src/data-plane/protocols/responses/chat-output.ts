@@ -1,6 +1,6 @@
 import type { ResponseObject } from '../../../kernel/wire/responses.js';
 import { sendJson } from '../../http/respond.js';
-import type { ChatOutput } from '../../routes/chat-completions.js';
+import type { ChatOutput } from '../../routes/chat-output.js';
 import { gatewayHeaders } from '../../routes/route.js';
 import { createSseWriter, SSE_HEADERS } from '../../streaming/sse-writer.js';
 import { fromChatCompletion, type NewId } from './from-chat.js';

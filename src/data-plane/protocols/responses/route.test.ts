@@ -19,6 +19,7 @@ import type { RuntimeSnapshot } from '../../snapshot.js';
 import { createAttribute } from '../../stages/attribute.js';
 import { createAuthenticate } from '../../stages/authenticate.js';
 import { createDeleteResponseRoute, createGetResponseRoute, createRecentResponses, createResponsesRoute } from './index.js';
+import { compiledModel, NO_ROUTES, PLAIN_UPSTREAM } from '../../../../test/helpers/compiled.js';
 
 const KEY_A = 'gk_team_a_key_000000000000000000000';
 const KEY_A2 = 'gk_team_a_key_two_00000000000000000';
@@ -42,10 +43,11 @@ async function start(opts: { store?: ResponseStore; lruCapacity?: number } = {})
     generation: 1,
     budgets: [],
     rateLimits: [],
+    ...NO_ROUTES,
     models: new Map([
       [
         'sim-small',
-        {
+        compiledModel({
           name: 'sim-small',
           type: 'chat',
           deployments: [
@@ -55,7 +57,7 @@ async function start(opts: { store?: ResponseStore; lruCapacity?: number } = {})
             },
           ],
           pricing: { free: false, prices: { inputPer1M: 1_000_000, cachedInputPer1M: 1_000_000, cacheWritePer1M: 1_000_000, outputPer1M: 2_000_000, perRequest: 0 }, version: 'test' }, limits: { maxOutputTokens: 4096, contextWindow: undefined },
-        },
+        }),
       ],
     ]),
     agents: new Map(),
@@ -81,7 +83,7 @@ async function start(opts: { store?: ResponseStore; lruCapacity?: number } = {})
     limits: NO_LIMITS,
     channels,
     preStages: [createAuthenticate({ hashKey, clock: systemClock }), createAttribute()],
-    routes: new Map([['POST /v1/responses', auth(createResponsesRoute({ meter, limits: NO_LIMITS, clock, maxBodyBytes: 1_000_000, newId, responses, ttlMs: 24 * HOUR }))]]),
+    routes: new Map([['POST /v1/responses', auth(createResponsesRoute({ meter, limits: NO_LIMITS, clock, maxBodyBytes: 1_000_000, ...PLAIN_UPSTREAM, newId, responses, ttlMs: 24 * HOUR }))]]),
     prefixRoutes: [
       ['GET /v1/responses/', auth(createGetResponseRoute(responses))],
       ['DELETE /v1/responses/', auth(createDeleteResponseRoute(responses))],

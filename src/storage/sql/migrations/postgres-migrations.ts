@@ -140,4 +140,14 @@ export const POSTGRES_MIGRATIONS: readonly SqlMigration[] = [
         sql`CREATE INDEX usage_daily_team_day ON usage_daily (team, day)`,
       ]),
   },
+  {
+    id: '0003_usage_routing_and_cache',
+    up: (db) =>
+      statements(db, [
+        sql`ALTER TABLE usage_events ADD COLUMN served_model text`,
+        sql`ALTER TABLE usage_events ADD COLUMN route_reason text`,
+        sql`ALTER TABLE usage_events ADD COLUMN cache_status text`,
+        sql`ALTER TABLE usage_events ADD COLUMN attempts integer`,
+      ]),
+  },
 ];
