@@ -14,7 +14,31 @@ export const CHANNEL_NAMES = {
   snapshotError: 'gantry:snapshot:error',
   alert: 'gantry:alert',
   limitRefused: 'gantry:limit:refused',
+  upstreamAttempt: 'gantry:upstream:attempt',
+  breakerChange: 'gantry:breaker:change',
 } as const;
+
+/** One call to one deployment (a request makes several when it retries or fails over). */
+export interface UpstreamAttemptMessage {
+  readonly model: string;
+  readonly deployment: string;
+  /** first: the request's first call; retry: again on the same deployment; failover: another deployment or fallback model. */
+  readonly kind: 'first' | 'retry' | 'failover';
+  readonly ok: boolean;
+  /** The error's code when the call failed. */
+  readonly code: ErrorCode | undefined;
+  readonly latencyMs: number;
+}
+
+/** A deployment's circuit breaker changed state (also on active health-check results). */
+export interface BreakerChangeMessage {
+  readonly model: string;
+  readonly deployment: string;
+  readonly from: 'closed' | 'open' | 'half_open';
+  readonly to: 'closed' | 'open' | 'half_open';
+  /** Why, for logs: e.g. "5 consecutive failures (GW_UPSTREAM_ERROR)", "probe succeeded". */
+  readonly reason: string;
+}
 
 /**
  * A money alert. Budget thresholds are published by the data plane after settlement (one process
@@ -79,6 +103,8 @@ export interface TelemetryChannels {
   readonly snapshotError: diagnosticsChannel.Channel;
   readonly alert: diagnosticsChannel.Channel;
   readonly limitRefused: diagnosticsChannel.Channel;
+  readonly upstreamAttempt: diagnosticsChannel.Channel;
+  readonly breakerChange: diagnosticsChannel.Channel;
 }
 
 export function telemetryChannels(): TelemetryChannels {
@@ -89,5 +115,7 @@ export function telemetryChannels(): TelemetryChannels {
     snapshotError: diagnosticsChannel.channel(CHANNEL_NAMES.snapshotError),
     alert: diagnosticsChannel.channel(CHANNEL_NAMES.alert),
     limitRefused: diagnosticsChannel.channel(CHANNEL_NAMES.limitRefused),
+    upstreamAttempt: diagnosticsChannel.channel(CHANNEL_NAMES.upstreamAttempt),
+    breakerChange: diagnosticsChannel.channel(CHANNEL_NAMES.breakerChange),
   };
 }
