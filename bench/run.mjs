@@ -129,6 +129,39 @@ for (const c of limitLevels) {
 }
 await stop(gwLimits.proc);
 
+// Routing + cache ON: the body's model is a Route (rules + complexity score) over two models of two
+// deployments each (least-latency), each with an exact cache. `cache-control: no-cache` makes every
+// request a miss that still computes the key and writes the answer; without it every request is a hit.
+const gwRouting = await startGantry(sim.url, { config: 'examples/bench/gantry-routing.yaml' });
+const routingTarget = { url: `${gwRouting.url}/v1/chat/completions`, headers: { ...gwHeaders, 'cache-control': 'no-cache' } };
+const hitTarget = { url: `${gwRouting.url}/v1/chat/completions`, headers: gwHeaders };
+await loadRun({ ...routingTarget, body, connections: 16, durationSec: 2 });
+await loadRun({ ...hitTarget, body, connections: 16, durationSec: 1 });
+const routingRuns = [];
+for (const c of limitLevels) {
+  const core = runs.find((r) => r.concurrency === c);
+  let cpu0 = cpuSeconds(gwRouting.proc.pid);
+  const miss = await loadRun({ ...routingTarget, body, connections: c, durationSec: duration });
+  const missCpu = Math.round(((cpuSeconds(gwRouting.proc.pid) - cpu0) / Math.max(1, miss.requests)) * 1e6);
+  cpu0 = cpuSeconds(gwRouting.proc.pid);
+  const hit = await loadRun({ ...hitTarget, body, connections: c, durationSec: duration });
+  const hitCpu = Math.round(((cpuSeconds(gwRouting.proc.pid) - cpu0) / Math.max(1, hit.requests)) * 1e6);
+  const row = {
+    concurrency: c,
+    miss,
+    hit,
+    missCpuUsPerRequest: missCpu,
+    hitCpuUsPerRequest: hitCpu,
+    missThroughputVsCore: core ? Math.round((miss.rps / core.gateway.rps) * 1000) / 1000 : undefined,
+    hitP50VsDirectMs: core ? Math.round((hit.p50Ms - core.direct.p50Ms) * 1000) / 1000 : undefined,
+  };
+  routingRuns.push(row);
+  console.log(
+    `routing+cache c=${c}: miss ${miss.rps} rps p50 ${miss.p50Ms} p99 ${miss.p99Ms} (${missCpu} µs CPU/req, ${row.missThroughputVsCore}× core) | hit ${hit.rps} rps p50 ${hit.p50Ms} p99 ${hit.p99Ms} (${hitCpu} µs CPU/req) | errors ${miss.errors}/${hit.errors}`,
+  );
+}
+await stop(gwRouting.proc);
+
 // --workers 2 against one process, both unpinned (two workers need two cores). On a 2-core machine
 // they share the cores with the simulator and this load generator, which caps the scaling.
 const scaleLevel = Math.max(...levels);
@@ -171,6 +204,7 @@ const result = {
   governance: ['auth', 'attribution headers', 'metering + SQLite ledger (batched)', 'Prometheus metrics'],
   runs,
   limits: { config: 'examples/bench/gantry-limits.yaml', counters: 'memory', runs: limitsRuns },
+  routing: { config: 'examples/bench/gantry-routing.yaml', cache: 'memory', runs: routingRuns },
   workers: { concurrency: scaleLevel, single: scaling.single, workers2: scaling.workers2, ratio: scaleRatio },
   stream,
   gatewayRssAfterMb: rssAfter,
@@ -191,6 +225,12 @@ const table = [
   '| Concurrency | Gantry rps | p50 / p99 (ms) | CPU µs/req | Throughput vs core |',
   '| --- | --- | --- | --- | --- |',
   ...limitsRuns.map((r) => `| ${r.concurrency} | ${r.gateway.rps} | ${r.gateway.p50Ms} / ${r.gateway.p99Ms} | ${r.gatewayCpuUsPerRequest} | ${r.throughputVsCore}× |`),
+  '',
+  'Routing + cache ON (a Route with rules and the complexity score over two models of two deployments each, least-latency; exact cache in memory). Miss: `cache-control: no-cache` (key computed, answer written, upstream called); hit: answered from the cache:',
+  '',
+  '| Concurrency | Miss rps | Miss p50 / p99 (ms) | Miss CPU µs/req | Miss throughput vs core | Hit rps | Hit p50 / p99 (ms) | Hit CPU µs/req |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  ...routingRuns.map((r) => `| ${r.concurrency} | ${r.miss.rps} | ${r.miss.p50Ms} / ${r.miss.p99Ms} | ${r.missCpuUsPerRequest} | ${r.missThroughputVsCore}× | ${r.hit.rps} | ${r.hit.p50Ms} / ${r.hit.p99Ms} | ${r.hitCpuUsPerRequest} |`),
   '',
   `\`--workers 2\` (unpinned) at c=${scaleLevel}: ${scaling.workers2.rps} rps vs one process ${scaling.single.rps} rps: **${scaleRatio}×**.`,
   '',

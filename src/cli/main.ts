@@ -21,6 +21,7 @@ Control plane (a client of the admin API):
   login / logout / whoami    Store a token (or SSO login) for a server; show who you are
   audit verify|list          Check the audit log's hash chain; list entries
   usage [--by team,agent]    Usage and cost per group (--from, --to, filters); usage export: FOCUS CSV
+  deployments [--model m]    Deployments of every model: weight, breaker state, latency, failures
 
   help                       Show this help; "gantry <command> --help" for a command's options
 
@@ -56,6 +57,7 @@ const VERBS: Record<string, () => Promise<Verb>> = {
   whoami: async () => (await import('./commands/whoami.js')).whoamiVerb,
   audit: async () => (await import('./commands/audit.js')).auditVerb,
   usage: async () => (await import('./commands/usage.js')).usageVerb,
+  deployments: async () => (await import('./commands/deployments.js')).deploymentsVerb,
 };
 
 function wantsHelp(args: readonly string[]): boolean {

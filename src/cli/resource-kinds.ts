@@ -86,6 +86,20 @@ function scope(r: unknown): string {
   return parts.length > 0 ? parts.join(',') : 'all';
 }
 
+/** A Route's complexity block as `sim-small<0.5<=sim-large`. */
+function complexity(r: unknown): string {
+  const c = field(r, 'spec.complexity');
+  if (c === null || typeof c !== 'object') return '-';
+  return `${formatValue(field(c, 'simple'))}<${formatValue(field(c, 'threshold') ?? 0.5)}<=${formatValue(field(c, 'complex'))}`;
+}
+
+/** A Route's split as `chat-v1:90,chat-v2:10`. */
+function split(r: unknown): string {
+  const s = field(r, 'spec.split');
+  if (!Array.isArray(s) || s.length === 0) return '-';
+  return s.map((t) => `${formatValue(field(t, 'model'))}:${formatValue(field(t, 'weight'))}`).join(',');
+}
+
 const usdCell = (path: string): Column => ({ header: 'LIMIT', value: (r) => (typeof field(r, path) === 'string' ? `$${field(r, path) as string}` : '-') });
 const withDefault = (header: string, path: string, fallback: string): Column => ({ header, value: (r) => cell(field(r, path) ?? fallback) });
 
@@ -120,6 +134,19 @@ export const KINDS: readonly KindInfo[] = [
     kind: 'Model',
     plural: 'models',
     columns: [name, { header: 'TYPE', value: (r) => cell(field(r, 'spec.type') ?? 'chat') }, { header: 'PROVIDER', value: modelProvider }],
+  },
+  {
+    kind: 'Route',
+    plural: 'routes',
+    columns: [
+      name,
+      { header: 'RULES', value: (r) => String((field(r, 'spec.rules') as unknown[] | undefined)?.length ?? 0) },
+      { header: 'COMPLEXITY', value: complexity },
+      { header: 'SPLIT', value: split },
+      col('DEFAULT', 'spec.default'),
+      { header: 'BASELINE', value: (r) => cell(first(r, ['spec.baseline', 'spec.complexity.complex'])) },
+      age,
+    ],
   },
   {
     kind: 'Agent',

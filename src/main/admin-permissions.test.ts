@@ -85,6 +85,8 @@ const CASES: Case[] = [
   // Team members read their own teams' usage (the team filter is forced; another team is refused).
   { route: 'GET /usage', request: fixed('GET', '/usage?groupBy=team,agent'), allowed: [...PLATFORM, 'team-admin', 'developer', 'finops-viewer'] },
   { route: 'GET /usage/export', request: fixed('GET', '/usage/export?format=focus-csv'), allowed: [...PLATFORM, 'team-admin', 'developer', 'finops-viewer'] },
+  // Readers of Models: team members and finops (the routing table names no team's data).
+  { route: 'GET /deployments', request: fixed('GET', '/deployments'), allowed: [...PLATFORM, 'team-admin', 'developer', 'finops-viewer'] },
 ];
 
 const PUBLIC_ROUTES = ['GET /openapi.json', 'GET /auth/oidc/config', 'POST /auth/oidc/token', 'GET /auth/oidc/login', 'GET /auth/oidc/callback'];

@@ -3,6 +3,7 @@ import { generateApiKey } from '../kernel/api-keys.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/logger.js';
 import { actionRoutes } from '../control-plane/admin-api/action-routes.js';
+import { deploymentRoutes } from '../control-plane/admin-api/deployment-routes.js';
 import { usageRoutes } from '../control-plane/admin-api/usage-routes.js';
 import { createAdminAuth } from '../control-plane/admin-api/auth.js';
 import { openApiRoute } from '../control-plane/admin-api/openapi.js';
@@ -24,6 +25,7 @@ import { createResourceCache } from '../control-plane/snapshot/resource-cache.js
 import { createSnapshotSync } from '../control-plane/snapshot/sync.js';
 import { createSnapshotHolder } from '../control-plane/snapshot/holder.js';
 import { createOidcRoutes, readOidcSettings } from '../control-plane/sso/index.js';
+import type { DeploymentStatus } from '../data-plane/routing/deployment-health.js';
 import type { Provider } from '../providers/contract.js';
 import type { ProviderSpec } from '../control-plane/resources/kinds/provider.js';
 import type { LedgerStore } from '../storage/ports/ledger-store.js';
@@ -51,6 +53,8 @@ export interface ControlPlaneDeps {
   readonly channels: TelemetryChannels;
   /** Verifies audit seals (GET /audit/verify); undefined: seals are not checked. */
   readonly auditKey?: Buffer;
+  /** This process's deployment health for GET /deployments; undefined: every deployment shows as never called. */
+  readonly deploymentHealth?: () => readonly DeploymentStatus[];
 }
 
 function parseRoleMap(raw: string | undefined): Map<string, string> {
@@ -140,6 +144,7 @@ export function createControlPlane(deps: ControlPlaneDeps) {
       auditKey: deps.auditKey,
     }),
     ...usageRoutes({ ledger: deps.ledger, flushUsage: deps.flushUsage, now: () => deps.clock.now() }),
+    ...deploymentRoutes({ snapshot: () => snapshots.current(), health: deps.deploymentHealth ?? (() => []) }),
     // Generic resource routes last: `/{plural}` would otherwise shadow the specific paths above.
     ...resourceRoutes({ apply, reader, deleteResource: createDelete(serviceDeps) }),
   );

@@ -9,8 +9,10 @@ import { createDeleteResponseRoute, createGetResponseRoute, createRecentResponse
 import { createLimits } from '../data-plane/limits/limits.js';
 import { createMeter } from '../data-plane/metering/meter.js';
 import { createChatCompletionsRoute } from '../data-plane/routes/chat-completions.js';
-import { NO_CACHE } from '../data-plane/cache/response-cache.js';
-import { createSingleDeploymentCaller } from '../data-plane/routing/upstream-caller.js';
+import { createResponseCache } from '../data-plane/cache/exact-cache.js';
+import { createSemanticLayer } from '../data-plane/cache/semantic-cache.js';
+import { createUpstreamCaller } from '../data-plane/routing/upstream-caller.js';
+import { createDeploymentHealth } from '../data-plane/routing/deployment-health.js';
 import { createEmbeddingsRoute } from '../data-plane/routes/embeddings.js';
 import { createGetModelRoute, createListModelsRoute } from '../data-plane/routes/models.js';
 import { createCountTokensRoute } from '../data-plane/protocols/anthropic/count-tokens.js';
@@ -36,6 +38,10 @@ import { createActivityRecorder } from './activity.js';
 import { startAlerts } from './alerts/index.js';
 import { type Bootstrap, bootstrap } from './bootstrap.js';
 import { createControlPlane } from './control-plane.js';
+import { startHealthChecks } from './health-checks.js';
+import { readCacheSettings } from './cache-settings.js';
+import { openCacheStore } from './cache-store.js';
+import { openSemanticIndex } from './semantic-index.js';
 import { readCounterSettings } from './counter-settings.js';
 import { counterOwner, openCounterStore } from './counters.js';
 import { startLimitsRuntime } from './limits-runtime.js';
@@ -137,10 +143,13 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
     return 0;
   });
   if (replayed > 0) logger.info({ events: replayed }, 'replayed usage events of a process that stopped before writing them');
-  // Metrics first: they must see the first snapshot swap too.
-  const metrics = createPrometheusMetrics();
-  const clusterMetrics = options.clusterMetrics ? createClusterWorkerMetrics(metrics) : undefined;
   const channels = telemetryChannels();
+  // Per-process health of every deployment (breakers, EWMA latency, in flight): the upstream caller
+  // feeds it; /metrics, GET /admin/v1/deployments and the active health checks read it.
+  const deploymentHealth = createDeploymentHealth({ clock, channels });
+  // Metrics first: they must see the first snapshot swap too.
+  const metrics = createPrometheusMetrics({ deploymentHealth });
+  const clusterMetrics = options.clusterMetrics ? createClusterWorkerMetrics(metrics) : undefined;
   const control = createControlPlane({
     store,
     ledger,
@@ -159,6 +168,7 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
     version: packageVersion(),
     channels,
     auditKey,
+    deploymentHealth: () => deploymentHealth.list(),
   });
   await control.sync.start();
   let source = 'applied by the first worker';
@@ -194,7 +204,14 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
     if (s) void limitsRuntime.seed(s);
   };
   channels.snapshotSwap.subscribe(seedOnSwap);
-  const routeDeps = { meter, limits, clock, maxBodyBytes: settings.maxBodyBytes, caller: createSingleDeploymentCaller(), cache: NO_CACHE };
+  // Models with spec.routing.healthCheck: a 1-token probe per deployment (not metered: platform cost).
+  const healthChecks = startHealthChecks({ snapshots, health: deploymentHealth, clock, logger });
+  // Cached answers (docs/caching.md): the store like the counters' (memory, the host's SQLite file, or Redis).
+  const cacheSettings = readCacheSettings(env, { clustered: cluster.isWorker });
+  const cacheStore = await openCacheStore(cacheSettings, settings.dataDir);
+  const semanticIndex = await openSemanticIndex(cacheSettings, env);
+  const cache = createResponseCache({ store: cacheStore, clock, logger, semantic: createSemanticLayer({ index: semanticIndex, clock, logger }) });
+  const routeDeps = { meter, limits, clock, maxBodyBytes: settings.maxBodyBytes, caller: createUpstreamCaller({ health: deploymentHealth, clock, channels }), cache };
   const authenticated = (route: ReturnType<typeof createListModelsRoute>) => ({ route, authenticated: true });
   const responses = createRecentResponses({ store: createSqliteResponseStore(db), clock, onError: (err, what) => logger.error({ err }, `${what} failed`) });
 
@@ -269,12 +286,15 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
     // Every step runs even if one fails: a ledger outage at shutdown must not skip the alert flush or store close.
     const steps: Array<[string, () => unknown]> = [
       ['control.sync.stop', () => control.sync.stop()],
+      ['healthChecks.close', () => healthChecks.close()],
       ['writer.close', () => writer.close()],
       ['channels.snapshotSwap.unsubscribe', () => channels.snapshotSwap.unsubscribe(seedOnSwap)],
       ['limits.close', () => limits.close()],
       ['alerts.close', () => alerts.close()],
       ['limitsRuntime.close', () => limitsRuntime.close()],
       ['counters.close', () => counters.close()],
+      ['cacheStore.close', () => cacheStore.close()],
+      ['semanticIndex.close', () => semanticIndex.close()],
       ['activity.close', () => activity.close()],
       ['providers.closeAll', () => providers.closeAll()],
       ['store.close', () => store.close()],

@@ -45,6 +45,10 @@ export interface FaultKnobs {
   readonly ttftMs?: number;
   /** Override the model's generation speed, tokens per second. */
   readonly tokensPerSecond?: number;
+  /** Fraction 0..1 of chat requests refused by a simulated content filter (empty answer, finish_reason "content_filter"). */
+  readonly contentFilterRate?: number;
+  /** Prompts of more tokens are rejected with a 400 `context_length_exceeded`, like OpenAI. */
+  readonly contextWindow?: number;
 }
 
 /** One deployment of a public model on a provider: what the provider needs per call. */

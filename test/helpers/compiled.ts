@@ -2,7 +2,10 @@ import type { CompiledDeployment, CompiledModel, ModelLimits, ModelPricing, Runt
 import { DEFAULT_ROUTING } from '../../src/data-plane/routing/defaults.js';
 import type { DeploymentTarget, Provider } from '../../src/providers/contract.js';
 import { NO_CACHE } from '../../src/data-plane/cache/response-cache.js';
-import { createSingleDeploymentCaller } from '../../src/data-plane/routing/upstream-caller.js';
+import { createDeploymentHealth } from '../../src/data-plane/routing/deployment-health.js';
+import { createUpstreamCaller } from '../../src/data-plane/routing/upstream-caller.js';
+import { systemClock } from '../../src/kernel/clock.js';
+import { telemetryChannels } from '../../src/telemetry/channels.js';
 
 /** What hand-built test models used to be: the fields a test cares about. */
 export interface ModelShape {
@@ -37,5 +40,15 @@ export function compiledModel(m: ModelShape, over: Partial<CompiledModel> = {}):
 /** The snapshot fields tests built by hand before routing existed. */
 export const NO_ROUTES: Pick<RuntimeSnapshot, 'routes' | 'cacheOptOutTeams'> = { routes: new Map(), cacheOptOutTeams: new Set() };
 
-/** Upstream calls and cache for route tests that exercise neither. */
-export const PLAIN_UPSTREAM = { caller: createSingleDeploymentCaller(), cache: NO_CACHE };
+/**
+ * Upstream calls and cache for route tests that exercise neither: the real caller (default routing:
+ * one retry, breaker after 5 failures) without backoff waits. Each spread (`...PLAIN_UPSTREAM`) gets
+ * its own deployment health, so one test's failures never open a breaker in another.
+ */
+export const PLAIN_UPSTREAM = {
+  get caller() {
+    const channels = telemetryChannels();
+    return createUpstreamCaller({ health: createDeploymentHealth({ clock: systemClock, channels }), clock: systemClock, channels, sleep: async () => {} });
+  },
+  cache: NO_CACHE,
+};

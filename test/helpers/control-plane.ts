@@ -4,7 +4,7 @@ import pino from 'pino';
 import { systemClock } from '../../src/kernel/clock.js';
 import { createKeyHasher } from '../../src/kernel/api-keys.js';
 import { createIdGenerator } from '../../src/kernel/ids.js';
-import { createControlPlane } from '../../src/main/control-plane.js';
+import { type ControlPlaneDeps, createControlPlane } from '../../src/main/control-plane.js';
 import { createProviderRegistry } from '../../src/main/providers.js';
 import { createMemoryLedgerStore } from '../../src/storage/memory/ledger-store.js';
 import { createMemoryResourceStore } from '../../src/storage/memory/resource-store.js';
@@ -25,7 +25,12 @@ export interface InProcessControlPlane {
 }
 
 /** The real control plane (router, services, snapshot) over a given store, on a real HTTP port. */
-export async function startControlPlane(store: ResourceStore = createMemoryResourceStore(), ledger: LedgerStore = createMemoryLedgerStore()): Promise<InProcessControlPlane> {
+export async function startControlPlane(
+  store: ResourceStore = createMemoryResourceStore(),
+  ledger: LedgerStore = createMemoryLedgerStore(),
+  /** Deps a test sets itself (e.g. deploymentHealth). */
+  overrides: Partial<ControlPlaneDeps> = {},
+): Promise<InProcessControlPlane> {
   const logger = pino({ level: 'silent' });
   const providers = createProviderRegistry({}, logger);
   const secret = 'test-key-hash-secret';
@@ -46,6 +51,7 @@ export async function startControlPlane(store: ResourceStore = createMemoryResou
     publicUrl: () => 'http://127.0.0.1',
     version: 'test',
     channels: telemetryChannels(),
+    ...overrides,
   });
   await control.sync.start();
   const server: Server = createServer((req, res) => control.router.handle(req, res));

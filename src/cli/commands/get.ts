@@ -38,7 +38,7 @@ export const getVerb: Verb = {
   summary: 'List resources, or show one',
   help: `Usage: gantry get <kind> [name] [-l k=v[,k=v]] [-o table|yaml|json] [--limit N]
 
-Kinds: teams, users, apikeys (or keys), providers, models, agents, budgets, ratelimits, pricebooks,
+Kinds: teams, users, apikeys (or keys), providers, models, routes, agents, budgets, ratelimits, pricebooks,
 gpupools (singular or plural).
 Lists follow every page unless --limit is given. "-o yaml" prints documents you can edit and apply
 back (without the server-managed status; "-o json" includes it).

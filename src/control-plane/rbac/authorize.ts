@@ -19,7 +19,7 @@ const roleIn = (a: Actor, team: string | undefined): TeamRole | undefined => (te
 /**
  * The RBAC rules (docs/rbac.md), one place: platform-admin does everything; team-admin manages its
  * own team's keys, agents and memberships; developer manages its own keys and reads its team;
- * finops-viewer reads usage, teams, agents, models, prices, budgets and rate limits; auditor reads
+ * finops-viewer reads usage, teams, agents, models, routes, prices, budgets and rate limits; auditor reads
  * the audit log. Money (budgets, rate limits, price books, GPU pools) is written by platform admins
  * only: a team admin must not be able to raise their own team's budget.
  */
@@ -43,6 +43,7 @@ export function canAccess(actor: Actor, verb: Verb, target: Target): boolean {
     }
     case 'Provider':
     case 'Model':
+    case 'Route':
     case 'PriceBook':
     case 'GpuPool':
       return verb === 'read' && (member || finops);

@@ -7,11 +7,12 @@ import { ModelDocSchema, type ModelSpec } from './kinds/model.js';
 import { PriceBookDocSchema } from './kinds/price-book.js';
 import { ProviderDocSchema } from './kinds/provider.js';
 import { RateLimitDocSchema } from './kinds/rate-limit.js';
+import { RouteDocSchema, type RouteSpec } from './kinds/route.js';
 import type { ScopeSpec } from './kinds/scope.js';
 import { TeamDocSchema } from './kinds/team.js';
 import { UserDocSchema, type UserSpec } from './kinds/user.js';
 
-export const KIND_NAMES = ['Team', 'User', 'ApiKey', 'Provider', 'Model', 'Agent', 'PriceBook', 'GpuPool', 'Budget', 'RateLimit'] as const;
+export const KIND_NAMES = ['Team', 'User', 'ApiKey', 'Provider', 'Model', 'Agent', 'PriceBook', 'GpuPool', 'Budget', 'RateLimit', 'Route'] as const;
 export type Kind = (typeof KIND_NAMES)[number];
 
 /** A reference from one resource to another, checked on apply and on delete. */
@@ -19,6 +20,8 @@ export interface Reference {
   readonly path: string;
   readonly kind: Kind;
   readonly name: string;
+  /** The name may instead be of this kind (a key's or agent's model list names Models or Routes). */
+  readonly orKind?: Kind;
 }
 
 export interface KindDef {
@@ -75,7 +78,7 @@ function keyRefs(spec: unknown): Reference[] {
   const refs: Reference[] = [{ path: 'spec.team', kind: 'Team', name: s.team }];
   if (s.agent) refs.push({ path: 'spec.agent', kind: 'Agent', name: s.agent });
   if (s.user) refs.push({ path: 'spec.user', kind: 'User', name: s.user });
-  for (const [i, m] of (s.models ?? []).entries()) refs.push({ path: `spec.models[${i}]`, kind: 'Model', name: m });
+  for (const [i, m] of (s.models ?? []).entries()) refs.push({ path: `spec.models[${i}]`, kind: 'Model', orKind: 'Route', name: m });
   for (const [i, a] of (s.agents ?? []).entries()) refs.push({ path: `spec.agents[${i}]`, kind: 'Agent', name: a });
   return refs;
 }
@@ -84,7 +87,23 @@ function agentRefs(spec: unknown): Reference[] {
   const s = spec as AgentSpec;
   const refs: Reference[] = [{ path: 'spec.owner', kind: 'Team', name: s.owner }];
   if (s.sponsor) refs.push({ path: 'spec.sponsor', kind: 'User', name: s.sponsor });
-  for (const [i, m] of (s.models ?? []).entries()) refs.push({ path: `spec.models[${i}]`, kind: 'Model', name: m });
+  for (const [i, m] of (s.models ?? []).entries()) refs.push({ path: `spec.models[${i}]`, kind: 'Model', orKind: 'Route', name: m });
+  return refs;
+}
+
+/** Every model a Route names: its targets and its baseline. */
+function routeRefs(spec: unknown): Reference[] {
+  const s = spec as RouteSpec;
+  const refs: Reference[] = [];
+  const model = (path: string, name: string) => refs.push({ path, kind: 'Model', name });
+  for (const [i, r] of (s.rules ?? []).entries()) model(`spec.rules[${i}].model`, r.model);
+  if (s.complexity) {
+    model('spec.complexity.simple', s.complexity.simple);
+    model('spec.complexity.complex', s.complexity.complex);
+  }
+  for (const [i, t] of (s.split ?? []).entries()) model(`spec.split[${i}].model`, t.model);
+  if (s.default) model('spec.default', s.default);
+  if (s.baseline) model('spec.baseline', s.baseline);
   return refs;
 }
 
@@ -114,6 +133,8 @@ export const KINDS: Readonly<Record<Kind, KindDef>> = {
     immutable: [],
   },
   Model: { kind: 'Model', plural: 'models', aliases: ['model'], schema: ModelDocSchema, teamOf: () => undefined, ownerOf: () => undefined, references: modelRefs, order: 4, immutable: [] },
+  // After Models (it names them), before the keys and agents whose model lists may name it.
+  Route: { kind: 'Route', plural: 'routes', aliases: ['route'], schema: RouteDocSchema, teamOf: () => undefined, ownerOf: () => undefined, references: routeRefs, order: 4.5, immutable: [] },
   User: { kind: 'User', plural: 'users', aliases: ['user'], schema: UserDocSchema, teamOf: () => undefined, ownerOf: () => undefined, references: userRefs, order: 5, immutable: [] },
   Agent: {
     kind: 'Agent',

@@ -2,6 +2,8 @@ import type { TObject } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { parseUsdToMicros } from '../../kernel/money.js';
 import { gpuPoolPricePer1M } from '../pricing/gpu-pool-price.js';
+import { createFeatureEnvironment } from '../routing/cel-features.js';
+import { routeProblems } from '../routing/route-rules.js';
 import { API_VERSION } from './common.js';
 import type { AgentSpec } from './kinds/agent.js';
 import type { ApiKeySpec } from './kinds/api-key.js';
@@ -11,6 +13,7 @@ import type { ModelSpec, PricingSpec } from './kinds/model.js';
 import type { PriceBookSpec } from './kinds/price-book.js';
 import type { ProviderSpec } from './kinds/provider.js';
 import type { RateLimitSpec } from './kinds/rate-limit.js';
+import type { RouteSpec } from './kinds/route.js';
 import type { UserSpec } from './kinds/user.js';
 import { REJECTED } from './parse.js';
 import { describeDoc, isObject, type Problem } from './problems.js';
@@ -29,6 +32,7 @@ export interface ValidDoc {
 export function createValidator() {
   const checkers = new Map<Kind, TypeCheck<TObject>>();
   for (const name of KIND_NAMES) checkers.set(name, TypeCompiler.Compile(KINDS[name].schema));
+  const rulesOf = createKindRules();
 
   function schemaProblems(kind: Kind, doc: unknown, where: string): Problem[] {
     const seen = new Set<string>();
@@ -85,7 +89,7 @@ export function createValidator() {
         return;
       }
       const found = schemaProblems(kind, doc, where);
-      if (found.length === 0) found.push(...kindRules(kind, spec ?? {}, where));
+      if (found.length === 0) found.push(...rulesOf(kind, spec ?? {}, where));
       if (found.length > 0) {
         problems.push(...found);
         return;
@@ -106,6 +110,13 @@ function pointerToPath(pointer: string): string {
     .map((seg) => (/^\d+$/.test(seg) ? `[${seg}]` : `.${seg}`))
     .join('')
     .replace(/^\./, '');
+}
+
+/** Kind rules need a CEL environment (Route rules), made once per validator. */
+function createKindRules() {
+  const cel = createFeatureEnvironment();
+  return (kind: Kind, spec: Record<string, unknown>, where: string): Problem[] =>
+    kind === 'Route' ? routeProblems(spec as RouteSpec, cel).map(([path, message]) => ({ document: where, path, message })) : kindRules(kind, spec, where);
 }
 
 function kindRules(kind: Kind, spec: Record<string, unknown>, where: string): Problem[] {

@@ -47,7 +47,7 @@ export interface ApplyOptions {
 }
 
 /** Kinds a seed apply (gantry.yaml at start) keeps in step with the file: platform configuration (identities are create-only). */
-const SEED_UPDATES: ReadonlySet<string> = new Set(['Provider', 'Model', 'PriceBook', 'GpuPool', 'Budget', 'RateLimit']);
+const SEED_UPDATES: ReadonlySet<string> = new Set(['Provider', 'Model', 'PriceBook', 'GpuPool', 'Budget', 'RateLimit', 'Route']);
 
 /**
  * In a seed apply, identities (teams, users, keys, agents) are created once and then left alone: a
@@ -95,10 +95,13 @@ export function createApply(deps: ServiceDeps) {
         }
       }
       for (const ref of def.references(doc.spec)) {
-        if (inBatch.has(`${ref.kind}/${ref.name}`)) continue;
-        mustExist.set(`${ref.kind}/${ref.name}`, { kind: ref.kind, name: ref.name });
-        if (!(await deps.store.get(ref.kind, ref.name))) {
-          problems.push({ document: doc.where, path: ref.path, message: `${ref.kind} "${ref.name}" does not exist (create it first, or include it in this apply)` });
+        if (inBatch.has(`${ref.kind}/${ref.name}`) || (ref.orKind && inBatch.has(`${ref.orKind}/${ref.name}`))) continue;
+        // A Model-or-Route reference must exist as whichever kind it is now.
+        const kind = ref.orKind && !(await deps.store.get(ref.kind, ref.name)) && (await deps.store.get(ref.orKind, ref.name)) ? ref.orKind : ref.kind;
+        mustExist.set(`${kind}/${ref.name}`, { kind, name: ref.name });
+        if (!(await deps.store.get(kind, ref.name))) {
+          const what = ref.orKind ? `${ref.kind} or ${ref.orKind}` : ref.kind;
+          problems.push({ document: doc.where, path: ref.path, message: `${what} "${ref.name}" does not exist (create it first, or include it in this apply)` });
         }
       }
       const prepared = prepareDoc(deps, actor, doc, existing, dryRun);

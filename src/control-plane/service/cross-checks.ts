@@ -2,8 +2,10 @@ import type { StoredResource } from '../../storage/ports/resource-store.js';
 import type { Problem } from '../resources/problems.js';
 import type { AgentSpec } from '../resources/kinds/agent.js';
 import type { ApiKeySpec } from '../resources/kinds/api-key.js';
+import type { ModelSpec } from '../resources/kinds/model.js';
 import type { ProviderSpec } from '../resources/kinds/provider.js';
 import type { UserSpec } from '../resources/kinds/user.js';
+import { KINDS } from '../resources/registry.js';
 import type { ValidDoc } from '../resources/validate.js';
 import type { ServiceDeps } from './deps.js';
 
@@ -17,7 +19,8 @@ export interface CrossCheckOptions {
 /**
  * Rules that look at other resources or at who applies: an agent key's team owns the agent; a key's
  * user belongs to its team; e-mail addresses are unique (SSO links users by them); a Provider
- * applied through the API reads only allowed environment variables.
+ * applied through the API reads only allowed environment variables. A Route and a Model never share
+ * a name (clients ask for either by it), and a Route picks chat models only.
  */
 export function createCrossChecks(deps: ServiceDeps) {
   async function specOf<T>(kind: string, name: string, batch: readonly ValidDoc[]): Promise<T | undefined> {
@@ -68,6 +71,21 @@ export function createCrossChecks(deps: ServiceDeps) {
             path,
             message: `environment variable ${name} may not be read by a Provider applied through the API (allowed: ${deps.envAllowedText}; the operator sets GANTRY_PROVIDER_ENV_ALLOW, or defines the Provider in gantry.yaml)`,
           }));
+      }
+      case 'Model': {
+        const route = await specOf('Route', doc.name, batch);
+        return route ? problem('metadata.name', `Route "${doc.name}" has this name; a Model and a Route cannot share a name (clients ask for either by it)`) : [];
+      }
+      case 'Route': {
+        if (await specOf('Model', doc.name, batch)) {
+          return problem('metadata.name', `Model "${doc.name}" has this name; a Route and a Model cannot share a name (clients ask for either by it)`);
+        }
+        const out: Problem[] = [];
+        for (const ref of KINDS.Route.references(doc.spec)) {
+          const target = await specOf<ModelSpec>('Model', ref.name, batch);
+          if (target && (target.type ?? 'chat') !== 'chat') out.push(...problem(ref.path, `Model "${ref.name}" is an embedding model; a Route picks chat models`));
+        }
+        return out;
       }
       default:
         return [];

@@ -48,7 +48,7 @@ export function createChatCompletionsRoute(deps: ChatServeDeps & { readonly maxB
       const request = validateChatRequest(parseJsonBody(await readBody(req, deps.maxBodyBytes)));
       ctx.stream = request.stream === true;
       ctx.requestedModel = request.model;
-      resolveModel(ctx);
+      resolveModel(ctx, request);
       await serveChat(ctx, request, res, openAiChatOutput(request.stream_options?.include_usage === true));
     },
   };

@@ -17,11 +17,17 @@ export function providerContext(ctx: RequestContext) {
   return { requestId: ctx.requestId, deployment: deployment.target, signal: ctx.abort.signal };
 }
 
+/** x-gantry-cache: a semantic or stale answer is a hit too (the usage event tells which). */
+function cacheHeader(outcome: RequestContext['cache']): 'hit' | 'miss' | 'bypass' {
+  if (outcome === 'miss' || outcome === 'bypass') return outcome;
+  return 'hit';
+}
+
 /** Response headers every served model call carries (DESIGN.md §1). */
 export function gatewayHeaders(ctx: RequestContext, costUsd?: string): Record<string, string> {
   const headers: Record<string, string> = {
     'x-gantry-route': ctx.deployment?.target.id ?? '',
-    'x-gantry-cache': 'bypass',
+    'x-gantry-cache': cacheHeader(ctx.cache),
   };
   if (costUsd !== undefined) headers['x-gantry-cost-usd'] = costUsd;
   const limits = ctx.limitHeaders;

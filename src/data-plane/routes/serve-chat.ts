@@ -45,9 +45,14 @@ export function createChatServer({ meter, limits, clock, caller, cache }: ChatSe
     sink.finish({ id: completion.id, object: 'chat.completion.chunk', created: completion.created, model: completion.model, choices: [], usage: completion.usage });
   }
 
-  /** Every deployment is down and the model serves stale answers then (whenAllDown: cache). */
+  /**
+   * Every deployment is down (breakers open, or all of them failed this request) and the model serves
+   * stale answers then (whenAllDown: cache). A request the upstream rejected is not "down".
+   */
   async function degraded(ctx: RequestContext, request: ChatCompletionRequest, err: unknown): Promise<CachedAnswer> {
-    if (toGatewayError(err).code !== 'GW_NO_HEALTHY_DEPLOYMENT' || ctx.model?.routing.whenAllDown !== 'cache') throw err;
+    const code = toGatewayError(err).code;
+    const down = code === 'GW_NO_HEALTHY_DEPLOYMENT' || (code.startsWith('GW_UPSTREAM_') && code !== 'GW_UPSTREAM_REJECTED');
+    if (!down || ctx.model?.routing.whenAllDown !== 'cache' || ctx.abort.signal.aborted) throw err;
     const stale = await cache.lookup(ctx, request, 'stale');
     if (!stale) throw err;
     return stale;

@@ -1,28 +1,40 @@
 import { GatewayError } from '../../kernel/errors/index.js';
+import type { ChatCompletionRequest } from '../../kernel/wire/openai.js';
 import type { RequestContext } from '../context.js';
-import type { CompiledModel } from '../snapshot.js';
+import { requestFeatures } from '../routing/features.js';
+import type { CompiledModel, CompiledRoute } from '../snapshot.js';
+
+/** The chat request a Route decides on; a function when building it costs something (read only for a Route). */
+export type RouteInput = ChatCompletionRequest | (() => ChatCompletionRequest);
 
 /**
  * Finds the model in the snapshot, checks it serves this endpoint and has a price (fail closed:
- * an unpriced model is never served as $0), and picks its deployment.
+ * an unpriced model is never served as $0), and picks its deployment. A Route name is resolved to
+ * the Model it decides on first (ctx.route records the decision); the rest is as if the client had
+ * asked for that Model.
  */
 export function createResolveModel() {
-  return function resolveModel(ctx: RequestContext): void {
-    const name = ctx.requestedModel ?? '';
+  return function resolveModel(ctx: RequestContext, chat?: RouteInput): void {
+    const asked = ctx.requestedModel ?? '';
+    const route = ctx.snapshot.routes.get(asked);
+    const name = route ? decideRoute(ctx, route, chat) : asked;
     const model: CompiledModel | undefined = ctx.snapshot.models.get(name);
     if (!model) {
       throw new GatewayError('GW_MODEL_NOT_FOUND', `The model "${name}" does not exist. GET /v1/models lists the models you can use.`, {
         param: 'model',
       });
     }
+    // Through a Route: a scope naming the route allows whatever it picks; else the picked model must be in it.
+    const via = route ? ` that Route "${asked}" chose (${ctx.route?.reason})` : '';
+    const allows = (scope: ReadonlySet<string>) => scope.has(name) || (route !== undefined && scope.has(asked));
     const scope = ctx.principal?.models;
-    if (scope && !scope.has(name)) {
-      throw new GatewayError('GW_MODEL_NOT_ALLOWED', `This API key may not use the model "${name}"; it is scoped to ${[...scope].join(', ') || 'no models'}.`, { param: 'model' });
+    if (scope && !allows(scope)) {
+      throw new GatewayError('GW_MODEL_NOT_ALLOWED', `This API key may not use the model "${name}"${via}; it is scoped to ${[...scope].join(', ') || 'no models'}.`, { param: 'model' });
     }
     const agentName = ctx.attribution?.agent;
     const agentModels = agentName === undefined ? undefined : ctx.snapshot.agents.get(agentName)?.models;
-    if (agentModels && !agentModels.has(name)) {
-      throw new GatewayError('GW_MODEL_NOT_ALLOWED', `Agent "${agentName}" may not use the model "${name}"; it is allowed ${[...agentModels].join(', ') || 'no models'}.`, { param: 'model' });
+    if (agentModels && !allows(agentModels)) {
+      throw new GatewayError('GW_MODEL_NOT_ALLOWED', `Agent "${agentName}" may not use the model "${name}"${via}; it is allowed ${[...agentModels].join(', ') || 'no models'}.`, { param: 'model' });
     }
     const wanted = ctx.endpoint === 'embeddings' ? 'embedding' : 'chat';
     if (model.type !== wanted) {
@@ -41,4 +53,27 @@ export function createResolveModel() {
     }
     ctx.deployment = model.deployments[0];
   };
+}
+
+/** Lets the Route decide from the request's features; records the decision and the savings baseline on the context. */
+function decideRoute(ctx: RequestContext, route: CompiledRoute, chat: RouteInput | undefined): string {
+  if (ctx.endpoint === 'embeddings') {
+    throw new GatewayError('GW_MODEL_WRONG_ENDPOINT', `The model "${route.name}" is a chat route; use /v1/chat/completions.`, { param: 'model' });
+  }
+  // A programming error, not a client one: every chat endpoint passes its request.
+  if (chat === undefined) throw new Error(`resolveModel needs the chat request to resolve Route "${route.name}"`);
+  const request = typeof chat === 'function' ? chat() : chat;
+  const decision = route.decide(requestFeatures(request, ctx), stickyKey(ctx, route.sticky));
+  const baseline = route.baseline === undefined ? undefined : ctx.snapshot.models.get(route.baseline);
+  ctx.route = { name: route.name, reason: decision.reason, baseline };
+  return decision.model;
+}
+
+/** The same run (x-gantry-run), else the same API key, gets the same split choice. */
+function stickyKey(ctx: RequestContext, sticky: CompiledRoute['sticky']): string | undefined {
+  if (sticky === 'none') return undefined;
+  const run = ctx.attribution?.run;
+  if (sticky === 'run' && run !== undefined) return `run:${run}`;
+  const keyId = ctx.principal?.keyId;
+  return keyId === undefined ? undefined : `key:${keyId}`;
 }

@@ -7,6 +7,8 @@ export interface GatewayErrorOptions {
   retryAfter?: number;
   /** Status the upstream answered, kept for the client and the usage event. */
   upstreamStatus?: number;
+  /** The upstream's own error code (e.g. `context_length_exceeded`, `content_filter`), for failover decisions; never sent to clients. */
+  upstreamCode?: string;
   /** The OpenAI `param` field: the offending request field. */
   param?: string;
   /** Structured detail for the client (e.g. every validation problem with its path). */
@@ -21,6 +23,7 @@ export class GatewayError extends Error {
   readonly type: string;
   readonly retryAfter: number | undefined;
   readonly upstreamStatus: number | undefined;
+  readonly upstreamCode: string | undefined;
   readonly param: string | undefined;
   readonly details: readonly unknown[] | undefined;
 
@@ -33,6 +36,7 @@ export class GatewayError extends Error {
     this.type = spec.type;
     this.retryAfter = options.retryAfter;
     this.upstreamStatus = options.upstreamStatus;
+    this.upstreamCode = options.upstreamCode;
     this.param = options.param;
     this.details = options.details;
   }

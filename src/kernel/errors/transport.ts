@@ -21,7 +21,23 @@ export async function errorFromResponse(
     // an unreadable error body still yields the status
   }
   const retry = headers['retry-after'];
-  return upstreamStatusError(status, message(text), parseRetryAfter(Array.isArray(retry) ? retry[0] : retry, nowMs));
+  return upstreamStatusError(status, message(text), parseRetryAfter(Array.isArray(retry) ? retry[0] : retry, nowMs), upstreamErrorCode(text));
+}
+
+/**
+ * The upstream's machine-readable error code, when its body has one (OpenAI and Azure:
+ * `error.code`, e.g. `context_length_exceeded`, `content_filter`): failover decisions read it.
+ */
+export function upstreamErrorCode(text: string): string | undefined {
+  const trimmed = text.trimStart();
+  if (!trimmed.startsWith('{')) return undefined;
+  try {
+    const body = JSON.parse(trimmed) as { error?: { code?: unknown } };
+    const code = typeof body.error === 'object' && body.error !== null ? body.error.code : undefined;
+    return typeof code === 'string' && code.length <= 100 ? code : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function codeOf(err: unknown): string | undefined {

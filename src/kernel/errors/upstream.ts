@@ -14,7 +14,7 @@ export function parseRetryAfter(value: string | null | undefined, nowMs: number)
  * Maps an upstream HTTP error status to the catalogue: the one table every provider uses, so a
  * simulated fault and a real upstream failure look the same to clients, metrics and the ledger.
  */
-export function upstreamStatusError(status: number, detail: string | undefined, retryAfter?: number): GatewayError {
+export function upstreamStatusError(status: number, detail: string | undefined, retryAfter?: number, upstreamCode?: string): GatewayError {
   const said = detail ? `: ${detail}` : '';
   if (status === 429) {
     return new GatewayError('GW_UPSTREAM_RATE_LIMITED', `The upstream provider is rate limiting requests (429)${said}. Retry later.`, {
@@ -37,6 +37,7 @@ export function upstreamStatusError(status: number, detail: string | undefined, 
     return new GatewayError('GW_UPSTREAM_REJECTED', `The upstream provider rejected the request (${status})${said}`, {
       status,
       upstreamStatus: status,
+      upstreamCode,
     });
   }
   return new GatewayError('GW_UPSTREAM_ERROR', `The upstream provider failed with status ${status}${said}.`, { upstreamStatus: status });

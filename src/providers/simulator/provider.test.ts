@@ -200,6 +200,29 @@ describe('simulator fault knobs', () => {
     expect(seen).toHaveLength(4); // the role chunk and three content chunks
   });
 
+  it('answers with an empty content-filtered reply (faults.contentFilterRate), stream and not', async () => {
+    const filtered = await sim().chat(hello, ctx('sim-small', { contentFilterRate: 1 }));
+    expect(filtered.choices[0]).toMatchObject({ finish_reason: 'content_filter', message: { content: '' } });
+    expect(filtered.usage).toMatchObject({ completion_tokens: 0 });
+    expect(filtered.usage?.prompt_tokens).toBeGreaterThan(0);
+    const chunks = await collect(await sim().chatStream(hello, ctx('sim-small', { contentFilterRate: 1 })));
+    expect(chunks.flatMap((c) => c.choices.map((x) => x.finish_reason)).filter(Boolean)).toEqual(['content_filter']);
+    expect(chunks.some((c) => c.choices.some((x) => typeof x.delta.content === 'string' && x.delta.content.length > 0))).toBe(false);
+    const clean = await sim().chat(hello, ctx('sim-small', { contentFilterRate: 0 }));
+    expect(clean.choices[0]?.finish_reason).toBe('stop');
+  });
+
+  it('rejects a prompt longer than faults.contextWindow with an OpenAI-style 400', async () => {
+    const err = await sim()
+      .chat(hello, ctx('sim-small', { contextWindow: 3 }))
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GatewayError);
+    expect(err).toMatchObject({ code: 'GW_UPSTREAM_REJECTED', status: 400, upstreamStatus: 400, upstreamCode: 'context_length_exceeded' });
+    expect((err as Error).message).toContain('maximum context length is 3 tokens');
+    await expect(sim().chatStream(hello, ctx('sim-small', { contextWindow: 3 }))).rejects.toMatchObject({ upstreamCode: 'context_length_exceeded' });
+    expect((await sim().chat(hello, ctx('sim-small', { contextWindow: 10_000 }))).choices[0]?.finish_reason).toBe('stop');
+  });
+
   it('stops when the signal aborts, before or during the call', async () => {
     const before = new AbortController();
     before.abort(new Error('gone'));

@@ -14,7 +14,7 @@ import { embeddingInputs, embedText, toBase64 } from './embeddings.js';
 import { createRng, hashString } from './random.js';
 import { planReply, type SimReply } from './reply.js';
 import { splitTokens } from './text.js';
-import { abortReason, type CallPlan, planCall, waitForChunk, waitForHeaders } from './timing.js';
+import { abortReason, type CallPlan, contextWindowError, planCall, waitForChunk, waitForHeaders } from './timing.js';
 
 export interface SimulatorOptions {
   readonly name: string;
@@ -99,6 +99,19 @@ async function* streamReply(tok: Tokenizer, reply: SimReply, model: string, plan
   yield chunk([], { ...reply.usage });
 }
 
+/** What a provider's content filter answers: nothing, finish_reason "content_filter", the prompt still billed. */
+function filteredReply(reply: SimReply): SimReply {
+  const prompt = reply.usage.prompt_tokens;
+  return {
+    ...reply,
+    content: '',
+    contentTokens: [],
+    toolCalls: undefined,
+    finishReason: 'content_filter',
+    usage: { ...reply.usage, completion_tokens: 0, total_tokens: prompt },
+  };
+}
+
 /** The embedded simulator provider: deterministic, tokenizer-accurate, with fault knobs. */
 export function createSimulatorProvider(options: SimulatorOptions): Provider {
   // Fault sampling is a per-instance sequence (not per request), so a retried request can succeed.
@@ -124,7 +137,10 @@ export function createSimulatorProvider(options: SimulatorOptions): Provider {
     const model = ctx.deployment.upstreamModel;
     const profile = chatProfile(model);
     const plan = planCall(profile, ctx.deployment.faults, options.instant, faultRng);
-    const reply = replyFor(tok, { ...request, model }, profile);
+    const planned = replyFor(tok, { ...request, model }, profile);
+    const tooLong = contextWindowError(planned.usage.prompt_tokens, ctx.deployment.faults);
+    if (tooLong) throw tooLong;
+    const reply = plan.contentFilter ? filteredReply(planned) : planned;
     return { tok, model, plan, reply };
   };
 
@@ -156,6 +172,8 @@ export function createSimulatorProvider(options: SimulatorOptions): Provider {
       if (plan.error) throw plan.error;
       const dims = request.dimensions ?? profile.dimensions;
       const { texts, tokens } = embeddingInputs(await tokenizer, request.input);
+      const tooLong = contextWindowError(tokens, ctx.deployment.faults);
+      if (tooLong) throw tooLong;
       return {
         object: 'list',
         data: texts.map((text, index) => {

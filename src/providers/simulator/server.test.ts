@@ -43,6 +43,14 @@ describe('standalone simulator server', () => {
     expect(faulted.headers.get('retry-after')).toBe('1');
   });
 
+  it('answers an over-long prompt with OpenAI\'s context_length_exceeded error code', async () => {
+    const r = await post('/v1/chat/completions', { model: 'sim-small', messages: [{ role: 'user', content: 'a prompt of several tokens' }] }, { 'x-simulator-faults': '{"contextWindow":2}' });
+    expect(r.status).toBe(400);
+    const body = (await r.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('context_length_exceeded');
+    expect(body.error.message).toContain('maximum context length');
+  });
+
   it('drops the connection without [DONE] when a stream is cut', async () => {
     const r = post('/v1/chat/completions', { model: 'sim-small', stream: true, max_tokens: 40, messages: [{ role: 'user', content: 'x' }] }, { 'x-simulator-faults': '{"cutStreamAfterChunks":2}' });
     // The cut may reach the client before or after it has read the headers: either way, no [DONE].

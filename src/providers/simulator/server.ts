@@ -141,7 +141,7 @@ export async function startSimulatorServer(options: SimulatorServerOptions): Pro
       if (res.headersSent) return void res.destroy();
       if (isGatewayError(err)) {
         const status = err.upstreamStatus ?? err.status;
-        return sendError(res, status, err.message, err.code, err.retryAfter);
+        return sendError(res, status, err.message, err.upstreamCode ?? err.code, err.retryAfter);
       }
       if (res.destroyed) return;
       sendError(res, 500, 'simulator internal error', null);

@@ -30,6 +30,8 @@ export interface CallPlan {
   readonly spikeMs: number;
   readonly error: GatewayError | undefined;
   readonly cutAfterChunks: number | undefined;
+  /** Answer with an empty, content-filtered reply (faults.contentFilterRate). */
+  readonly contentFilter: boolean;
 }
 
 export function planCall(
@@ -44,12 +46,15 @@ export function planCall(
   const spike = faults?.latencySpikeRate !== undefined && faultRng.next() < faults.latencySpikeRate;
   const failing = faults?.errorRate !== undefined && faultRng.next() < faults.errorRate;
   const status = faults?.errorStatus ?? 500;
+  // Sampled only when the knob is set, so the sequences of the other knobs stay as they were.
+  const filtered = faults?.contentFilterRate !== undefined && faultRng.next() < faults.contentFilterRate;
   return {
     ttftMs,
     tokensPerSecond,
     spikeMs: spike ? (faults?.latencySpikeMs ?? 1000) : 0,
     error: failing ? upstreamStatusError(status, 'simulated fault (faults.errorRate)', status === 429 ? 1 : undefined) : undefined,
     cutAfterChunks: faults?.cutStreamAfterChunks,
+    contentFilter: filtered,
   };
 }
 
@@ -70,4 +75,16 @@ export async function waitForChunk(ms: number, timeouts: Timeouts, signal: Cance
   }
   if (ms >= 1) await sleep(ms, signal);
   else if (signal.aborted) throw abortReason(signal);
+}
+
+/** The 400 OpenAI answers to a prompt longer than the model's context window (faults.contextWindow). */
+export function contextWindowError(promptTokens: number, faults: FaultKnobs | undefined): GatewayError | undefined {
+  const window = faults?.contextWindow;
+  if (window === undefined || promptTokens <= window) return undefined;
+  return upstreamStatusError(
+    400,
+    `This model's maximum context length is ${window} tokens. However, your messages resulted in ${promptTokens} tokens. Please reduce the length of the messages.`,
+    undefined,
+    'context_length_exceeded',
+  );
 }

@@ -22,6 +22,10 @@ export function describeLedgerStoreContract(name: string, make: () => Promise<Le
         agent: undefined,
         user: undefined,
         savingsMicros: 0,
+        servedModel: undefined,
+        routeReason: undefined,
+        cache: undefined,
+        attempts: undefined,
       });
       await store.appendBatch([failed]);
       expect(await store.get('req_2')).toEqual(failed);

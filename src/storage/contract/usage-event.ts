@@ -31,6 +31,10 @@ export function usageEvent(overrides: Partial<UsageEvent> = {}): UsageEvent {
     errorCode: undefined,
     outcome: 'completed',
     upstreamStatus: undefined,
+    servedModel: 'sim-small',
+    routeReason: 'complexity:0.12<0.5',
+    cache: 'miss',
+    attempts: 2,
     ...overrides,
   };
 }

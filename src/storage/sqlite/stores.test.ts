@@ -28,7 +28,7 @@ describe('sqlite database', () => {
     expect(again.pragma('journal_mode', { simple: true })).toBe('wal');
   });
 
-  it('upgrades a ledger of migration 4: events kept, their rollups filled in, new columns defaulted', async () => {
+  it('upgrades a ledger of migration 4: events kept, their rollups filled in, new columns defaulted (routing columns of migration 6 empty)', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'gantry-sqlite-')), 'gantry.db');
     const old = new BetterSqlite3(path);
     applyMigrations(old, CORE_MIGRATIONS.filter((m) => m.id <= 4));
@@ -39,7 +39,7 @@ describe('sqlite database', () => {
         legacy.route, legacy.provider, 1, 12, 2, 0, 30, 0, 21, legacy.priceVersion, 12.5, 3.25, 200, null, 'completed', null);
     old.close();
     const store = createSqliteLedgerStore(openSqlite(path));
-    expect(await store.get('old-1')).toEqual({ ...legacy, user: undefined, savingsMicros: 0 });
+    expect(await store.get('old-1')).toEqual({ ...legacy, user: undefined, savingsMicros: 0, servedModel: undefined, routeReason: undefined, cache: undefined, attempts: undefined });
     const r = await store.usage({ from: Date.UTC(2026, 0, 1), to: Date.UTC(2026, 0, 2), groupBy: ['hour', 'repo'] });
     expect(r.rows).toEqual([{ dims: { hour: Date.UTC(2026, 0, 1, 5), repo: 'web' }, requests: 1, errors: 0, inputTokens: 12, cachedInputTokens: 2, cacheWriteInputTokens: 0, outputTokens: 30, costMicros: 21, savingsMicros: 0 }]);
   });

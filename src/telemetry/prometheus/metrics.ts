@@ -1,6 +1,8 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { DeploymentHealthReader } from '../../data-plane/routing/deployment-health.js';
 import { type AlertMessage, CHANNEL_NAMES, type LimitRefusedMessage, type RequestEndMessage, type SnapshotSwapMessage } from '../channels.js';
+import { createRoutingMetrics } from './routing-metrics.js';
 
 /** Why an alert did not reach the webhook (gantry_alert_webhook_failures_total{reason}). */
 export type AlertWebhookFailure = 'dropped' | 'rejected' | 'exhausted' | 'shutdown';
@@ -19,9 +21,10 @@ const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
  * Subscribes to the data plane's telemetry channels and keeps Prometheus metrics in a registry of its
  * own (never prom-client's global one: no module-level state, several instances can coexist in tests).
  */
-export function createPrometheusMetrics(options: { defaultMetrics?: boolean } = {}): PrometheusMetrics {
+export function createPrometheusMetrics(options: { defaultMetrics?: boolean; deploymentHealth?: DeploymentHealthReader } = {}): PrometheusMetrics {
   const registry = new Registry();
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'gantry_' });
+  const routing = createRoutingMetrics(registry, options.deploymentHealth);
 
   const requests = new Counter({
     name: 'gantry_requests_total',
@@ -154,6 +157,7 @@ export function createPrometheusMetrics(options: { defaultMetrics?: boolean } = 
     if (u.errorCode?.startsWith('GW_UPSTREAM')) {
       upstreamErrors.inc({ route: u.route ?? '', code: u.errorCode, upstream_status: u.upstreamStatus === undefined ? '' : String(u.upstreamStatus) });
     }
+    routing.onUsage(u);
   };
   const onSwap = (message: unknown) => {
     const m = message as SnapshotSwapMessage;
@@ -192,6 +196,7 @@ export function createPrometheusMetrics(options: { defaultMetrics?: boolean } = 
       diagnosticsChannel.unsubscribe(CHANNEL_NAMES.snapshotError, onSyncError);
       diagnosticsChannel.unsubscribe(CHANNEL_NAMES.alert, onAlert);
       diagnosticsChannel.unsubscribe(CHANNEL_NAMES.limitRefused, onLimitRefused);
+      routing.close();
     },
   };
 }

@@ -11,6 +11,8 @@ export const FaultsSchema = T.Object(
     cutStreamAfterChunks: T.Optional(T.Integer({ minimum: 0 })),
     ttftMs: T.Optional(T.Integer({ minimum: 0, maximum: 600_000 })),
     tokensPerSecond: T.Optional(T.Number({ exclusiveMinimum: 0 })),
+    contentFilterRate: T.Optional(T.Number({ minimum: 0, maximum: 1 })),
+    contextWindow: T.Optional(T.Integer({ minimum: 1 })),
   },
   { additionalProperties: false },
 );

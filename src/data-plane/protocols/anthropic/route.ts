@@ -26,7 +26,8 @@ export function createMessagesRoute(deps: ChatServeDeps & { readonly maxBodyByte
       const request = validateMessagesRequest(parseJsonBody(await readBody(req, deps.maxBodyBytes)));
       ctx.stream = request.stream === true;
       ctx.requestedModel = request.model;
-      resolveModel(ctx);
+      // A Route decides on the request as OpenAI chat (the provider is known only afterwards).
+      resolveModel(ctx, () => toChatRequest(request, { native: false }));
       const native = ctx.deployment?.provider.type === 'anthropic';
       const chat = toChatRequest(request, { native });
       await serveChat(ctx, chat, res, anthropicChatOutput({ model: request.model, stopSequences: request.stop_sequences }));

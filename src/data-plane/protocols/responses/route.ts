@@ -53,8 +53,8 @@ export function createResponsesRoute(deps: ResponsesRouteDeps): Route {
       const previousId = request.previous_response_id;
       const previous = typeof previousId === 'string' ? await deps.responses.get(previousId, principal.team) : undefined;
       if (typeof previousId === 'string' && !previous) throw responseNotFound(previousId, 'previous_response_id');
-      resolveModel(ctx);
       const history = previous?.conversation ?? [];
+      resolveModel(ctx, () => toChatRequest(request, history));
       const chat = toChatRequest(request, history);
       const shell = responseShell(request, deps.newId('resp_', 32), ctx.startedAt);
       const onDone = (response: ResponseObject) => {
