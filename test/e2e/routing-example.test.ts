@@ -133,6 +133,7 @@ describe('examples/routing/gantry.yaml', () => {
     const again = await a.chat.completions.create({ model: 'sim-small', max_tokens: 30, messages }).withResponse();
     expect(again.response.headers.get('x-gantry-cache')).toBe('hit');
     expect(again.response.headers.get('x-gantry-cost-usd')).toBe('0.000000');
+    expect(again.response.headers.get('x-gantry-route')).toBeNull(); // no deployment served it
     expect(again.data.choices[0]?.message.content).toBe(first.data.choices[0]?.message.content);
 
     const other = await client('team-b-key').chat.completions.create({ model: 'sim-small', max_tokens: 30, messages }).withResponse();

@@ -25,10 +25,9 @@ function cacheHeader(outcome: RequestContext['cache']): 'hit' | 'miss' | 'bypass
 
 /** Response headers every served model call carries (DESIGN.md §1). */
 export function gatewayHeaders(ctx: RequestContext, costUsd?: string): Record<string, string> {
-  const headers: Record<string, string> = {
-    'x-gantry-route': ctx.deployment?.target.id ?? '',
-    'x-gantry-cache': cacheHeader(ctx.cache),
-  };
+  const headers: Record<string, string> = { 'x-gantry-cache': cacheHeader(ctx.cache) };
+  // A cache hit was served by no deployment.
+  if (ctx.deployment) headers['x-gantry-route'] = ctx.deployment.target.id;
   if (costUsd !== undefined) headers['x-gantry-cost-usd'] = costUsd;
   const limits = ctx.limitHeaders;
   if (limits) for (const name in limits) headers[name] = limits[name] as string;

@@ -32,6 +32,8 @@ export function createChatServer({ meter, limits, clock, caller, cache }: ChatSe
   function serveCached(ctx: RequestContext, request: ChatCompletionRequest, hit: CachedAnswer, res: ServerResponse, out: ChatOutput): void {
     ctx.ttftMs = clock.monotonic() - ctx.startMono;
     ctx.cacheSavedMicros = hit.costMicros;
+    // No deployment served this answer (x-gantry-route is left out, the event's route is empty).
+    ctx.deployment = undefined;
     ctx.status = 200;
     const costUsd = formatMicrosAsUsd(meter.cost(ctx));
     // The client sees the answer's usage as first served, with Gantry's cost of this request ($0).
