@@ -46,6 +46,16 @@ describe('resource validation', () => {
     expect(pricing.message).toContain('outputPer1M is required');
   });
 
+  it('rejects two deployments of one model with the same id (they would share a circuit breaker and x-gantry-route)', () => {
+    const model = (deployments: string) => check(`${header}kind: Model\nmetadata: {name: m}\nspec: {pricing: {free: true}, deployments: ${deployments}}\n`);
+    const same = model('[{provider: up, upstreamModel: x, priority: 0}, {provider: up, upstreamModel: x, priority: 1}]');
+    expect(same.problems.map((p) => p.path)).toEqual(['spec.deployments[1]']);
+    expect(same.message).toContain('"up/x"');
+    expect(model('[{provider: up}, {provider: up}]').problems.map((p) => p.path)).toEqual(['spec.deployments[1]']);
+    expect(model('[{name: a, provider: up}, {name: a, provider: other}]').problems.map((p) => p.path)).toEqual(['spec.deployments[1]']);
+    expect(model('[{provider: up, upstreamModel: x}, {name: canary, provider: up, upstreamModel: x}]').problems).toEqual([]);
+  });
+
   it('requires an agent owner and checks identity names', () => {
     const { problems } = check(`${header}kind: Agent\nmetadata: {name: Bad_Name}\nspec: {description: x}\n`);
     expect(problems.map((p) => p.path).sort()).toEqual(['metadata.name', 'spec.owner']);

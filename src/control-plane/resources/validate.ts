@@ -198,6 +198,14 @@ function modelRules(spec: ModelSpec): [string, string][] {
   if (spec.deployments && spec.provider) out.push(['spec.provider', 'use either spec.provider or spec.deployments, not both']);
   else if (!spec.deployments && !spec.provider) out.push(['spec.provider', 'required (or list spec.deployments)']);
   if (spec.pricing) for (const m of pricingProblems(spec.pricing, spec.type ?? 'chat')) out.push(['spec.pricing', m]);
+  // The id (compile-model.ts) keys the circuit breaker, x-gantry-route and the admin API: one per deployment.
+  const ids = new Map<string, number>();
+  (spec.deployments ?? []).forEach((d, i) => {
+    const id = d.name ?? `${d.provider}/${d.upstreamModel ?? spec.upstreamModel ?? '(the model name)'}`;
+    const earlier = ids.get(id);
+    if (earlier === undefined) ids.set(id, i);
+    else out.push([`spec.deployments[${i}]`, `has the same id "${id}" as spec.deployments[${earlier}]; give one of them a name (deployments are told apart by it)`]);
+  });
   const limits = spec.limits;
   if (limits?.maxOutputTokens !== undefined && limits.contextWindow !== undefined && limits.maxOutputTokens > limits.contextWindow) {
     out.push(['spec.limits.maxOutputTokens', `${limits.maxOutputTokens} is more than the context window (${limits.contextWindow})`]);

@@ -74,7 +74,8 @@ export function createCrossChecks(deps: ServiceDeps) {
       }
       case 'Model': {
         const route = await specOf('Route', doc.name, batch);
-        return route ? problem('metadata.name', `Route "${doc.name}" has this name; a Model and a Route cannot share a name (clients ask for either by it)`) : [];
+        if (route) return problem('metadata.name', `Route "${doc.name}" has this name; a Model and a Route cannot share a name (clients ask for either by it)`);
+        return modelRoutingProblems(doc, batch);
       }
       case 'Route': {
         if (await specOf('Model', doc.name, batch)) {
@@ -91,4 +92,41 @@ export function createCrossChecks(deps: ServiceDeps) {
         return [];
     }
   };
+
+  /**
+   * What routing reads from other Models, checked here because at request time it is skipped
+   * silently: a fallback of another type (or the model itself), a semantic cache's embedding model
+   * that is not one, and a Route's target turned into an embedding model (the Route is left out).
+   */
+  async function modelRoutingProblems(doc: ValidDoc, batch: readonly ValidDoc[]): Promise<Problem[]> {
+    const spec = doc.spec as unknown as ModelSpec;
+    const type = spec.type ?? 'chat';
+    const out: Problem[] = [];
+    const p = (path: string, message: string) => out.push({ document: doc.where, path, message });
+    for (const [i, name] of (spec.routing?.fallbacks ?? []).entries()) {
+      if (name === doc.name) {
+        p(`spec.routing.fallbacks[${i}]`, 'is this model itself; fallbacks are other models tried once every deployment of this one failed');
+        continue;
+      }
+      const target = await specOf<ModelSpec>('Model', name, batch);
+      const targetType = target?.type ?? 'chat';
+      if (target && targetType !== type) p(`spec.routing.fallbacks[${i}]`, `Model "${name}" is ${article(targetType)} model; a ${type} model falls back to ${type} models only`);
+    }
+    const embedding = spec.cache?.semantic?.embeddingModel;
+    if (embedding !== undefined) {
+      const target = await specOf<ModelSpec>('Model', embedding, batch);
+      if (target && (target.type ?? 'chat') !== 'embedding') p('spec.cache.semantic.embeddingModel', `Model "${embedding}" is not an embedding model (set one with type: embedding)`);
+    }
+    if (type !== 'chat') {
+      const routes = [
+        ...batch.filter((d) => d.kind === 'Route').map((d) => ({ name: d.name, spec: d.spec as unknown })),
+        ...[...deps.cached('Route')].filter((r) => !batch.some((d) => d.kind === 'Route' && d.name === r.name)),
+      ];
+      const picking = routes.filter((r) => KINDS.Route.references(r.spec).some((ref) => ref.name === doc.name)).map((r) => `Route "${r.name}"`);
+      if (picking.length > 0) p('spec.type', `${picking.join(', ')} picks this model; a Route picks chat models only (change the Route first)`);
+    }
+    return out;
+  }
 }
+
+const article = (type: string) => (type === 'embedding' ? 'an embedding' : `a ${type}`);

@@ -85,14 +85,38 @@ describe('createResponseCache', () => {
     await cache.lookup(fallback, request('fallback'), 'fresh');
     fallback.servedModel = modelWith('other', EXACT);
     cache.store(fallback, request('fallback'), answer(), 10);
-    await miss(request('cut at the limit'), answer('length'));
+    const cutByClient = { ...request('cut at the limit'), max_tokens: 50 };
+    await miss(cutByClient, answer('length'));
     await settle();
     for (const content of ['filtered', 'aborted', 'fallback']) {
       const ctx = context();
       expect(await cache.lookup(ctx, request(content), 'fresh')).toBeUndefined();
       expect(ctx.cache).toBe('miss');
     }
-    expect(await cache.lookup(context(), request('cut at the limit'), 'fresh')).toBeDefined();
+    expect(await cache.lookup(context(), { ...request('cut at the limit'), max_tokens: 50 }, 'fresh')).toBeDefined();
+  });
+
+  it('never stores an answer cut by an output cap the client did not ask for (a budget grant), stream or not', async () => {
+    const { cache, miss } = setup();
+    // No max_tokens: with a budget in scope Gantry sends the most the grant pays for, and a nearly
+    // spent budget cuts the answer short. That answer is not what this request gets with money left.
+    await miss(request('capped by the budget'), answer('length'));
+    // Above the model's output limit (100): Gantry caps it too.
+    await miss({ ...request('above the model limit'), max_tokens: 500 }, answer('length'));
+    const streamed = context();
+    const req = request('streamed and capped');
+    await cache.lookup(streamed, req, 'fresh');
+    const recorder = cache.recorder(streamed, req);
+    recorder?.chunk({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'up', choices: [{ index: 0, delta: { role: 'assistant', content: 'hel' }, finish_reason: null }] });
+    recorder?.chunk({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'up', choices: [{ index: 0, delta: {}, finish_reason: 'length' }] });
+    recorder?.finish(10);
+    await settle();
+    expect(await cache.lookup(context(), request('capped by the budget'), 'fresh')).toBeUndefined();
+    expect(await cache.lookup(context(), { ...request('above the model limit'), max_tokens: 500 }, 'fresh')).toBeUndefined();
+    expect(await cache.lookup(context(), request('streamed and capped'), 'fresh')).toBeUndefined();
+    // A complete answer of the same request is stored as usual.
+    await miss(request('capped by the budget'), answer('stop'));
+    expect(await cache.lookup(context(), request('capped by the budget'), 'fresh')).toBeDefined();
   });
 
   it('a store that fails is a miss and a skipped write, never an error, and warns at most every 10 s', async () => {

@@ -24,6 +24,8 @@ interface Decision {
   readonly cache: CompiledCache;
   /** False for `cache-control: no-cache`: the answer is stored, but nothing was read. */
   readonly read: boolean;
+  /** Whether an answer cut at its output limit (finish_reason length) is this request's answer (see clientCut). */
+  readonly lengthIsOwn: boolean;
   probe: SemanticProbe | undefined;
 }
 
@@ -49,6 +51,16 @@ function directives(ctx: RequestContext): { noStore: boolean; noCache: boolean }
     else if (d === 'no-cache') noCache = true;
   }
   return { noStore, noCache };
+}
+
+/**
+ * Whether an answer with finish_reason `length` was cut by the client's own output limit. Without one,
+ * or above the model's limit, Gantry may send a smaller cap (what a budget grant pays for, limits.ts):
+ * a short answer of a nearly spent budget would be served later to the same request with money left.
+ */
+function clientCut(request: ChatCompletionRequest, maxOutputTokens: number): boolean {
+  const limits = [request.max_tokens, request.max_completion_tokens].filter((n): n is number => typeof n === 'number');
+  return limits.length > 0 && Math.max(...limits) <= maxOutputTokens;
 }
 
 function withoutGantryFields(completion: ChatCompletion): ChatCompletion {
@@ -97,7 +109,14 @@ export function createResponseCache({ store, clock, logger, semantic }: Response
     if (noStore) return undefined;
     const namespace = cacheNamespace(ctx);
     if (namespace === undefined) return undefined;
-    return { key: cacheKey(namespace, model.name, request), namespace, cache, read: !noCache, probe: undefined };
+    return {
+      key: cacheKey(namespace, model.name, request),
+      namespace,
+      cache,
+      read: !noCache,
+      lengthIsOwn: clientCut(request, model.limits.maxOutputTokens),
+      probe: undefined,
+    };
   }
 
   async function lookupFresh(ctx: RequestContext, request: ChatCompletionRequest): Promise<CachedAnswer | undefined> {
@@ -152,6 +171,7 @@ export function createResponseCache({ store, clock, logger, semantic }: Response
     // An answer of a fallback model is not this model's answer: it is not served as one later.
     if (ctx.servedModel && ctx.servedModel.name !== ctx.model?.name) return;
     if (completion.choices.length === 0 || !completion.choices.every((c) => COMPLETE.has(c.finish_reason))) return;
+    if (!decision.lengthIsOwn && completion.choices.some((c) => c.finish_reason === 'length')) return;
     const ttlMs = decision.cache.exact?.ttlMs ?? decision.cache.semantic?.ttlMs ?? 0;
     if (ttlMs <= 0) return;
     const expiresAt = clock.now() + ttlMs;

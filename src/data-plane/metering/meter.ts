@@ -43,6 +43,8 @@ export function createMeter({ usageSink, channels, clock }: MeterDeps): Meter {
    */
   function savings(ctx: RequestContext, paid: Micros): Micros {
     if (isCacheHit(ctx)) return ctx.cacheSavedMicros;
+    // The baseline itself served: nothing saved, even when a dearer deployment of it answered (failover).
+    if (ctx.route?.baseline && (ctx.servedModel ?? ctx.model)?.name === ctx.route.baseline.name) return 0;
     const baseline = ctx.route?.baseline?.pricing;
     if (!baseline || baseline.free || !ctx.usage) return 0;
     return costMicros(ctx.usage, baseline.prices) - (paid - ctx.extraCostMicros);

@@ -122,6 +122,16 @@ describe('upstream caller', () => {
     expect(original.max_completion_tokens).toBeUndefined();
   });
 
+  it('never sends a deployment a larger output cap than it accepts (the grant may cover a fallback with a larger limit)', async () => {
+    const a = scripted([upstreamStatusError(503, 'x')]);
+    const b = scripted(['ok']);
+    const small = { ...dep('a', a), limits: { maxOutputTokens: 100, contextWindow: undefined } };
+    const { caller, context } = setup([small, dep('b', b)], { retry: { ...DEFAULT_ROUTING.retry, attempts: 0 } });
+    await caller.chat(context(), request(), 4000);
+    expect(a.requests[0]).toMatchObject({ max_tokens: 100 });
+    expect(b.requests[0]).toMatchObject({ max_tokens: 4000 });
+  });
+
   it('never retries after the client left, and stops waiting for a backoff the moment it leaves', async () => {
     const a = scripted([upstreamStatusError(500, 'x')]);
     const b = scripted(['ok']);

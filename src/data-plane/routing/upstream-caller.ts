@@ -187,11 +187,15 @@ export function createUpstreamCaller(deps: UpstreamCallerDeps): UpstreamCaller {
     );
   }
 
-  /** The request as this deployment gets it: the output cap in the parameter its upstream model reads. */
+  /**
+   * The request as this deployment gets it: the output cap in the parameter its upstream model reads,
+   * at most the deployment's own output limit (the grant is sized for the largest limit of the model's
+   * deployments and fallbacks; a smaller upstream refuses a larger max_tokens with a 400).
+   */
   function forDeployment(request: ChatCompletionRequest, cap: number | undefined, d: CompiledDeployment): ChatCompletionRequest {
     if (cap === undefined) return request;
     const copy = { ...request };
-    applyOutputCap(copy, cap, d.target.upstreamModel);
+    applyOutputCap(copy, Math.min(cap, d.limits.maxOutputTokens), d.target.upstreamModel);
     return copy;
   }
 

@@ -32,3 +32,11 @@ describe('simulator embeddings are similarity-preserving (the semantic cache dem
     expect(embedText('?!', 8).every((x) => x === 0)).toBe(true); // nothing to embed: the zero vector
   });
 });
+
+describe('simulator embeddings: negation', () => {
+  it('a negated question is not a near-duplicate (a semantic hit would answer the opposite question)', () => {
+    expect(sim('Should I take aspirin with ibuprofen?', 'Should I not take aspirin with ibuprofen?')).toBeLessThan(0.9);
+    expect(sim('Is this mushroom safe to eat?', "Isn't this mushroom safe to eat?")).toBeLessThan(0.9);
+    expect(sim('Is there a fee?', 'Is there no fee?')).toBeLessThan(0.9);
+  });
+});

@@ -54,3 +54,22 @@ describe('memory semantic index bounds', () => {
     expect(await idx.search('i', Float32Array.from([1, 0]), 0.5, 0)).toBeUndefined();
   });
 });
+
+describe('memory semantic index: indexes whose entries all expired', () => {
+  it('are forgotten when a search finds nothing live (one index per conversation context must not pile up)', () => {
+    const dropped: string[] = [];
+    const table = createVectorTable({}, (index) => dropped.push(index));
+    for (let i = 0; i < 1_000; i++) table.insert(`ctx-${i}`, unit(1, 0), `k${i}`, 1_000);
+    for (let i = 0; i < 1_000; i++) expect(table.search(`ctx-${i}`, unit(1, 0), 0.9, 1_000)).toBeUndefined();
+    expect(table.has('ctx-0')).toBe(false);
+    expect(table.has('ctx-999')).toBe(false);
+    expect(table.bytes).toBe(0);
+    // The Redis mirror forgets its sync position with them (the next search reads the list afresh).
+    expect(dropped).toHaveLength(1_000);
+    // An index with a live entry left stays.
+    table.insert('mixed', unit(1, 0), 'old', 1_000);
+    table.insert('mixed', unit(0, 1), 'new', 5_000);
+    expect(table.search('mixed', unit(0, 1), 0.9, 1_000)?.key).toBe('new');
+    expect(table.has('mixed')).toBe(true);
+  });
+});

@@ -128,6 +128,11 @@ export function createVectorTable(options: MemorySemanticIndexOptions = {}, onDr
       }
       if (expired > 0) {
         const live = entries.filter((e) => e.expiresAt > now);
+        // Nothing live: forget the index, or one empty bucket per context ever seen would stay forever.
+        if (live.length === 0) {
+          forget(index);
+          return undefined;
+        }
         removeAt(bucket, 0, entries.length);
         bucket.entries = live;
         for (const e of live) {

@@ -3,6 +3,7 @@ import type { RequestContext } from '../../context.js';
 import { parseJsonBody, readBody } from '../../http/read-body.js';
 import { type ChatServeDeps, createChatServer } from '../../routes/chat-completions.js';
 import type { Route } from '../../routes/route.js';
+import type { CompiledModel, RuntimeSnapshot } from '../../snapshot.js';
 import { createResolveModel } from '../../stages/resolve-model.js';
 import { anthropicErrorBody } from './errors.js';
 import { anthropicChatOutput } from './stream-output.js';
@@ -26,11 +27,24 @@ export function createMessagesRoute(deps: ChatServeDeps & { readonly maxBodyByte
       const request = validateMessagesRequest(parseJsonBody(await readBody(req, deps.maxBodyBytes)));
       ctx.stream = request.stream === true;
       ctx.requestedModel = request.model;
-      // A Route decides on the request as OpenAI chat (the provider is known only afterwards).
-      resolveModel(ctx, () => toChatRequest(request, { native: false }));
-      const native = ctx.deployment?.provider.type === 'anthropic';
-      const chat = toChatRequest(request, { native });
+      // A Route decides on the request as chat (native: nothing refused before the model is known).
+      resolveModel(ctx, () => toChatRequest(request, { native: true }));
+      const chat = toChatRequest(request, { native: ctx.model !== undefined && servedOnlyByAnthropic(ctx.model, ctx.snapshot) });
       await serveChat(ctx, chat, res, anthropicChatOutput({ model: request.model, stopSequences: request.stop_sequences }));
     },
   };
+}
+
+/**
+ * Anthropic-only fields (cache_control, thinking, prefill) are kept only when whichever deployment
+ * serves — the strategy may pick any of the model's, and failover may reach its fallback models' —
+ * is an Anthropic upstream; another would refuse them or answer a prefill afresh.
+ */
+function servedOnlyByAnthropic(model: CompiledModel, snapshot: RuntimeSnapshot): boolean {
+  const models = [model];
+  for (const name of model.routing.fallbacks) {
+    const m = snapshot.models.get(name);
+    if (m && m.type === model.type) models.push(m);
+  }
+  return models.every((m) => m.deployments.every((d) => d.provider.type === 'anthropic'));
 }
