@@ -32,12 +32,12 @@ const CONTRACTIONS: readonly [RegExp, string][] = [
   [/'d\b/g, ' would'],
 ];
 
-/** Words that carry little meaning: they count far less than content words. */
+/** Words that carry little meaning: they count far less than content words. Negations (not, no) are content: they flip the question. */
 const STOPWORDS = new Set(
   (
     'a an the of to in on at by for from with about as into over and or but if then so than is are was were be been being am do does did ' +
     'have has had i me my we our you your he she it its they them their this that these those what which who whom whose where when why how ' +
-    'can could would should will shall may might must please tell give me not no yes just very really also there here let us some any'
+    'can could would should will shall may might must please tell give me yes just very really also there here let us some any'
   ).split(' '),
 );
 
