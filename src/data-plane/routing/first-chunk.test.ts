@@ -46,6 +46,12 @@ describe('openFirstChunk', () => {
     await expect(openFirstChunk(stream)).rejects.toThrow('cut');
   });
 
+  it('reads past a usage-only chunk (the Anthropic provider sends one at message_start; the client gets it only at the end)', async () => {
+    const usage: ChatCompletionChunk = { id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [], usage: { prompt_tokens: 10, completion_tokens: 0, total_tokens: 10 } };
+    const { stream } = upstream([role, usage, chunk({ content: 'x' })], 2);
+    await expect(openFirstChunk(stream)).rejects.toThrow('cut');
+  });
+
   it('hands a failure after the first chunk to the consumer, and still ends once', async () => {
     const { stream } = upstream([role, chunk({ content: 'a' }), chunk({ content: 'b' })], 2);
     const pending = await openFirstChunk(stream);

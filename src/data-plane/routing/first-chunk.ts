@@ -20,9 +20,13 @@ export interface PendingStream {
  */
 const MAX_EMPTY_LEAD = 8;
 
-/** Something the client would see: text, a tool call, a refusal, a finish reason or the usage. */
+/**
+ * Something the client would see now: text, a tool call, a refusal or a finish reason. A usage-only
+ * chunk is not (the chat server holds it back until the end; the Anthropic provider sends one at
+ * message_start, before the upstream produced anything).
+ */
 function carries(chunk: ChatCompletionChunk): boolean {
-  if (chunk.choices.length === 0) return chunk.usage != null;
+  if (chunk.choices.length === 0) return false;
   for (const choice of chunk.choices) {
     if (choice.finish_reason != null) return true;
     const delta = choice.delta as Record<string, unknown>;
