@@ -56,6 +56,16 @@ describe('resource validation', () => {
     expect(model('[{provider: up, upstreamModel: x}, {name: canary, provider: up, upstreamModel: x}]').problems).toEqual([]);
   });
 
+  it('rejects routing settings that apply but could never work (cache degradation without a cache, fallback without fallbacks)', () => {
+    const model = (extra: string) => check(`${header}kind: Model\nmetadata: {name: m}\nspec: {provider: up, pricing: {free: true}, ${extra}}\n`);
+    expect(model('routing: {whenAllDown: cache}').problems.map((p) => p.path)).toEqual(['spec.routing.whenAllDown']);
+    expect(model('routing: {whenAllDown: cache}, cache: {exact: {}}').problems).toEqual([]);
+    expect(model('routing: {whenAllDown: fallback}').problems.map((p) => p.path)).toEqual(['spec.routing.whenAllDown']);
+    expect(model('routing: {retries: {backoffMs: 5000, maxBackoffMs: 100}}').problems.map((p) => p.path)).toEqual(['spec.routing.retries.backoffMs']);
+    const priced = check(`${header}kind: Model\nmetadata: {name: m}\nspec: {pricing: {free: true}, deployments: [{provider: up, pricing: {inputPer1M: "1"}}]}\n`);
+    expect(priced.problems.map((p) => p.path)).toEqual(["spec.deployments[0].pricing"]); // a chat deployment needs outputPer1M
+  });
+
   it('requires an agent owner and checks identity names', () => {
     const { problems } = check(`${header}kind: Agent\nmetadata: {name: Bad_Name}\nspec: {description: x}\n`);
     expect(problems.map((p) => p.path).sort()).toEqual(['metadata.name', 'spec.owner']);

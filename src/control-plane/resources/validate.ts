@@ -206,6 +206,19 @@ function modelRules(spec: ModelSpec): [string, string][] {
     if (earlier === undefined) ids.set(id, i);
     else out.push([`spec.deployments[${i}]`, `has the same id "${id}" as spec.deployments[${earlier}]; give one of them a name (deployments are told apart by it)`]);
   });
+  (spec.deployments ?? []).forEach((d, i) => {
+    if (d.pricing) for (const m of pricingProblems(d.pricing, spec.type ?? 'chat')) out.push([`spec.deployments[${i}].pricing`, m]);
+  });
+  const routing = spec.routing;
+  if (routing?.whenAllDown === 'cache' && !spec.cache?.exact && !spec.cache?.semantic) {
+    out.push(['spec.routing.whenAllDown', '"cache" serves cached answers, but the model has no spec.cache (add cache: {exact: {ttlSeconds: …}})']);
+  }
+  if (routing?.whenAllDown === 'fallback' && !routing.fallbacks?.length) {
+    out.push(['spec.routing.whenAllDown', '"fallback" needs spec.routing.fallbacks (the models to serve from)']);
+  }
+  if (routing?.retries?.backoffMs !== undefined && routing.retries.maxBackoffMs !== undefined && routing.retries.backoffMs > routing.retries.maxBackoffMs) {
+    out.push(['spec.routing.retries.backoffMs', `${routing.retries.backoffMs} is more than maxBackoffMs (${routing.retries.maxBackoffMs})`]);
+  }
   const limits = spec.limits;
   if (limits?.maxOutputTokens !== undefined && limits.contextWindow !== undefined && limits.maxOutputTokens > limits.contextWindow) {
     out.push(['spec.limits.maxOutputTokens', `${limits.maxOutputTokens} is more than the context window (${limits.contextWindow})`]);

@@ -29,7 +29,7 @@ export interface ChatServeDeps {
  * Shared by every protocol that translates into chat (OpenAI, Anthropic, Responses).
  */
 export function createChatServer({ meter, limits, clock, caller, cache }: ChatServeDeps) {
-  function serveCached(ctx: RequestContext, request: ChatCompletionRequest, hit: CachedAnswer, res: ServerResponse, out: ChatOutput): void {
+  async function serveCached(ctx: RequestContext, hit: CachedAnswer, res: ServerResponse, out: ChatOutput): Promise<void> {
     ctx.ttftMs = clock.monotonic() - ctx.startMono;
     ctx.cacheSavedMicros = hit.costMicros;
     // No deployment served this answer (x-gantry-route is left out, the event's route is empty).
@@ -43,7 +43,11 @@ export function createChatServer({ meter, limits, clock, caller, cache }: ChatSe
       return;
     }
     const sink = out.startStream(res, ctx);
-    for (const chunk of replayChunks(hit.completion)) void sink.chunk(chunk);
+    for (const chunk of replayChunks(hit.completion)) {
+      const pending = sink.chunk(chunk); // a slow client: wait for the socket to drain
+      if (pending) await pending;
+      if (ctx.abort.signal.aborted) return;
+    }
     sink.finish({ id: completion.id, object: 'chat.completion.chunk', created: completion.created, model: completion.model, choices: [], usage: completion.usage });
   }
 
@@ -53,7 +57,8 @@ export function createChatServer({ meter, limits, clock, caller, cache }: ChatSe
    */
   async function degraded(ctx: RequestContext, request: ChatCompletionRequest, err: unknown): Promise<CachedAnswer> {
     const code = toGatewayError(err).code;
-    const down = code === 'GW_NO_HEALTHY_DEPLOYMENT' || (code.startsWith('GW_UPSTREAM_') && code !== 'GW_UPSTREAM_REJECTED');
+    // An interrupted answer is not "down": the upstream had the prompt and bills it (never $0).
+    const down = code === 'GW_NO_HEALTHY_DEPLOYMENT' || (code.startsWith('GW_UPSTREAM_') && code !== 'GW_UPSTREAM_REJECTED' && code !== 'GW_UPSTREAM_STREAM_INTERRUPTED');
     if (!down || ctx.model?.routing.whenAllDown !== 'cache' || ctx.abort.signal.aborted) throw err;
     const stale = await cache.lookup(ctx, request, 'stale');
     if (!stale) throw err;
@@ -63,7 +68,7 @@ export function createChatServer({ meter, limits, clock, caller, cache }: ChatSe
   return async function serveChat(ctx: RequestContext, request: ChatCompletionRequest, res: ServerResponse, out: ChatOutput) {
     const cap = await limits.admit(ctx, chatAdmitInput(request));
     const hit = await cache.lookup(ctx, request, 'fresh');
-    if (hit) return serveCached(ctx, request, hit, res, out);
+    if (hit) return serveCached(ctx, hit, res, out);
 
     if (!ctx.stream) {
       let completion: ChatCompletion;
@@ -73,7 +78,7 @@ export function createChatServer({ meter, limits, clock, caller, cache }: ChatSe
         // The upstream had the prompt: a client that left (or a shutdown) mid-answer, or an answer cut
         // in transit, is billed at least for the input, which the upstream bills too (never $0).
         if (ctx.abort.signal.aborted || toGatewayError(err).code === 'GW_UPSTREAM_STREAM_INTERRUPTED') ctx.usage = await estimateChatUsage(request, '');
-        return serveCached(ctx, request, await degraded(ctx, request, err), res, out);
+        return serveCached(ctx, await degraded(ctx, request, err), res, out);
       }
       ctx.ttftMs = clock.monotonic() - ctx.startMono;
       const usage = usageFromProvider(completion.usage);
@@ -91,7 +96,7 @@ export function createChatServer({ meter, limits, clock, caller, cache }: ChatSe
     try {
       stream = await caller.chatStream(ctx, request, cap);
     } catch (err) {
-      return serveCached(ctx, request, await degraded(ctx, request, err), res, out);
+      return serveCached(ctx, await degraded(ctx, request, err), res, out);
     }
     const sink = out.startStream(res, ctx);
     ctx.status = 200;

@@ -48,7 +48,7 @@ export function createResolveModel() {
     if (!model.pricing) {
       throw new GatewayError(
         'GW_MODEL_UNPRICED',
-        `The model "${name}" has no price, so Gantry refuses to serve it rather than record $0. Add spec.pricing to the Model (or "pricing: {free: true}").`,
+        `The model "${name}", one of its deployments or one of its fallback models has no price, so Gantry refuses to serve it rather than record $0. Add spec.pricing to the Model (or the deployment, or "pricing: {free: true}") and check its routing.fallbacks.`,
       );
     }
     ctx.deployment = model.deployments[0];
