@@ -22,8 +22,6 @@ interface Fixture {
   readonly max_tokens?: number;
 }
 
-type Event = Record<string, unknown>;
-
 describe('examples/routing/gantry.yaml', () => {
   let g: RunningGantry;
   const keyOf = (name: string) => readFileSync(join(g.dataDir, 'generated-keys', `${name}.key`), 'utf8').trim();
