@@ -21,6 +21,7 @@ export const ZERO_SUMS: UsageSums = {
   outputTokens: 0,
   costMicros: 0,
   savingsMicros: 0,
+  cacheHits: 0,
 };
 
 export function addSums(a: UsageSums, b: UsageSums): UsageSums {
@@ -33,6 +34,7 @@ export function addSums(a: UsageSums, b: UsageSums): UsageSums {
     outputTokens: a.outputTokens + b.outputTokens,
     costMicros: a.costMicros + b.costMicros,
     savingsMicros: a.savingsMicros + b.savingsMicros,
+    cacheHits: a.cacheHits + b.cacheHits,
   };
 }
 
@@ -46,8 +48,12 @@ export function sumsOfEvent(e: UsageEvent): UsageSums {
     outputTokens: e.outputTokens,
     costMicros: e.costMicros,
     savingsMicros: e.savingsMicros ?? 0,
+    cacheHits: isCacheHit(e.cache) ? 1 : 0,
   };
 }
+
+/** hit, semantic_hit, stale_hit (UsageEvent.cache). */
+export const isCacheHit = (cache: string | undefined): boolean => cache === 'hit' || cache === 'semantic_hit' || cache === 'stale_hit';
 
 /** An event's rollup dimensions; absent values are '' (as stored in the rollup tables). */
 export function rollupDims(e: UsageEvent): Record<AttributionDimension, string> {
@@ -147,6 +153,7 @@ export function rollupRows(events: readonly UsageEvent[], bucket: 'hour' | 'day'
       s.outputTokens,
       s.costMicros,
       s.savingsMicros,
+      s.cacheHits,
     ]);
 }
 
@@ -161,4 +168,5 @@ export const ROLLUP_SUM_COLUMNS = [
   'output_tokens',
   'cost_micros',
   'savings_micros',
+  'cache_hits',
 ] as const;

@@ -148,6 +148,13 @@ describe('examples/routing/gantry.yaml', () => {
     expect(hit).toMatchObject({ cache: 'hit', costMicros: 0, team: 'team-a' });
     expect(hit.savingsMicros).toBe(miss.costMicros);
     expect((await eventOf(other.response.headers.get('x-gantry-request-id'))).cache).toBe('miss');
+    // The usage API counts the hits (the hit rate of a group is cacheHits / requests).
+    const rows = await eventually(async () => {
+      const u = await admin<{ rows: Array<{ team: string; cacheHits: number; requests: number }> }>('/usage?groupBy=team&model=sim-small');
+      return u.rows.reduce((n, r) => n + r.requests, 0) === 4 ? u.rows : undefined;
+    }, 10_000);
+    expect(rows.find((r) => r.team === 'team-a')).toMatchObject({ requests: 3, cacheHits: 2 });
+    expect(rows.find((r) => r.team === 'team-b')).toMatchObject({ requests: 1, cacheHits: 0 });
   });
 
   it('semantic cache: a paraphrase by the same team is answered from the cache; another team is not', async () => {

@@ -52,7 +52,7 @@ describe('gantry usage (against a real admin API)', () => {
     out = '';
     expect(await usageVerb.run(['--by', 'team,agent', '--from', '2026-11-01', '--to', '2026-11-03'], ctx)).toBe(0);
     const lines = out.trim().split('\n');
-    expect(lines[0]).toMatch(/^TEAM\s+AGENT\s+REQUESTS\s+ERRORS\s+INPUT TOKENS\s+OUTPUT TOKENS\s+COST USD\s+PER 1K REQ USD\s+SAVINGS USD$/);
+    expect(lines[0]).toMatch(/^TEAM\s+AGENT\s+REQUESTS\s+ERRORS\s+INPUT TOKENS\s+OUTPUT TOKENS\s+COST USD\s+PER 1K REQ USD\s+SAVINGS USD\s+CACHE HITS$/);
     expect(lines).toHaveLength(1 + 4 + 1);
     expect(lines.at(-1)).toMatch(new RegExp(`^TOTAL\\s+240\\s+0\\s+2880\\s+7200\\s+${(TOTAL / 1e6).toFixed(6).replace('.', '\\.')}\\s`));
     expect(out).toContain('team-a   bot');

@@ -17,6 +17,8 @@ interface WireSums {
   readonly costUsd: string;
   readonly costPer1kRequestsUsd: string;
   readonly savingsUsd: string;
+  /** Absent from servers before cache hits were counted. */
+  readonly cacheHits?: number;
 }
 
 interface WireUsage {
@@ -42,7 +44,7 @@ const FILTERS: Record<string, string> = {
 };
 
 const HEADER_OF: Record<string, string> = { apiKey: 'API KEY' };
-const SUM_HEADERS = ['REQUESTS', 'ERRORS', 'INPUT TOKENS', 'OUTPUT TOKENS', 'COST USD', 'PER 1K REQ USD', 'SAVINGS USD'];
+const SUM_HEADERS = ['REQUESTS', 'ERRORS', 'INPUT TOKENS', 'OUTPUT TOKENS', 'COST USD', 'PER 1K REQ USD', 'SAVINGS USD', 'CACHE HITS'];
 
 const sumCells = (s: WireSums) => [
   String(s.requests),
@@ -52,6 +54,7 @@ const sumCells = (s: WireSums) => [
   s.costUsd,
   s.costPer1kRequestsUsd,
   s.savingsUsd,
+  String(s.cacheHits ?? 0),
 ];
 
 /** A table with one line per group and a TOTAL line (hour/day shown as `2026-11-01T09:00Z`). */

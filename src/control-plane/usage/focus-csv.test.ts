@@ -23,6 +23,7 @@ const row = (over: Partial<UsageExportRow> = {}): UsageExportRow => ({
   outputTokens: 300_001,
   costMicros: 1_234_567,
   savingsMicros: 5,
+  cacheHits: 1,
   ...over,
 });
 

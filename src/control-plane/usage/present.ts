@@ -23,6 +23,7 @@ export function presentSums(s: UsageSums) {
     costPer1kRequestsUsd: formatMicrosAsUsd(costPer1kRequestsMicros(s.costMicros, s.requests)),
     savingsMicros: s.savingsMicros,
     savingsUsd: formatMicrosAsUsd(s.savingsMicros),
+    cacheHits: s.cacheHits,
   };
 }
 

@@ -10,10 +10,10 @@ const MIN = 60_000;
 /** Four events in [H0, H0+2h) and one just before: the fixture of the usage tests. */
 function fixture(): UsageEvent[] {
   return [
-    usageEvent({ requestId: 'u1', ts: H0 + MIN, team: 'team-a', agent: 'bot', model: 'm1', costMicros: 100, inputTokens: 10, outputTokens: 5, savingsMicros: 3 }),
+    usageEvent({ requestId: 'u1', ts: H0 + MIN, team: 'team-a', agent: 'bot', model: 'm1', costMicros: 100, inputTokens: 10, outputTokens: 5, savingsMicros: 3, cache: 'hit' }),
     usageEvent({ requestId: 'u2', ts: H0 + 30 * MIN, team: 'team-a', agent: 'bot', model: 'm1', costMicros: 50, status: 502, outcome: 'upstream_error' }),
     usageEvent({ requestId: 'u3', ts: H0 + H + 5 * MIN, team: 'team-a', agent: undefined, model: 'm2', costMicros: 70, tags: {} }),
-    usageEvent({ requestId: 'u4', ts: H0 + H + 10 * MIN, team: 'team-b', user: 'bob', agent: 'bot', model: 'm1', costMicros: 30, tags: { repo: 'api', env: 'prod' } }),
+    usageEvent({ requestId: 'u4', ts: H0 + H + 10 * MIN, team: 'team-b', user: 'bob', agent: 'bot', model: 'm1', costMicros: 30, tags: { repo: 'api', env: 'prod' }, cache: 'semantic_hit' }),
     usageEvent({ requestId: 'u0', ts: H0 - 1, team: 'team-b', costMicros: 999 }),
   ];
 }
@@ -31,8 +31,8 @@ export function ledgerUsageContract(make: () => Promise<LedgerStore> | LedgerSto
       [{ team: 'team-a', agent: null }, 70],
       [{ team: 'team-b', agent: 'bot' }, 30],
     ]);
-    expect(r.rows[0]).toMatchObject({ requests: 2, errors: 1, inputTokens: 22, outputTokens: 35, cachedInputTokens: 4, savingsMicros: 7 });
-    expect(r.totals).toEqual({ requests: 4, errors: 1, inputTokens: 46, cachedInputTokens: 8, cacheWriteInputTokens: 0, outputTokens: 95, costMicros: 250, savingsMicros: 15 });
+    expect(r.rows[0]).toMatchObject({ requests: 2, errors: 1, inputTokens: 22, outputTokens: 35, cachedInputTokens: 4, savingsMicros: 7, cacheHits: 1 });
+    expect(r.totals).toEqual({ requests: 4, errors: 1, inputTokens: 46, cachedInputTokens: 8, cacheWriteInputTokens: 0, outputTokens: 95, costMicros: 250, savingsMicros: 15, cacheHits: 2 });
     expect(r.truncated).toBe(false);
     const raw = (await store.recent(100)).filter((e) => e.ts >= H0 && e.ts < H0 + 2 * H);
     expect(r.totals.costMicros).toBe(raw.reduce((s, e) => s + e.costMicros, 0));
@@ -152,6 +152,7 @@ export function ledgerUsageContract(make: () => Promise<LedgerStore> | LedgerSto
       outputTokens: 30,
       costMicros: 30,
       savingsMicros: 4,
+      cacheHits: 1,
     });
     const onlyB: UsageExportRow[] = [];
     for await (const row of store.exportRows(H0 - 2 * H, H0 + 2 * H, { teams: ['team-b'] })) onlyB.push(row);

@@ -24,6 +24,8 @@ export interface UsageSums {
   readonly outputTokens: number;
   readonly costMicros: Micros;
   readonly savingsMicros: Micros;
+  /** Requests answered from the response cache (exact, semantic or stale hits). */
+  readonly cacheHits: number;
 }
 
 /** Equality filters of a usage query; `team` may be one team or a list. */

@@ -63,7 +63,7 @@ export function rollupParts(from: number, to: number, byHour: boolean): RollupPa
   return parts;
 }
 
-const PART_COLUMNS = [...Object.values(ROLLUP_COLUMN), 'requests', 'errors', 'input_tokens', 'cached_input_tokens', 'cache_write_input_tokens', 'output_tokens', 'cost_micros', 'savings_micros'].join(', ');
+const PART_COLUMNS = [...Object.values(ROLLUP_COLUMN), 'requests', 'errors', 'input_tokens', 'cached_input_tokens', 'cache_write_input_tokens', 'output_tokens', 'cost_micros', 'savings_micros', 'cache_hits'].join(', ');
 
 function placeholders(dialect: LedgerDialect) {
   const params: unknown[] = [];
@@ -78,7 +78,7 @@ function placeholders(dialect: LedgerDialect) {
 
 const SUMS_SELECT = `SUM(requests) AS s_requests, SUM(errors) AS s_errors, SUM(input_tokens) AS s_input,
   SUM(cached_input_tokens) AS s_cached, SUM(cache_write_input_tokens) AS s_cache_write,
-  SUM(output_tokens) AS s_output, SUM(cost_micros) AS s_cost, SUM(savings_micros) AS s_savings`;
+  SUM(output_tokens) AS s_output, SUM(cost_micros) AS s_cost, SUM(savings_micros) AS s_savings, SUM(cache_hits) AS s_cache_hits`;
 
 export interface SumsRow {
   s_requests: number | string | null;
@@ -89,6 +89,7 @@ export interface SumsRow {
   s_output: number | string | null;
   s_cost: number | string | null;
   s_savings: number | string | null;
+  s_cache_hits: number | string | null;
 }
 
 /** Postgres hands SUM(bigint) back as a numeric string; SQLite as a number; nothing summed: null. */
@@ -104,6 +105,7 @@ export function sumsOf(r: SumsRow): UsageSums {
     outputTokens: num(r.s_output),
     costMicros: num(r.s_cost),
     savingsMicros: num(r.s_savings),
+    cacheHits: num(r.s_cache_hits),
   };
 }
 
@@ -166,7 +168,8 @@ export function exportRowsSql(dialect: LedgerDialect, from: number, to: number, 
   const text = `SELECT ((ts / ${HOUR_MS}) * ${HOUR_MS}) AS hour, team, user_name, key_id, agent, workflow, run, ${repoExpr(dialect)} AS repo,
       model, provider, price_version, COUNT(*) AS s_requests, SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END) AS s_errors,
       SUM(input_tokens) AS s_input, SUM(cached_input_tokens) AS s_cached, SUM(cache_write_input_tokens) AS s_cache_write,
-      SUM(output_tokens) AS s_output, SUM(cost_micros) AS s_cost, SUM(savings_micros) AS s_savings
+      SUM(output_tokens) AS s_output, SUM(cost_micros) AS s_cost, SUM(savings_micros) AS s_savings,
+      SUM(CASE WHEN cache_status IN ('hit', 'semantic_hit', 'stale_hit') THEN 1 ELSE 0 END) AS s_cache_hits
     FROM usage_events WHERE ${where.join(' AND ')}
     GROUP BY 1, ${keys.map((_, i) => i + 2).join(', ')}
     ORDER BY 1, ${keys.map((k) => `COALESCE(${k === 'repo' ? repoExpr(dialect) : k}, '')${collate}`).join(', ')}`;

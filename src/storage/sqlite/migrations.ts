@@ -162,6 +162,8 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE usage_events ADD COLUMN route_reason TEXT;
       ALTER TABLE usage_events ADD COLUMN cache_status TEXT;
       ALTER TABLE usage_events ADD COLUMN attempts INTEGER;
+      ALTER TABLE usage_hourly ADD COLUMN cache_hits INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE usage_daily ADD COLUMN cache_hits INTEGER NOT NULL DEFAULT 0;
     `,
   },
 ];

@@ -41,7 +41,7 @@ describe('sqlite database', () => {
     const store = createSqliteLedgerStore(openSqlite(path));
     expect(await store.get('old-1')).toEqual({ ...legacy, user: undefined, savingsMicros: 0, servedModel: undefined, routeReason: undefined, cache: undefined, attempts: undefined });
     const r = await store.usage({ from: Date.UTC(2026, 0, 1), to: Date.UTC(2026, 0, 2), groupBy: ['hour', 'repo'] });
-    expect(r.rows).toEqual([{ dims: { hour: Date.UTC(2026, 0, 1, 5), repo: 'web' }, requests: 1, errors: 0, inputTokens: 12, cachedInputTokens: 2, cacheWriteInputTokens: 0, outputTokens: 30, costMicros: 21, savingsMicros: 0 }]);
+    expect(r.rows).toEqual([{ dims: { hour: Date.UTC(2026, 0, 1, 5), repo: 'web' }, requests: 1, errors: 0, inputTokens: 12, cachedInputTokens: 2, cacheWriteInputTokens: 0, outputTokens: 30, costMicros: 21, savingsMicros: 0, cacheHits: 0 }]);
   });
 
   it('answers usage queries from the rollup indexes (whole days from the daily rollup), never scanning events', () => {

@@ -148,6 +148,8 @@ export const POSTGRES_MIGRATIONS: readonly SqlMigration[] = [
         sql`ALTER TABLE usage_events ADD COLUMN route_reason text`,
         sql`ALTER TABLE usage_events ADD COLUMN cache_status text`,
         sql`ALTER TABLE usage_events ADD COLUMN attempts integer`,
+        sql`ALTER TABLE usage_hourly ADD COLUMN cache_hits bigint NOT NULL DEFAULT 0`,
+        sql`ALTER TABLE usage_daily ADD COLUMN cache_hits bigint NOT NULL DEFAULT 0`,
       ]),
   },
 ];
