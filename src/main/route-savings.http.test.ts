@@ -8,6 +8,7 @@ import { NO_LIMITS } from '../../test/helpers/no-limits.js';
 import { compileRoutes } from '../control-plane/snapshot/compile-routes.js';
 import { NO_CACHE } from '../data-plane/cache/response-cache.js';
 import { createMeter } from '../data-plane/metering/meter.js';
+import { createCountTokensRoute } from '../data-plane/protocols/anthropic/count-tokens.js';
 import { createMessagesRoute } from '../data-plane/protocols/anthropic/route.js';
 import type { UpstreamCaller } from '../data-plane/routing/upstream-caller.js';
 import { createChatCompletionsRoute } from '../data-plane/routes/chat-completions.js';
@@ -95,6 +96,7 @@ beforeAll(async () => {
     routes: new Map([
       ['POST /v1/chat/completions', { route: createChatCompletionsRoute(deps), authenticated: true }],
       ['POST /v1/messages', { route: createMessagesRoute(deps), authenticated: true }],
+      ['POST /v1/messages/count_tokens', { route: createCountTokensRoute(deps), authenticated: true }],
     ]),
     readiness: async () => undefined,
     renderMetrics: async () => ({ contentType: 'text/plain', body: '' }),
@@ -150,5 +152,12 @@ describe('a Route over HTTP', () => {
     const e = await eventOf(response.headers.get('x-gantry-request-id'));
     expect(e).toMatchObject({ endpoint: 'messages', model: 'auto', servedModel: 'sim-large' });
     expect(e.routeReason).toMatch(/^complexity:0\.\d\d>=0\.5$/);
+  });
+
+  it('counts tokens for a Route name like for a model (Anthropic count_tokens)', async () => {
+    const anthropic = new Anthropic({ baseURL: url, apiKey: KEY, maxRetries: 0 });
+    const counted = await anthropic.messages.countTokens({ model: 'auto', messages: [{ role: 'user', content: 'How many tokens is this?' }] });
+    expect(counted.input_tokens).toBeGreaterThan(0);
+    await expect(anthropic.messages.countTokens({ model: 'nope', messages: [{ role: 'user', content: 'x' }] })).rejects.toMatchObject({ status: 404 });
   });
 });

@@ -24,10 +24,11 @@ export function createCountTokensRoute(deps: { readonly maxBodyBytes: number }):
       const request = validateCountTokensRequest(parseJsonBody(await readBody(req, deps.maxBodyBytes)));
       ctx.requestedModel = request.model;
       const model = ctx.snapshot.models.get(request.model);
-      if (!model) {
+      // A Route counts like any chat model (the tokenizer does not depend on which model it picks).
+      if (!model && !ctx.snapshot.routes.has(request.model)) {
         throw new GatewayError('GW_MODEL_NOT_FOUND', `The model "${request.model}" does not exist. GET /v1/models lists the models you can use.`, { param: 'model' });
       }
-      if (model.type !== 'chat') {
+      if (model && model.type !== 'chat') {
         throw new GatewayError('GW_MODEL_WRONG_ENDPOINT', `The model "${request.model}" is an embedding model; use /v1/embeddings.`, { param: 'model' });
       }
       const tokenizer = await loadTokenizer();
