@@ -1,25 +1,16 @@
 import { NO_LIMITS } from '../../test/helpers/no-limits.js';
-import { createServer, type Server } from 'node:http';
 import type { CancelSignal } from '../kernel/cancellation.js';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createKeyHasher } from '../kernel/api-keys.js';
 import { systemClock } from '../kernel/clock.js';
 import { GatewayError } from '../kernel/errors/index.js';
-import { createIdGenerator } from '../kernel/ids.js';
-import { silentLogger } from '../kernel/logger.js';
-import type { UsageEvent } from '../kernel/types.js';
 import type { ChatCompletionChunk } from '../kernel/wire/openai.js';
 import type { Provider } from '../providers/contract.js';
-import { telemetryChannels } from '../telemetry/channels.js';
-import { createMeter } from './metering/meter.js';
 import { createChatCompletionsRoute } from './routes/chat-completions.js';
 import { createListModelsRoute } from './routes/models.js';
-import { createDataPlane } from './server.js';
 import type { RuntimeSnapshot } from './snapshot.js';
-import { createAttribute } from './stages/attribute.js';
-import { createAuthenticate } from './stages/authenticate.js';
 import { compiledModel, NO_ROUTES, PLAIN_UPSTREAM } from '../../test/helpers/compiled.js';
+import { type DataPlaneServer, startDataPlaneServer } from '../../test/helpers/data-plane-server.js';
 
 const KEY = 'gk_unit_test_key_000000000000000000000';
 const hashKey = createKeyHasher('secret');
@@ -86,14 +77,10 @@ function fakeProvider(script: { chunks?: ChatCompletionChunk[]; failAfter?: numb
   return p;
 }
 
-let server: Server | undefined;
-afterEach(() => {
-  server?.close();
-  server?.closeAllConnections();
-});
+let gateway: DataPlaneServer | undefined;
+afterEach(() => gateway?.close());
 
 async function start(provider: Provider, opts: { priced?: boolean } = {}) {
-  const events: UsageEvent[] = [];
   const snapshot: RuntimeSnapshot = {
     generation: 1,
     budgets: [],
@@ -122,27 +109,15 @@ async function start(provider: Provider, opts: { priced?: boolean } = {}) {
     modelListBody: '{"object":"list","data":[]}',
     keys: new Map([[hashKey(KEY), { keyId: 'key_1', keyName: 'k', team: 'team-a' }]]),
   };
-  const channels = telemetryChannels();
-  const meter = createMeter({ usageSink: { record: (e) => events.push(e) }, channels, clock: systemClock });
-  const dp = createDataPlane({
-    snapshots: { current: () => snapshot },
-    clock: systemClock,
-    newId: createIdGenerator(),
-    logger: silentLogger,
-    meter,
-    limits: NO_LIMITS,
-    channels,
-    preStages: [createAuthenticate({ hashKey, clock: systemClock }), createAttribute()],
-    routes: new Map([
-      ['POST /v1/chat/completions', { route: createChatCompletionsRoute({ meter, limits: NO_LIMITS, clock: systemClock, maxBodyBytes: 10_000, ...PLAIN_UPSTREAM }), authenticated: true }],
-      ['GET /v1/models', { route: createListModelsRoute(), authenticated: true }],
-    ]),
-    readiness: async () => undefined,
-    renderMetrics: async () => ({ contentType: 'text/plain', body: '' }),
+  gateway = await startDataPlaneServer({
+    snapshot,
+    hashKey,
+    routes: (meter) => ({
+      'POST /v1/chat/completions': createChatCompletionsRoute({ meter, limits: NO_LIMITS, clock: systemClock, maxBodyBytes: 10_000, ...PLAIN_UPSTREAM }),
+      'GET /v1/models': createListModelsRoute(),
+    }),
   });
-  server = createServer(dp.handle);
-  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { url, events, dataPlane: dp } = gateway;
   const post = (body: unknown, headers: Record<string, string> = {}, signal?: AbortSignal) =>
     fetch(`${url}/v1/chat/completions`, {
       method: 'POST',

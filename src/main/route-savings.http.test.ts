@@ -1,31 +1,23 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compiledModel } from '../../test/helpers/compiled.js';
+import { type DataPlaneServer, startDataPlaneServer } from '../../test/helpers/data-plane-server.js';
 import { NO_LIMITS } from '../../test/helpers/no-limits.js';
 import { compileRoutes } from '../control-plane/snapshot/compile-routes.js';
 import { NO_CACHE } from '../data-plane/cache/response-cache.js';
-import { createMeter } from '../data-plane/metering/meter.js';
 import { createCountTokensRoute } from '../data-plane/protocols/anthropic/count-tokens.js';
 import { createMessagesRoute } from '../data-plane/protocols/anthropic/route.js';
 import type { UpstreamCaller } from '../data-plane/routing/upstream-caller.js';
 import { createChatCompletionsRoute } from '../data-plane/routes/chat-completions.js';
 import { providerContext } from '../data-plane/routes/route.js';
-import { createDataPlane } from '../data-plane/server.js';
 import type { CompiledModel, RuntimeSnapshot } from '../data-plane/snapshot.js';
-import { createAttribute } from '../data-plane/stages/attribute.js';
-import { createAuthenticate } from '../data-plane/stages/authenticate.js';
 import { createKeyHasher } from '../kernel/api-keys.js';
 import { systemClock } from '../kernel/clock.js';
-import { createIdGenerator } from '../kernel/ids.js';
-import { silentLogger } from '../kernel/logger.js';
 import { costMicros } from '../kernel/money.js';
 import type { UsageEvent } from '../kernel/types.js';
 import { createSimulatorProvider } from '../providers/simulator/index.js';
 import type { StoredResource } from '../storage/ports/resource-store.js';
-import { telemetryChannels } from '../telemetry/channels.js';
 
 // A Route through real HTTP (OpenAI and Anthropic wire formats): the served model, the recorded
 // decision, and savings = what the baseline would have charged for the same tokens − what was paid.
@@ -60,9 +52,9 @@ const caller: UpstreamCaller = {
   embeddings: async (ctx, req) => first(ctx).embeddings(req, providerContext(ctx)),
 };
 
-let server: Server;
+let gateway: DataPlaneServer | undefined;
 let url = '';
-const events: UsageEvent[] = [];
+let events: UsageEvent[] = [];
 beforeAll(async () => {
   const models = new Map([
     ['sim-small', model('sim-small', SMALL)],
@@ -81,34 +73,21 @@ beforeAll(async () => {
     modelListBody: '{}',
     keys: new Map([[hashKey(KEY), { keyId: 'key_a', keyName: 'a', team: 'team-a', models: new Set(['auto']) }]]),
   };
-  const channels = telemetryChannels();
-  const meter = createMeter({ usageSink: { record: (e) => events.push(e) }, channels, clock: systemClock });
-  const deps = { meter, limits: NO_LIMITS, clock: systemClock, maxBodyBytes: 100_000, caller, cache: NO_CACHE };
-  const dp = createDataPlane({
-    snapshots: { current: () => snapshot },
-    clock: systemClock,
-    newId: createIdGenerator(),
-    logger: silentLogger,
-    meter,
-    limits: NO_LIMITS,
-    channels,
-    preStages: [createAuthenticate({ hashKey, clock: systemClock }), createAttribute()],
-    routes: new Map([
-      ['POST /v1/chat/completions', { route: createChatCompletionsRoute(deps), authenticated: true }],
-      ['POST /v1/messages', { route: createMessagesRoute(deps), authenticated: true }],
-      ['POST /v1/messages/count_tokens', { route: createCountTokensRoute(deps), authenticated: true }],
-    ]),
-    readiness: async () => undefined,
-    renderMetrics: async () => ({ contentType: 'text/plain', body: '' }),
+  gateway = await startDataPlaneServer({
+    snapshot,
+    hashKey,
+    routes: (meter) => {
+      const deps = { meter, limits: NO_LIMITS, clock: systemClock, maxBodyBytes: 100_000, caller, cache: NO_CACHE };
+      return {
+        'POST /v1/chat/completions': createChatCompletionsRoute(deps),
+        'POST /v1/messages': createMessagesRoute(deps),
+        'POST /v1/messages/count_tokens': createCountTokensRoute(deps),
+      };
+    },
   });
-  server = createServer(dp.handle);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ url, events } = gateway);
 });
-afterAll(() => {
-  server?.close();
-  server?.closeAllConnections();
-});
+afterAll(() => gateway?.close());
 
 const eventOf = async (requestId: string | null) => {
   await expect.poll(() => events.find((e) => e.requestId === requestId)).toBeDefined();

@@ -6,28 +6,20 @@
  * the simulator cannot produce: parallel tool calls, split UTF-8, empty content, failures).
  */
 import { NO_LIMITS } from '../helpers/no-limits.js';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMeter } from '../../src/data-plane/metering/meter.js';
 import { createCountTokensRoute } from '../../src/data-plane/protocols/anthropic/count-tokens.js';
 import { createMessagesRoute } from '../../src/data-plane/protocols/anthropic/route.js';
-import { createDataPlane } from '../../src/data-plane/server.js';
 import type { CompiledModel, RuntimeSnapshot } from '../../src/data-plane/snapshot.js';
-import { createAttribute } from '../../src/data-plane/stages/attribute.js';
-import { createAuthenticate } from '../../src/data-plane/stages/authenticate.js';
 import { createKeyHasher } from '../../src/kernel/api-keys.js';
 import { systemClock } from '../../src/kernel/clock.js';
 import { GatewayError } from '../../src/kernel/errors/index.js';
-import { createIdGenerator } from '../../src/kernel/ids.js';
-import { silentLogger } from '../../src/kernel/logger.js';
 import type { UsageEvent } from '../../src/kernel/types.js';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionChunkChoice } from '../../src/kernel/wire/openai.js';
 import type { Provider } from '../../src/providers/contract.js';
 import { createSimulatorProvider } from '../../src/providers/simulator/index.js';
-import { telemetryChannels } from '../../src/telemetry/channels.js';
 import { readThenDisconnect } from '../e2e/helpers/abort-stream.js';
 import { compiledModel, NO_ROUTES, PLAIN_UPSTREAM } from '../helpers/compiled.js';
+import { type DataPlaneServer, startDataPlaneServer } from '../helpers/data-plane-server.js';
 
 const KEY = 'gk_conformance_anthropic_in_0123456789ab';
 const hashKey = createKeyHasher('conformance');
@@ -88,9 +80,9 @@ const scripted: Provider = {
 
 // ---- the gateway, in-process ----
 
-let server: Server;
+let gateway: DataPlaneServer | undefined;
 let url: string;
-const events: UsageEvent[] = [];
+let events: UsageEvent[] = [];
 
 function model(name: string, provider: Provider, upstreamModel: string): [string, CompiledModel] {
   const target = { id: `${provider.name}/${upstreamModel}`, provider: provider.name, upstreamModel, timeouts: { connectMs: 5000, headersMs: 5000, bodyIdleMs: 5000 }, faults: undefined };
@@ -117,33 +109,17 @@ beforeAll(async () => {
     modelListBody: '{"object":"list","data":[]}',
     keys: new Map([[hashKey(KEY), { keyId: 'key_c', keyName: 'c', team: 'conformance' }]]),
   };
-  const channels = telemetryChannels();
-  const meter = createMeter({ usageSink: { record: (e) => events.push(e) }, channels, clock: systemClock });
-  const deps = { meter, limits: NO_LIMITS, clock: systemClock, maxBodyBytes: 1_000_000, ...PLAIN_UPSTREAM };
-  const dp = createDataPlane({
-    snapshots: { current: () => snapshot },
-    clock: systemClock,
-    newId: createIdGenerator(),
-    logger: silentLogger,
-    meter,
-    limits: NO_LIMITS,
-    channels,
-    preStages: [createAuthenticate({ hashKey, clock: systemClock }), createAttribute()],
-    routes: new Map([
-      ['POST /v1/messages', { route: createMessagesRoute(deps), authenticated: true }],
-      ['POST /v1/messages/count_tokens', { route: createCountTokensRoute(deps), authenticated: true }],
-    ]),
-    readiness: async () => undefined,
-    renderMetrics: async () => ({ contentType: 'text/plain', body: '' }),
+  gateway = await startDataPlaneServer({
+    snapshot,
+    hashKey,
+    routes: (meter) => {
+      const deps = { meter, limits: NO_LIMITS, clock: systemClock, maxBodyBytes: 1_000_000, ...PLAIN_UPSTREAM };
+      return { 'POST /v1/messages': createMessagesRoute(deps), 'POST /v1/messages/count_tokens': createCountTokensRoute(deps) };
+    },
   });
-  server = createServer(dp.handle);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ url, events } = gateway);
 });
-afterAll(() => {
-  server?.close();
-  server?.closeAllConnections();
-});
+afterAll(() => gateway?.close());
 
 async function post(body: Json, path = '/v1/messages') {
   return fetch(`${url}${path}`, {

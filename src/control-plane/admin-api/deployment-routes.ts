@@ -1,4 +1,4 @@
-import type { DeploymentStatus } from '../../data-plane/routing/deployment-health.js';
+import { type DeploymentStatus, NEVER_CALLED } from '../../data-plane/routing/deployment-health.js';
 import type { RuntimeSnapshot } from '../../data-plane/snapshot.js';
 import { isoTime } from '../../kernel/clock.js';
 import { GatewayError } from '../../kernel/errors/index.js';
@@ -42,20 +42,6 @@ export interface DeploymentRow {
 const round1 = (n: number | undefined) => (n === undefined ? null : Math.round(n * 10) / 10);
 const iso = (ms: number | undefined) => (ms === undefined ? null : isoTime(ms));
 
-/** Never called yet: a closed breaker and no data. */
-const NO_HEALTH: Omit<DeploymentStatus, 'model' | 'deployment'> = {
-  state: 'closed',
-  consecutiveFailures: 0,
-  retryAt: undefined,
-  inFlight: 0,
-  ewmaLatencyMs: undefined,
-  ewmaTtftMs: undefined,
-  successes: 0,
-  failures: 0,
-  lastError: undefined,
-  lastSeenAt: undefined,
-};
-
 function healthFields(h: Omit<DeploymentStatus, 'model' | 'deployment'>) {
   return {
     state: h.state,
@@ -95,7 +81,7 @@ export function deploymentRows(snapshot: RuntimeSnapshot | undefined, health: re
         weight: d.weight,
         priority: d.priority,
         strategy: m.routing.strategy,
-        ...healthFields(h ?? NO_HEALTH),
+        ...healthFields(h ?? NEVER_CALLED),
       });
     }
   }

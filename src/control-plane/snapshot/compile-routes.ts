@@ -1,3 +1,4 @@
+import { pickByWeight, weightedDraw } from '../../data-plane/routing/weighted-pick.js';
 import type { CompiledModel, CompiledRoute, RequestFeatures, RouteDecision } from '../../data-plane/snapshot.js';
 import type { StoredResource } from '../../storage/ports/resource-store.js';
 import type { RouteSpec } from '../resources/kinds/route.js';
@@ -43,7 +44,6 @@ function compileRoute(
   }
   const complexity = spec.complexity ? { ...spec.complexity, threshold: spec.complexity.threshold ?? DEFAULT_THRESHOLD } : undefined;
   const split = spec.split?.filter((s) => s.weight > 0);
-  const splitTotal = split?.reduce((sum, s) => sum + s.weight, 0) ?? 0;
   const fallback = spec.default ?? (targets[0] as string);
 
   function decide(features: RequestFeatures, stickyKey: string | undefined): RouteDecision {
@@ -62,15 +62,9 @@ function compileRoute(
         ? { model: complexity.complex, reason: `complexity:${score}>=${complexity.threshold}` }
         : { model: complexity.simple, reason: `complexity:${score}<${complexity.threshold}` };
     }
-    if (split && splitTotal > 0) {
-      let point = (stickyKey === undefined ? random() : stickyHash(`${name}\u0000${stickyKey}`)) * splitTotal;
-      for (const s of split) {
-        point -= s.weight;
-        if (point < 0) return { model: s.model, reason: `split:${s.model}` };
-      }
-      const last = split[split.length - 1] as { model: string };
-      return { model: last.model, reason: `split:${last.model}` };
-    }
+    // Filtered to weights above 0: a non-empty split always picks (and draws only then).
+    const s = split?.length ? pickByWeight(split, weightedDraw(name, stickyKey, random)) : undefined;
+    if (s) return { model: s.model, reason: `split:${s.model}` };
     return { model: fallback, reason: 'default' };
   }
 
@@ -103,22 +97,4 @@ function baselineOf(spec: RouteSpec, targets: readonly string[], models: Readonl
     }
   }
   return best;
-}
-
-/**
- * A sticky key → [0, 1): FNV-1a over the UTF-16 code units, then murmur3's finalizer so that
- * similar keys (run-1, run-2) spread evenly.
- */
-export function stickyHash(key: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    h ^= key.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return (h >>> 0) / 0x1_0000_0000;
 }

@@ -1,28 +1,20 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { compiledModel } from '../../../test/helpers/compiled.js';
+import { type DataPlaneServer, startDataPlaneServer } from '../../../test/helpers/data-plane-server.js';
 import { NO_LIMITS } from '../../../test/helpers/no-limits.js';
 import { createKeyHasher } from '../../kernel/api-keys.js';
 import { systemClock } from '../../kernel/clock.js';
 import { GatewayError } from '../../kernel/errors/index.js';
-import { createIdGenerator } from '../../kernel/ids.js';
 import { silentLogger } from '../../kernel/logger.js';
-import type { UsageEvent } from '../../kernel/types.js';
 import { createSimulatorProvider } from '../../providers/simulator/index.js';
 import { createMemoryCacheStore } from '../../storage/memory/cache-store.js';
-import { telemetryChannels } from '../../telemetry/channels.js';
-import { createMeter } from '../metering/meter.js';
 import { createMessagesRoute } from '../protocols/anthropic/route.js';
 import { DEFAULT_ROUTING } from '../routing/defaults.js';
 import type { UpstreamCaller } from '../routing/upstream-caller.js';
 import { createChatCompletionsRoute } from '../routes/chat-completions.js';
 import { providerContext } from '../routes/route.js';
-import { createDataPlane } from '../server.js';
 import type { CompiledCache, CompiledModel, RuntimeSnapshot } from '../snapshot.js';
-import { createAttribute } from '../stages/attribute.js';
-import { createAuthenticate } from '../stages/authenticate.js';
 import { createResponseCache } from './exact-cache.js';
 
 // The exact cache through real HTTP: the data plane with the simulator upstream, a memory store, and
@@ -33,11 +25,8 @@ const PRICES = { inputPer1M: 1_000_000, cachedInputPer1M: 1_000_000, cacheWriteP
 const TTL = 60_000;
 const STALE = 600_000;
 
-let server: Server | undefined;
-afterEach(() => {
-  server?.close();
-  server?.closeAllConnections();
-});
+let gateway: DataPlaneServer | undefined;
+afterEach(() => gateway?.close());
 
 function model(name: string, cache: CompiledCache | undefined, over: Partial<CompiledModel> = {}): CompiledModel {
   return compiledModel(
@@ -95,30 +84,16 @@ async function start() {
       [hashKey(KEYS.c), { keyId: 'key_c', keyName: 'c', team: 'team-c' }],
     ]),
   };
-  const events: UsageEvent[] = [];
-  const channels = telemetryChannels();
-  const meter = createMeter({ usageSink: { record: (e) => events.push(e) }, channels, clock: systemClock });
   const store = createMemoryCacheStore();
-  const deps = { meter, limits: NO_LIMITS, clock: systemClock, maxBodyBytes: 100_000, caller, cache: createResponseCache({ store, clock, logger: silentLogger }) };
-  const dp = createDataPlane({
-    snapshots: { current: () => snapshot },
-    clock: systemClock,
-    newId: createIdGenerator(),
-    logger: silentLogger,
-    meter,
-    limits: NO_LIMITS,
-    channels,
-    preStages: [createAuthenticate({ hashKey, clock: systemClock }), createAttribute()],
-    routes: new Map([
-      ['POST /v1/chat/completions', { route: createChatCompletionsRoute(deps), authenticated: true }],
-      ['POST /v1/messages', { route: createMessagesRoute(deps), authenticated: true }],
-    ]),
-    readiness: async () => undefined,
-    renderMetrics: async () => ({ contentType: 'text/plain', body: '' }),
+  gateway = await startDataPlaneServer({
+    snapshot,
+    hashKey,
+    routes: (meter) => {
+      const deps = { meter, limits: NO_LIMITS, clock: systemClock, maxBodyBytes: 100_000, caller, cache: createResponseCache({ store, clock, logger: silentLogger }) };
+      return { 'POST /v1/chat/completions': createChatCompletionsRoute(deps), 'POST /v1/messages': createMessagesRoute(deps) };
+    },
   });
-  server = createServer(dp.handle);
-  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { url, events } = gateway;
   const post = async (body: unknown, opts: { key?: keyof typeof KEYS; headers?: Record<string, string>; path?: string } = {}) => {
     const res = await fetch(`${url}${opts.path ?? '/v1/chat/completions'}`, {
       method: 'POST',

@@ -1,10 +1,8 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type DataPlaneServer, startDataPlaneServer } from '../../../test/helpers/data-plane-server.js';
 import { NO_LIMITS } from '../../../test/helpers/no-limits.js';
 import { createKeyHasher } from '../../kernel/api-keys.js';
 import { systemClock } from '../../kernel/clock.js';
-import { createIdGenerator } from '../../kernel/ids.js';
 import { silentLogger } from '../../kernel/logger.js';
 import { costMicros, type TokenPrices } from '../../kernel/money.js';
 import { loadTokenizer } from '../../kernel/tokens.js';
@@ -13,15 +11,10 @@ import type { Provider } from '../../providers/contract.js';
 import { createSimulatorProvider } from '../../providers/simulator/index.js';
 import { createMemoryCacheStore } from '../../storage/memory/cache-store.js';
 import { createMemorySemanticIndex } from '../../storage/memory/semantic-index.js';
-import { telemetryChannels } from '../../telemetry/channels.js';
-import { createMeter } from '../metering/meter.js';
 import { DEFAULT_ROUTING } from '../routing/defaults.js';
 import type { UpstreamCaller } from '../routing/upstream-caller.js';
 import { createChatCompletionsRoute } from '../routes/chat-completions.js';
-import { createDataPlane } from '../server.js';
 import type { CompiledCache, CompiledModel, RuntimeSnapshot } from '../snapshot.js';
-import { createAttribute } from '../stages/attribute.js';
-import { createAuthenticate } from '../stages/authenticate.js';
 import { createResponseCache } from './exact-cache.js';
 import { createSemanticLayer } from './semantic-cache.js';
 
@@ -62,11 +55,8 @@ const firstDeployment: UpstreamCaller = {
   embeddings: () => Promise.reject(new Error('not used')),
 };
 
-let server: Server | undefined;
-afterEach(() => {
-  server?.close();
-  server?.closeAllConnections();
-});
+let gateway: DataPlaneServer | undefined;
+afterEach(() => gateway?.close());
 
 async function start() {
   const sim = createSimulatorProvider({ name: 'sim', instant: true });
@@ -87,32 +77,17 @@ async function start() {
       [hashKey(KEY_B), { keyId: 'key_b', keyName: 'b', team: 'team-b' }],
     ]),
   };
-  const events: UsageEvent[] = [];
-  const channels = telemetryChannels();
-  const meter = createMeter({ usageSink: { record: (e) => events.push(e) }, channels, clock: systemClock });
   const semantic = createSemanticLayer({ index: createMemorySemanticIndex(), clock: systemClock, logger: silentLogger });
   const cache = createResponseCache({ store: createMemoryCacheStore(), clock: systemClock, logger: silentLogger, semantic });
-  const dp = createDataPlane({
-    snapshots: { current: () => snapshot },
-    clock: systemClock,
-    newId: createIdGenerator(),
-    logger: silentLogger,
-    meter,
-    limits: NO_LIMITS,
-    channels,
-    preStages: [createAuthenticate({ hashKey, clock: systemClock }), createAttribute()],
-    routes: new Map([
-      [
-        'POST /v1/chat/completions',
-        { route: createChatCompletionsRoute({ meter, limits: NO_LIMITS, clock: systemClock, maxBodyBytes: 100_000, caller: firstDeployment, cache }), authenticated: true },
-      ],
-    ]),
-    readiness: async () => undefined,
-    renderMetrics: async () => ({ contentType: 'text/plain', body: '' }),
+  gateway = await startDataPlaneServer({
+    snapshot,
+    hashKey,
+    routes: (meter) => ({
+      'POST /v1/chat/completions': createChatCompletionsRoute({ meter, limits: NO_LIMITS, clock: systemClock, maxBodyBytes: 100_000, caller: firstDeployment, cache }),
+    }),
   });
-  server = createServer(dp.handle);
-  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/chat/completions`;
+  const { events } = gateway;
+  const url = `${gateway.url}/v1/chat/completions`;
   const ask = async (key: string, content: string, extra: Record<string, unknown> = {}) => {
     const res = await fetch(url, {
       method: 'POST',

@@ -100,6 +100,20 @@ interface Entry {
   lastSeenAt: number | undefined;
 }
 
+/** The health of a deployment never called yet: a closed breaker and no data. */
+export const NEVER_CALLED: Readonly<Omit<DeploymentStatus, 'model' | 'deployment'>> = Object.freeze({
+  state: 'closed',
+  consecutiveFailures: 0,
+  retryAt: undefined,
+  inFlight: 0,
+  ewmaLatencyMs: undefined,
+  ewmaTtftMs: undefined,
+  successes: 0,
+  failures: 0,
+  lastError: undefined,
+  lastSeenAt: undefined,
+});
+
 /** Weight of the newest sample: the average follows a change within a handful of calls. */
 const EWMA_ALPHA = 0.3;
 const IDLE_FORGET_MS = 3_600_000;
@@ -117,21 +131,7 @@ export function createDeploymentHealth({ clock, channels }: { clock: Pick<Clock,
     const key = keyOf(model, deployment);
     let e = entries.get(key);
     if (!e) {
-      e = {
-        model,
-        deployment,
-        state: 'closed',
-        consecutiveFailures: 0,
-        retryAt: undefined,
-        probing: false,
-        inFlight: 0,
-        ewmaLatencyMs: undefined,
-        ewmaTtftMs: undefined,
-        successes: 0,
-        failures: 0,
-        lastError: undefined,
-        lastSeenAt: undefined,
-      };
+      e = { model, deployment, ...NEVER_CALLED, probing: false };
       entries.set(key, e);
     }
     return e;

@@ -6,7 +6,8 @@ import { createRng } from '../../providers/simulator/random.js';
 import type { CompiledDeployment, CompiledModel, CompiledRouting } from '../snapshot.js';
 import { DEFAULT_ROUTING } from './defaults.js';
 import type { HealthView } from './deployment-health.js';
-import { chatNeeds, estimatedCost, meetsNeeds, orderDeployments, type RequestNeeds, stickyDraw } from './strategies.js';
+import { chatNeeds, estimatedCost, meetsNeeds, orderDeployments, type RequestNeeds } from './strategies.js';
+import { stickyDraw } from './weighted-pick.js';
 
 const provider = {} as Provider;
 const PRICE = (input: number, output: number) => ({ free: false as const, prices: { inputPer1M: input, cachedInputPer1M: input, cacheWritePer1M: input, outputPer1M: output, perRequest: 0 }, version: 't' });

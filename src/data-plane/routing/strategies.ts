@@ -2,6 +2,7 @@ import { costMicros } from '../../kernel/money.js';
 import type { ChatCompletionRequest, EmbeddingRequest } from '../../kernel/wire/openai.js';
 import type { CompiledDeployment, CompiledModel } from '../snapshot.js';
 import type { HealthView } from './deployment-health.js';
+import { pickByWeight, weightedDraw } from './weighted-pick.js';
 
 /** What a request needs from a deployment (the cost strategy serves it from the cheapest that has it). */
 export interface RequestNeeds {
@@ -96,41 +97,11 @@ export function orderDeployments(input: OrderInput): CompiledDeployment[] {
  * while others come and go; when the pick is down, the same draw picks among the healthy ones.
  */
 function weighted(input: OrderInput, open: CompiledDeployment[]): CompiledDeployment[] {
-  const draw = input.stickyKey === undefined ? input.rng() : stickyDraw(`${input.model.name}\u0000${input.stickyKey}`);
+  const draw = weightedDraw(input.model.name, input.stickyKey, input.rng);
   const pick = pickByWeight(input.model.deployments, draw);
   const first = pick && open.includes(pick) ? pick : pickByWeight(open, draw);
   if (!first) return open;
   return [first, ...open.filter((d) => d !== first)];
-}
-
-function pickByWeight(deployments: readonly CompiledDeployment[], draw: number): CompiledDeployment | undefined {
-  let total = 0;
-  for (const d of deployments) total += d.weight;
-  if (total <= 0) return undefined;
-  let point = draw * total;
-  for (const d of deployments) {
-    if (d.weight <= 0) continue;
-    if (point < d.weight) return d;
-    point -= d.weight;
-  }
-  // Rounding at draw ≈ 1: the last weighted deployment.
-  return deployments.findLast((d) => d.weight > 0);
-}
-
-/** FNV-1a of the key, as a uniform draw in [0, 1): every process maps a run or key to the same deployment. */
-export function stickyDraw(key: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    h ^= key.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  // Final avalanche (murmur3 fmix32): FNV's low bits alone spread similar keys poorly.
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return (h >>> 0) / 4294967296;
 }
 
 function inFlight(input: OrderInput, d: CompiledDeployment): number {

@@ -1,5 +1,5 @@
-import { Redis } from 'ioredis';
 import type { CacheStore } from '../ports/cache-store.js';
+import { openRedisConnection } from './connection.js';
 
 export interface RedisCacheStoreOptions {
   /** redis:// or rediss:// URL (may carry a password; it never appears in messages). */
@@ -14,16 +14,6 @@ export interface RedisCacheStoreOptions {
   readonly maxReconnectDelayMs?: number;
 }
 
-/** host:port of a Redis URL, never its credentials. */
-function hostPort(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.hostname}:${u.port || '6379'}`;
-  } catch {
-    return 'the configured address';
-  }
-}
-
 /**
  * Cached answers shared by replicas: one string per entry, `<expiresAt> <staleUntil>\n<value>`, that
  * Redis itself drops at staleUntil (SET … PXAT), so nothing needs purging. Fails fast while Redis is
@@ -32,64 +22,18 @@ function hostPort(url: string): string {
  */
 export function openRedisCacheStore(options: RedisCacheStoreOptions): CacheStore {
   const prefix = `${options.prefix ?? 'gantry:'}cache:`;
-  const where = hostPort(options.url);
-  const connectTimeoutMs = options.connectTimeoutMs ?? 1_000;
-  const maxDelay = options.maxReconnectDelayMs ?? 2_000;
-  let lastError: string | undefined;
-  let closed = false;
-  let pendingReady: Promise<void> | undefined;
-
-  const client = new Redis(options.url, {
-    connectTimeout: connectTimeoutMs,
-    commandTimeout: options.commandTimeoutMs ?? 500,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    autoResendUnfulfilledCommands: false,
-    retryStrategy: (times) => Math.min(times * 100, maxDelay),
-  });
-  // An 'error' event without a listener would crash the process; remember it for the next message.
-  client.on('error', (err: Error) => {
-    lastError = err.message;
-  });
-  client.on('ready', () => {
-    lastError = undefined;
-  });
-
-  const unreachable = () =>
-    new Error(`Redis at ${where} is unreachable for the response cache (${closed ? 'the cache store was closed' : (lastError ?? `status ${client.status}`)}).`);
-
-  /** Waits (bounded) only while a connection attempt is under way; otherwise fails at once. */
-  function whenReady(): Promise<void> {
-    const status = client.status;
-    if (status === 'ready') return Promise.resolve();
-    if (closed || (status !== 'wait' && status !== 'connecting' && status !== 'connect')) return Promise.reject(unreachable());
-    pendingReady ??= new Promise<void>((resolve, reject) => {
-      const done = (err?: Error) => {
-        clearTimeout(timer);
-        client.off('ready', onReady);
-        client.off('close', onClose);
-        pendingReady = undefined;
-        if (err) reject(err);
-        else resolve();
-      };
-      const onReady = () => done();
-      const onClose = () => done(unreachable());
-      const timer = setTimeout(() => done(unreachable()), connectTimeoutMs);
-      client.once('ready', onReady);
-      client.once('close', onClose);
-    });
-    return pendingReady;
-  }
-
-  async function call<T>(op: () => Promise<T>): Promise<T> {
-    if (client.status !== 'ready') await whenReady();
-    try {
-      return await op();
-    } catch (err) {
+  const { client, call, close } = openRedisConnection({
+    url: options.url,
+    connectTimeoutMs: options.connectTimeoutMs ?? 1_000,
+    commandTimeoutMs: options.commandTimeoutMs ?? 500,
+    maxReconnectDelayMs: options.maxReconnectDelayMs ?? 2_000,
+    unreachable: (where, { closed, lastError, status }) =>
+      new Error(`Redis at ${where} is unreachable for the response cache (${closed ? 'the cache store was closed' : (lastError ?? `status ${status}`)}).`),
+    failure: (err, where) => {
       const message = err instanceof Error ? err.message : String(err);
-      throw new Error(`Redis at ${where} failed a response cache call: ${message}`);
-    }
-  }
+      return new Error(`Redis at ${where} failed a response cache call: ${message}`);
+    },
+  });
 
   return {
     kind: 'redis',
@@ -111,11 +55,6 @@ export function openRedisCacheStore(options: RedisCacheStoreOptions): CacheStore
     async delete(key) {
       await call(() => client.del(prefix + key));
     },
-    async close() {
-      if (closed) return;
-      closed = true;
-      if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
-      else client.disconnect();
-    },
+    close,
   };
 }

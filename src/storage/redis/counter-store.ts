@@ -1,6 +1,7 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { COMPLETED_TTL_MS, distinctHolds, distinctSlots, duplicateReservationError, KEY_SEPARATOR } from '../counter-rules.js';
 import { type AdmitResult, type BudgetLevel, type CounterStore, CounterStoreUnavailableError, type RateState } from '../ports/counter-store.js';
+import { openRedisConnection } from './connection.js';
 import { LUA_ADMIT } from './lua/admit.js';
 import { LUA_COMPLETE } from './lua/complete.js';
 import { LUA_HEARTBEAT, LUA_RELEASE } from './lua/heartbeat.js';
@@ -39,16 +40,6 @@ const NOT_SENT = "Stream isn't writeable";
 const CONNECTION = /Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN/;
 const SERVER_DOWN = /^(LOADING|READONLY|MASTERDOWN|BUSY|NOAUTH|WRONGPASS|OOM|CLUSTERDOWN|TRYAGAIN)\b/;
 
-/** host:port of a Redis URL, never its credentials. */
-function hostPort(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.hostname}:${u.port || '6379'}`;
-  } catch {
-    return 'the configured address';
-  }
-}
-
 function levelsFrom(keys: readonly string[], flat: readonly number[]): Map<string, BudgetLevel> {
   const out = new Map<string, BudgetLevel>();
   for (let i = 0; i < keys.length; i++) out.set(keys[i]!, { committedMicros: flat[2 * i] ?? 0, reservedMicros: flat[2 * i + 1] ?? 0 });
@@ -64,30 +55,21 @@ function levelsFrom(keys: readonly string[], flat: readonly number[]): Map<strin
 export function openRedisCounterStore(options: RedisCounterStoreOptions): CounterStore {
   const { owner } = options;
   const prefix = options.prefix ?? 'gantry:';
-  const where = hostPort(options.url);
-  const connectTimeoutMs = options.connectTimeoutMs ?? 1_000;
   const commandTimeoutMs = options.commandTimeoutMs ?? 1_000;
-  const maxDelay = options.maxReconnectDelayMs ?? 2_000;
-  let lastError: string | undefined;
-  let closed = false;
-  let pendingReady: Promise<void> | undefined;
   const uncertain = new Set<string>();
 
-  const client = new Redis(options.url, {
-    connectTimeout: connectTimeoutMs,
-    commandTimeout: commandTimeoutMs,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    autoResendUnfulfilledCommands: false,
-    retryStrategy: (times) => Math.min(times * 100, maxDelay),
+  const connection = openRedisConnection({
+    url: options.url,
+    connectTimeoutMs: options.connectTimeoutMs ?? 1_000,
+    commandTimeoutMs,
+    maxReconnectDelayMs: options.maxReconnectDelayMs ?? 2_000,
+    unreachable: (where, { closed, lastError, status }) => {
+      const why = closed ? 'the counter store was closed' : (lastError ?? `no connection yet (status ${status})`);
+      return new CounterStoreUnavailableError(`Redis at ${where} is unreachable (${why}); budgets and rate limits cannot be counted until it answers again.`);
+    },
+    failure,
   });
-  // An 'error' event without a listener would crash the process; remember it for the next message.
-  client.on('error', (err: Error) => {
-    lastError = err.message;
-  });
-  client.on('ready', () => {
-    lastError = undefined;
-  });
+  const { client, where, whenReady, call } = connection;
   const scripts: [keyof Scripts, string][] = [
     ['counterAdmit', LUA_ADMIT],
     ['counterComplete', LUA_COMPLETE],
@@ -101,54 +83,15 @@ export function openRedisCounterStore(options: RedisCounterStoreOptions): Counte
   for (const [name, lua] of scripts) client.defineCommand(name, { numberOfKeys: 0, lua });
   const redis = client as Redis & Scripts;
 
-  function unreachable(): CounterStoreUnavailableError {
-    const why = closed ? 'the counter store was closed' : (lastError ?? `no connection yet (status ${client.status})`);
-    return new CounterStoreUnavailableError(`Redis at ${where} is unreachable (${why}); budgets and rate limits cannot be counted until it answers again.`);
-  }
-
   function failure(err: unknown): unknown {
     if (err instanceof CounterStoreUnavailableError) return err;
     const message = err instanceof Error ? err.message : String(err);
     if (message.includes('Command timed out')) {
       return new CounterStoreUnavailableError(`Redis at ${where} did not answer within ${commandTimeoutMs} ms; budgets and rate limits cannot be counted until it does.`);
     }
-    if ((err instanceof Error && err.name === 'MaxRetriesPerRequestError') || CONNECTION.test(message)) return unreachable();
+    if ((err instanceof Error && err.name === 'MaxRetriesPerRequestError') || CONNECTION.test(message)) return connection.unreachable();
     if (SERVER_DOWN.test(message)) return new CounterStoreUnavailableError(`Redis at ${where} cannot serve counters now: ${message}`);
     return err;
-  }
-
-  /** Resolves when connected; waits (bounded) only while a connection attempt is under way. */
-  function whenReady(): Promise<void> {
-    const status = client.status;
-    if (status === 'ready') return Promise.resolve();
-    if (closed || (status !== 'wait' && status !== 'connecting' && status !== 'connect')) return Promise.reject(unreachable());
-    pendingReady ??= new Promise<void>((resolve, reject) => {
-      const done = (err?: Error) => {
-        clearTimeout(timer);
-        client.off('ready', onReady);
-        client.off('close', onClose);
-        client.off('end', onClose);
-        pendingReady = undefined;
-        if (err) reject(err);
-        else resolve();
-      };
-      const onReady = () => done();
-      const onClose = () => done(unreachable());
-      const timer = setTimeout(() => done(unreachable()), connectTimeoutMs);
-      client.once('ready', onReady);
-      client.once('close', onClose);
-      client.once('end', onClose);
-    });
-    return pendingReady;
-  }
-
-  async function call<T>(op: () => Promise<T>): Promise<T> {
-    if (client.status !== 'ready') await whenReady();
-    try {
-      return await op();
-    } catch (err) {
-      throw failure(err);
-    }
   }
 
   /** Releases admits that may have run although their reply never came. */
@@ -250,11 +193,6 @@ export function openRedisCounterStore(options: RedisCounterStoreOptions): Counte
       return call(() => redis.counterOpen(prefix));
     },
 
-    async close() {
-      if (closed) return;
-      closed = true;
-      if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
-      else client.disconnect();
-    },
+    close: connection.close,
   };
 }

@@ -1,6 +1,7 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { createVectorTable, type MemorySemanticIndexOptions, unitVector } from '../memory/semantic-index.js';
 import type { SemanticIndex } from '../ports/semantic-index.js';
+import { openRedisConnection } from './connection.js';
 
 export interface RedisSemanticIndexOptions extends MemorySemanticIndexOptions {
   /** redis:// or rediss:// URL (may carry a password; it never appears in messages). */
@@ -60,16 +61,6 @@ interface SyncState {
   seq: number;
 }
 
-/** host:port of a Redis URL, never its credentials. */
-function hostPort(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.hostname}:${u.port || '6379'}`;
-  } catch {
-    return 'the configured address';
-  }
-}
-
 function encode(v: Float32Array): string {
   return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
 }
@@ -97,58 +88,25 @@ function parseRecord(record: string): { seq: number; expiresAt: number; vector: 
 export function openRedisSemanticIndex(options: RedisSemanticIndexOptions): SemanticIndex {
   const prefix = options.prefix ?? 'gantry:';
   const cap = options.maxPerIndex ?? 5_000;
-  const where = hostPort(options.url);
   const connectTimeoutMs = options.connectTimeoutMs ?? 1_000;
   const synced = new Map<string, SyncState>();
   const inFlight = new Map<string, Promise<void>>();
   const mirror = createVectorTable(options, (index) => synced.delete(index));
-  let lastError: string | undefined;
-  let closed = false;
-  let pendingReady: Promise<void> | undefined;
-
   // Connects on first use: a gateway without semantic caching never opens this connection.
-  const client = new Redis(options.url, {
+  const { client, whenReady: ready, close } = openRedisConnection({
+    url: options.url,
     lazyConnect: true,
-    connectTimeout: connectTimeoutMs,
-    commandTimeout: options.commandTimeoutMs ?? 1_000,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    autoResendUnfulfilledCommands: false,
-    retryStrategy: (times) => Math.min(times * 100, 2_000),
-  });
-  // An 'error' event without a listener would crash the process; remember it for the next message.
-  client.on('error', (err: Error) => {
-    lastError = err.message;
+    connectTimeoutMs,
+    commandTimeoutMs: options.commandTimeoutMs ?? 1_000,
+    maxReconnectDelayMs: 2_000,
+    unreachable: (where, { closed, lastError, status }) =>
+      new Error(`Redis at ${where} is unreachable (${closed ? 'the semantic index was closed' : (lastError ?? status)})`),
+    timedOut: (where) => new Error(`Redis at ${where} did not connect within ${connectTimeoutMs} ms`),
   });
   client.defineCommand('semanticAdd', { numberOfKeys: 2, lua: LUA_ADD });
   client.defineCommand('semanticSync', { numberOfKeys: 2, lua: LUA_SYNC });
   const redis = client as Redis & Scripts;
   const keys = (index: string) => [`${prefix}sem:${index}:log`, `${prefix}sem:${index}:meta`] as const;
-
-  /** Waits (bounded) for the first connection; fails at once while Redis is known to be down. */
-  async function ready(): Promise<void> {
-    if (client.status === 'ready') return;
-    if (client.status === 'wait' && !closed) client.connect().catch(() => {}); // failures arrive as 'error' events
-    if (closed || (client.status !== 'wait' && client.status !== 'connecting' && client.status !== 'connect')) {
-      throw new Error(`Redis at ${where} is unreachable (${closed ? 'the semantic index was closed' : (lastError ?? client.status)})`);
-    }
-    // One wait shared by every caller (no listener per concurrent request).
-    pendingReady ??= new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        client.off('ready', onReady);
-        pendingReady = undefined;
-        reject(new Error(`Redis at ${where} did not connect within ${connectTimeoutMs} ms`));
-      }, connectTimeoutMs);
-      timer.unref();
-      const onReady = () => {
-        clearTimeout(timer);
-        pendingReady = undefined;
-        resolve();
-      };
-      client.once('ready', onReady);
-    });
-    return pendingReady;
-  }
 
   async function sync(index: string): Promise<void> {
     await ready();
@@ -190,11 +148,6 @@ export function openRedisSemanticIndex(options: RedisSemanticIndexOptions): Sema
       const [log, meta] = keys(index);
       await redis.semanticAdd(log, meta, `${expiresAt}|${encode(unit)}|${key}`, cap, expiresAt);
     },
-    async close() {
-      if (closed) return;
-      closed = true;
-      if (client.status === 'wait') client.disconnect();
-      else await client.quit().catch(() => client.disconnect());
-    },
+    close,
   };
 }

@@ -1,21 +1,13 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { compiledModel, NO_ROUTES, PLAIN_UPSTREAM } from '../../../../test/helpers/compiled.js';
+import { type DataPlaneServer, startDataPlaneServer } from '../../../../test/helpers/data-plane-server.js';
 import { NO_LIMITS } from '../../../../test/helpers/no-limits.js';
 import { createKeyHasher } from '../../../kernel/api-keys.js';
 import { systemClock } from '../../../kernel/clock.js';
 import { upstreamStatusError } from '../../../kernel/errors/index.js';
-import { createIdGenerator } from '../../../kernel/ids.js';
-import { silentLogger } from '../../../kernel/logger.js';
 import type { ChatCompletionRequest } from '../../../kernel/wire/openai.js';
 import type { Provider } from '../../../providers/contract.js';
-import { telemetryChannels } from '../../../telemetry/channels.js';
-import { createMeter } from '../../metering/meter.js';
-import { createDataPlane } from '../../server.js';
 import type { CompiledRoute, RuntimeSnapshot } from '../../snapshot.js';
-import { createAttribute } from '../../stages/attribute.js';
-import { createAuthenticate } from '../../stages/authenticate.js';
 import { createMessagesRoute } from './route.js';
 
 const KEY = 'gk_messages_route_test_0123456789abcdef';
@@ -43,11 +35,8 @@ function provider(type: string, fail: boolean): Provider & { sent: ChatCompletio
   return p;
 }
 
-let server: Server | undefined;
-afterEach(() => {
-  server?.close();
-  server?.closeAllConnections();
-});
+let gateway: DataPlaneServer | undefined;
+afterEach(() => gateway?.close());
 
 async function start(providers: Provider[], routes: RuntimeSnapshot['routes'] = NO_ROUTES.routes): Promise<string> {
   const timeouts = { connectMs: 5000, headersMs: 5000, bodyIdleMs: 5000 };
@@ -64,25 +53,12 @@ async function start(providers: Provider[], routes: RuntimeSnapshot['routes'] = 
     modelListBody: '{"object":"list","data":[]}',
     keys: new Map([[hashKey(KEY), { keyId: 'k', keyName: 'k', team: 't' }]]),
   } as unknown as RuntimeSnapshot;
-  const channels = telemetryChannels();
-  const meter = createMeter({ usageSink: { record: () => {} }, channels, clock: systemClock });
-  const dp = createDataPlane({
-    snapshots: { current: () => snapshot },
-    clock: systemClock,
-    newId: createIdGenerator(),
-    logger: silentLogger,
-    meter,
-    limits: NO_LIMITS,
-    channels,
-    preStages: [createAuthenticate({ hashKey, clock: systemClock }), createAttribute()],
-    routes: new Map([['POST /v1/messages', { route: createMessagesRoute({ meter, limits: NO_LIMITS, clock: systemClock, maxBodyBytes: 1_000_000, ...PLAIN_UPSTREAM }), authenticated: true }]]),
-    readiness: async () => undefined,
-    renderMetrics: async () => ({ contentType: 'text/plain', body: '' }),
+  gateway = await startDataPlaneServer({
+    snapshot,
+    hashKey,
+    routes: (meter) => ({ 'POST /v1/messages': createMessagesRoute({ meter, limits: NO_LIMITS, clock: systemClock, maxBodyBytes: 1_000_000, ...PLAIN_UPSTREAM }) }),
   });
-  server = createServer(dp.handle);
-  const s = server;
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+  return gateway.url;
 }
 
 const post = (url: string, body: Record<string, unknown>) =>
