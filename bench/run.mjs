@@ -138,7 +138,7 @@ const hitTarget = { url: `${gwRouting.url}/v1/chat/completions`, headers: gwHead
 await loadRun({ ...routingTarget, body, connections: 16, durationSec: 2 });
 await loadRun({ ...hitTarget, body, connections: 16, durationSec: 1 });
 const routingRuns = [];
-for (const c of limitLevels) {
+for (const c of levels) {
   const core = runs.find((r) => r.concurrency === c);
   let cpu0 = cpuSeconds(gwRouting.proc.pid);
   const miss = await loadRun({ ...routingTarget, body, connections: c, durationSec: duration });
