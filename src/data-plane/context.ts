@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { GuardrailHit } from '../guardrails/types.js';
 import { Cancellation } from '../kernel/cancellation.js';
 import type { ErrorCode } from '../kernel/errors/index.js';
 import type { Attribution, Endpoint, MeteredUsage, Principal, UsageEvent } from '../kernel/types.js';
@@ -39,6 +40,10 @@ export interface RequestContext {
   cacheSavedMicros: number;
   /** Cost of calls made for the request besides the answer (the semantic cache's embedding), micro-USD. */
   extraCostMicros: number;
+  /** Dry-run policies that would have denied this request (evidence; the request is served). */
+  policyWouldDeny: readonly string[] | undefined;
+  /** What guardrails did (evidence: rule names, counts, scores — never the text). */
+  guardrailHits: GuardrailHit[];
   stream: boolean;
   usage: MeteredUsage | undefined;
   ttftMs: number | undefined;
@@ -82,6 +87,8 @@ export function newRequestContext(init: {
     cache: 'bypass',
     cacheSavedMicros: 0,
     extraCostMicros: 0,
+    policyWouldDeny: undefined,
+    guardrailHits: [],
     stream: false,
     usage: undefined,
     ttftMs: undefined,

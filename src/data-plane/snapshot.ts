@@ -1,4 +1,6 @@
+import type { CompiledGuardrail } from '../guardrails/compiled.js';
 import type { TokenPrices } from '../kernel/money.js';
+import type { PolicyEngine } from '../policy/types.js';
 import type { Principal } from '../kernel/types.js';
 import type { DeploymentTarget, Provider } from '../providers/contract.js';
 
@@ -221,6 +223,10 @@ export interface RuntimeSnapshot {
   readonly routes: ReadonlyMap<string, CompiledRoute>;
   /** Teams whose requests never read or write the response cache (Team spec.cache.enabled: false). */
   readonly cacheOptOutTeams: ReadonlySet<string>;
+  /** Policy resources compiled (Cedar); undefined when there are none (no decision is made at all). */
+  readonly policies: PolicyEngine | undefined;
+  /** Guardrail resources, sorted by name. */
+  readonly guardrails: readonly CompiledGuardrail[];
 }
 
 /** Where the data plane reads the current snapshot from (swapped atomically by the control plane). */

@@ -86,4 +86,8 @@ export interface UsageEvent {
   readonly cache?: string | undefined;
   /** Upstream calls made (retries and fallbacks included). */
   readonly attempts?: number | undefined;
+  /** Policy evidence: `deny:<ids>` or `would_deny:<ids>` (comma-separated policy ids). */
+  readonly policy?: string | undefined;
+  /** Guardrail evidence: `<guardrail>/<stage>/<rule>:<action>×<count>` joined by `;` (never the text). */
+  readonly guardrails?: string | undefined;
 }

@@ -67,7 +67,7 @@ beforeAll(async () => {
     budgets: [],
     rateLimits: [],
     routes,
-    cacheOptOutTeams: new Set(),
+    cacheOptOutTeams: new Set(), policies: undefined, guardrails: [],
     models,
     agents: new Map(),
     modelListBody: '{}',

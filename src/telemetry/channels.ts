@@ -16,7 +16,32 @@ export const CHANNEL_NAMES = {
   limitRefused: 'gantry:limit:refused',
   upstreamAttempt: 'gantry:upstream:attempt',
   breakerChange: 'gantry:breaker:change',
+  policyDecision: 'gantry:policy:decision',
+  guardrailHit: 'gantry:guardrail:hit',
 } as const;
+
+/** A policy denied (enforced) or would have denied (dry-run) a request: metrics, log, audit (denials). */
+export interface PolicyDecisionMessage {
+  readonly outcome: 'deny' | 'would_deny';
+  readonly policyIds: readonly string[];
+  readonly action: string;
+  /** "<type>:<id>" of principal and resource, e.g. "ApiKey:ci-key", "Model:sim-large". */
+  readonly principal: string;
+  readonly resource: string;
+  readonly team: string;
+  readonly requestId: string;
+}
+
+/** A guardrail matched (metrics per guardrail and rule; audit entries for blocks). Never the matched text. */
+export interface GuardrailHitMessage {
+  readonly guardrail: string;
+  readonly stage: 'input' | 'output';
+  readonly rule: string;
+  readonly action: 'block' | 'redact' | 'flag';
+  readonly count: number;
+  readonly team: string;
+  readonly requestId: string;
+}
 
 /** One call to one deployment (a request makes several when it retries or fails over). */
 export interface UpstreamAttemptMessage {
@@ -105,6 +130,8 @@ export interface TelemetryChannels {
   readonly limitRefused: diagnosticsChannel.Channel;
   readonly upstreamAttempt: diagnosticsChannel.Channel;
   readonly breakerChange: diagnosticsChannel.Channel;
+  readonly policyDecision: diagnosticsChannel.Channel;
+  readonly guardrailHit: diagnosticsChannel.Channel;
 }
 
 export function telemetryChannels(): TelemetryChannels {
@@ -117,5 +144,7 @@ export function telemetryChannels(): TelemetryChannels {
     limitRefused: diagnosticsChannel.channel(CHANNEL_NAMES.limitRefused),
     upstreamAttempt: diagnosticsChannel.channel(CHANNEL_NAMES.upstreamAttempt),
     breakerChange: diagnosticsChannel.channel(CHANNEL_NAMES.breakerChange),
+    policyDecision: diagnosticsChannel.channel(CHANNEL_NAMES.policyDecision),
+    guardrailHit: diagnosticsChannel.channel(CHANNEL_NAMES.guardrailHit),
   };
 }

@@ -38,7 +38,12 @@ export function compiledModel(m: ModelShape, over: Partial<CompiledModel> = {}):
 }
 
 /** The snapshot fields tests built by hand before routing existed. */
-export const NO_ROUTES: Pick<RuntimeSnapshot, 'routes' | 'cacheOptOutTeams'> = { routes: new Map(), cacheOptOutTeams: new Set() };
+export const NO_ROUTES: Pick<RuntimeSnapshot, 'routes' | 'cacheOptOutTeams' | 'policies' | 'guardrails'> = {
+  routes: new Map(),
+  cacheOptOutTeams: new Set(),
+  policies: undefined,
+  guardrails: [],
+};
 
 /**
  * Upstream calls and cache for route tests that exercise neither: the real caller (default routing:

@@ -60,6 +60,6 @@ export function createSnapshotCompiler(deps: { readonly providerFor: (name: stri
     }
     const keys = keyIndex.update(changed, (name) => resources.get('ApiKey', name), { agents, activeUsers });
     const { budgets, rateLimits } = compileLimits(resources, changed);
-    return Object.freeze({ generation, models, modelListBody, keys, agents, budgets, rateLimits, routes, cacheOptOutTeams });
+    return Object.freeze({ generation, models, modelListBody, keys, agents, budgets, rateLimits, routes, cacheOptOutTeams, policies: undefined, guardrails: [] });
   };
 }

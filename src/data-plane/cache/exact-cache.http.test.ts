@@ -71,6 +71,8 @@ async function start() {
     rateLimits: [],
     routes: new Map(),
     cacheOptOutTeams: new Set(['team-c']),
+    policies: undefined,
+    guardrails: [],
     models: new Map([
       ['cached', model('cached', exact, { routing: { ...DEFAULT_ROUTING, whenAllDown: 'cache' } })],
       ['shared', model('shared', { ...exact, shared: true })],

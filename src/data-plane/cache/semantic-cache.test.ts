@@ -69,7 +69,7 @@ function setup(opts: { embedProvider?: Provider; embedPricing?: ModelPricing | u
     budgets: [],
     rateLimits: [],
     routes: new Map(),
-    cacheOptOutTeams: new Set(),
+    cacheOptOutTeams: new Set(), policies: undefined, guardrails: [],
     models: new Map([
       ['chat', chat],
       ['embed', embed],

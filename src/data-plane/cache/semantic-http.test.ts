@@ -65,7 +65,7 @@ async function start() {
     budgets: [],
     rateLimits: [],
     routes: new Map(),
-    cacheOptOutTeams: new Set(),
+    cacheOptOutTeams: new Set(), policies: undefined, guardrails: [],
     models: new Map([
       ['chat', model('chat', 'chat', sim, 'sim-small', CHAT_PRICES, CACHE)],
       ['embed', model('embed', 'embedding', sim, 'sim-embed', EMBED_PRICES)],

@@ -242,6 +242,24 @@ export const ERROR_CATALOGUE = {
     message: 'This API key (or its agent) may not use that model. Use a model it is scoped to, or ask your team admin.',
     when: 'The key or agent has an allowed-models scope that does not include the requested model.',
   },
+  GW_POLICY_DENIED: {
+    status: 403,
+    type: 'permission_error',
+    message: 'A policy denies this request. Ask your platform team about the policy named in the message.',
+    when: 'An enforced Policy (Cedar) forbids the request; the message names the policy id, never its text.',
+  },
+  GW_GUARDRAIL_BLOCKED: {
+    status: 400,
+    type: 'invalid_request_error',
+    message: 'A guardrail blocked this request. Remove what the message names and try again.',
+    when: 'A Guardrail with action block matched the input (or the output: then 403 is not used, the answer is withheld with this code); the message names the guardrail and the rule, never the matched text.',
+  },
+  GW_OUTPUT_INVALID: {
+    status: 502,
+    type: 'api_error',
+    message: "The model's answer did not match the requested JSON schema, also after one retry.",
+    when: "A Guardrail with jsonOutput validates the answer against the request's response_format JSON schema; the upstream answered invalid JSON twice.",
+  },
   GW_AGENT_NOT_ALLOWED: {
     status: 403,
     type: 'permission_error',

@@ -26,6 +26,8 @@ export function describeLedgerStoreContract(name: string, make: () => Promise<Le
         routeReason: undefined,
         cache: undefined,
         attempts: undefined,
+        policy: undefined,
+        guardrails: undefined,
       });
       await store.appendBatch([failed]);
       expect(await store.get('req_2')).toEqual(failed);

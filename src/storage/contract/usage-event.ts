@@ -35,6 +35,8 @@ export function usageEvent(overrides: Partial<UsageEvent> = {}): UsageEvent {
     routeReason: 'complexity:0.12<0.5',
     cache: 'miss',
     attempts: 2,
+    policy: 'would_deny:no-large',
+    guardrails: 'pii/input/pii.email:redact×2',
     ...overrides,
   };
 }

@@ -9,7 +9,7 @@ export const EVENT_COLUMNS = [
   'request_id', 'ts', 'endpoint', 'key_id', 'team', 'user_name', 'agent', 'workflow', 'run', 'tags', 'model', 'route', 'provider',
   'stream', 'input_tokens', 'cached_input_tokens', 'cache_write_input_tokens', 'output_tokens', 'usage_estimated', 'cost_micros',
   'savings_micros', 'price_version', 'latency_ms', 'ttft_ms', 'status', 'error_code', 'outcome', 'upstream_status',
-  'served_model', 'route_reason', 'cache_status', 'attempts',
+  'served_model', 'route_reason', 'cache_status', 'attempts', 'policy_evidence', 'guardrail_evidence',
 ] as const;
 
 /**
@@ -51,6 +51,8 @@ export function pushEventValues(out: unknown[], e: UsageEvent, booleans: 'int' |
     e.routeReason ?? null,
     e.cache ?? null,
     e.attempts ?? null,
+    e.policy ?? null,
+    e.guardrails ?? null,
   );
 }
 
@@ -91,6 +93,8 @@ export interface EventRow {
   route_reason: string | null;
   cache_status: string | null;
   attempts: number | null;
+  policy_evidence: string | null;
+  guardrail_evidence: string | null;
 }
 
 const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
@@ -129,5 +133,7 @@ export function eventFromRow(r: EventRow): UsageEvent {
     routeReason: opt(r.route_reason),
     cache: opt(r.cache_status),
     attempts: opt(r.attempts),
+    policy: opt(r.policy_evidence),
+    guardrails: opt(r.guardrail_evidence),
   };
 }

@@ -166,6 +166,15 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE usage_daily ADD COLUMN cache_hits INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    id: 7,
+    name: 'usage-policy-and-guardrail-evidence',
+    // Policy decisions and guardrail hits per request (docs/policy.md, docs/guardrails.md): ids and rule names, never text.
+    sql: `
+      ALTER TABLE usage_events ADD COLUMN policy_evidence TEXT;
+      ALTER TABLE usage_events ADD COLUMN guardrail_evidence TEXT;
+    `,
+  },
 ];
 
 export function applyMigrations(db: Database, migrations: readonly Migration[]): number[] {

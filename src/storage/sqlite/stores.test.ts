@@ -24,7 +24,7 @@ describe('sqlite database', () => {
     db.close();
     const again = openSqlite(path);
     expect(await createSqliteLedgerStore(again).totals()).toEqual({ events: 1, costMicros: 21 });
-    expect(again.prepare('SELECT COUNT(*) FROM schema_migrations').pluck().get()).toBe(6);
+    expect(again.prepare('SELECT COUNT(*) FROM schema_migrations').pluck().get()).toBe(7);
     expect(again.pragma('journal_mode', { simple: true })).toBe('wal');
   });
 
@@ -39,7 +39,7 @@ describe('sqlite database', () => {
         legacy.route, legacy.provider, 1, 12, 2, 0, 30, 0, 21, legacy.priceVersion, 12.5, 3.25, 200, null, 'completed', null);
     old.close();
     const store = createSqliteLedgerStore(openSqlite(path));
-    expect(await store.get('old-1')).toEqual({ ...legacy, user: undefined, savingsMicros: 0, servedModel: undefined, routeReason: undefined, cache: undefined, attempts: undefined });
+    expect(await store.get('old-1')).toEqual({ ...legacy, user: undefined, savingsMicros: 0, servedModel: undefined, routeReason: undefined, cache: undefined, attempts: undefined, policy: undefined, guardrails: undefined });
     const r = await store.usage({ from: Date.UTC(2026, 0, 1), to: Date.UTC(2026, 0, 2), groupBy: ['hour', 'repo'] });
     expect(r.rows).toEqual([{ dims: { hour: Date.UTC(2026, 0, 1, 5), repo: 'web' }, requests: 1, errors: 0, inputTokens: 12, cachedInputTokens: 2, cacheWriteInputTokens: 0, outputTokens: 30, costMicros: 21, savingsMicros: 0, cacheHits: 0 }]);
   });

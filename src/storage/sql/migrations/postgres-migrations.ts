@@ -152,4 +152,12 @@ export const POSTGRES_MIGRATIONS: readonly SqlMigration[] = [
         sql`ALTER TABLE usage_daily ADD COLUMN cache_hits bigint NOT NULL DEFAULT 0`,
       ]),
   },
+  {
+    id: '0004_usage_policy_and_guardrail_evidence',
+    up: (db) =>
+      statements(db, [
+        sql`ALTER TABLE usage_events ADD COLUMN policy_evidence text`,
+        sql`ALTER TABLE usage_events ADD COLUMN guardrail_evidence text`,
+      ]),
+  },
 ];
