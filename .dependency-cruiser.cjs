@@ -16,6 +16,13 @@ module.exports = {
       to: { path: '^src/', pathNot: ['^src/kernel/', '^src/providers/contract\\.ts$', '^src/providers/$1/'] },
     },
     {
+      name: 'policy-imports-only-kernel',
+      comment: 'The policy decision point (Cedar behind an interface) builds on kernel only; the planes and the CLI import it, never the reverse.',
+      severity: 'error',
+      from: { path: '^src/policy/' },
+      to: { path: '^src/', pathNot: ['^src/kernel/', '^src/policy/'] },
+    },
+    {
       name: 'data-plane-not-control-plane',
       comment: 'The data plane reads only the compiled snapshot; it never imports control-plane code.',
       severity: 'error',

@@ -162,6 +162,27 @@ for (const c of levels) {
 }
 await stop(gwRouting.proc);
 
+// Policies + guardrails ON: enforced and dry-run Cedar policies and input guardrails (PII and secret
+// redaction, injection and keyword checks) on every request. Same pinning and body.
+const gwPolicy = await startGantry(sim.url, { config: 'examples/bench/gantry-policy.yaml' });
+const policyTarget = { url: `${gwPolicy.url}/v1/chat/completions`, headers: gwHeaders };
+await loadRun({ ...policyTarget, body, connections: 16, durationSec: 2 });
+const policyRuns = [];
+for (const c of limitLevels) {
+  const cpu0 = cpuSeconds(gwPolicy.proc.pid);
+  const g = await loadRun({ ...policyTarget, body, connections: c, durationSec: duration });
+  const core = runs.find((r) => r.concurrency === c);
+  const row = {
+    concurrency: c,
+    gateway: g,
+    gatewayCpuUsPerRequest: Math.round(((cpuSeconds(gwPolicy.proc.pid) - cpu0) / Math.max(1, g.requests)) * 1e6),
+    throughputVsCore: core ? Math.round((g.rps / core.gateway.rps) * 1000) / 1000 : undefined,
+  };
+  policyRuns.push(row);
+  console.log(`policy+guardrails c=${c}: ${g.rps} rps p50 ${g.p50Ms} p99 ${g.p99Ms} | ${row.gatewayCpuUsPerRequest} µs CPU/req | ${row.throughputVsCore}× core | errors ${g.errors}`);
+}
+await stop(gwPolicy.proc);
+
 // --workers 2 against one process, both unpinned (two workers need two cores). On a 2-core machine
 // they share the cores with the simulator and this load generator, which caps the scaling.
 const scaleLevel = Math.max(...levels);
@@ -205,6 +226,7 @@ const result = {
   runs,
   limits: { config: 'examples/bench/gantry-limits.yaml', counters: 'memory', runs: limitsRuns },
   routing: { config: 'examples/bench/gantry-routing.yaml', cache: 'memory', runs: routingRuns },
+  policy: { config: 'examples/bench/gantry-policy.yaml', runs: policyRuns },
   workers: { concurrency: scaleLevel, single: scaling.single, workers2: scaling.workers2, ratio: scaleRatio },
   stream,
   gatewayRssAfterMb: rssAfter,
@@ -231,6 +253,12 @@ const table = [
   '| Concurrency | Miss rps | Miss p50 / p99 (ms) | Miss CPU µs/req | Miss throughput vs core | Hit rps | Hit p50 / p99 (ms) | Hit CPU µs/req |',
   '| --- | --- | --- | --- | --- | --- | --- | --- |',
   ...routingRuns.map((r) => `| ${r.concurrency} | ${r.miss.rps} | ${r.miss.p50Ms} / ${r.miss.p99Ms} | ${r.missCpuUsPerRequest} | ${r.missThroughputVsCore}× | ${r.hit.rps} | ${r.hit.p50Ms} / ${r.hit.p99Ms} | ${r.hitCpuUsPerRequest} |`),
+  '',
+  'Policies + guardrails ON (three enforced and one dry-run Cedar policy; input guardrails: PII and secret redaction, injection and keyword checks):',
+  '',
+  '| Concurrency | Gantry rps | p50 / p99 (ms) | CPU µs/req | Throughput vs core |',
+  '| --- | --- | --- | --- | --- |',
+  ...policyRuns.map((r) => `| ${r.concurrency} | ${r.gateway.rps} | ${r.gateway.p50Ms} / ${r.gateway.p99Ms} | ${r.gatewayCpuUsPerRequest} | ${r.throughputVsCore}× |`),
   '',
   `\`--workers 2\` (unpinned) at c=${scaleLevel}: ${scaling.workers2.rps} rps vs one process ${scaling.single.rps} rps: **${scaleRatio}×**.`,
   '',

@@ -23,6 +23,10 @@ Control plane (a client of the admin API):
   usage [--by team,agent]    Usage and cost per group (--from, --to, filters); usage export: FOCUS CSV
   deployments [--model m]    Deployments of every model: weight, breaker state, latency, failures
 
+Offline:
+  policy test <dir>          Run Cedar policy test cases (YAML) against the policies in <dir>
+                             (--junit <file> for CI; no server needed)
+
   help                       Show this help; "gantry <command> --help" for a command's options
 
 Client: --server <url> (or GANTRY_URL, or the server of the last login; default http://127.0.0.1:4000)
@@ -58,6 +62,7 @@ const VERBS: Record<string, () => Promise<Verb>> = {
   audit: async () => (await import('./commands/audit.js')).auditVerb,
   usage: async () => (await import('./commands/usage.js')).usageVerb,
   deployments: async () => (await import('./commands/deployments.js')).deploymentsVerb,
+  policy: async () => (await import('./commands/policy-test.js')).policyVerb,
 };
 
 function wantsHelp(args: readonly string[]): boolean {

@@ -46,6 +46,23 @@ function first(r: unknown, paths: readonly string[]): unknown {
   return undefined;
 }
 
+/** `teams:a,b models:x`, or `all` when the guardrail applies to every request. */
+function guardrailScope(r: unknown): string {
+  const parts = (['teams', 'models', 'routes'] as const).flatMap((k) => {
+    const names = field(r, `spec.appliesTo.${k}`);
+    return Array.isArray(names) && names.length > 0 ? [`${k}:${names.join(',')}`] : [];
+  });
+  return parts.length === 0 ? 'all' : parts.join(' ');
+}
+
+/** The detector families set (pii, secrets, injection, keywords, maxInputBytes, jsonOutput) and webhook. */
+function guardrailDetectors(r: unknown): string {
+  const d = field(r, 'spec.detectors');
+  const names = d !== null && typeof d === 'object' ? Object.keys(d) : [];
+  if (field(r, 'spec.webhook') !== undefined) names.push('webhook');
+  return cell(names);
+}
+
 function lastUse(value: unknown, now: number): string {
   return value === undefined || value === null ? 'never' : `${ageOf(value, now)} ago`;
 }
@@ -145,6 +162,29 @@ export const KINDS: readonly KindInfo[] = [
       { header: 'SPLIT', value: split },
       col('DEFAULT', 'spec.default'),
       { header: 'BASELINE', value: (r) => cell(first(r, ['spec.baseline', 'spec.complexity.complex'])) },
+      age,
+    ],
+  },
+  {
+    kind: 'Policy',
+    plural: 'policies',
+    columns: [
+      name,
+      { header: 'MODE', value: (r) => cell(field(r, 'spec.mode') ?? 'enforce') },
+      // Counted from the text (no Cedar parser in the CLI); a comment mentioning forbid( would count too.
+      { header: 'POLICIES', value: (r) => String(String(field(r, 'spec.policy') ?? '').match(/\b(?:permit|forbid)\s*\(/g)?.length ?? 0) },
+      age,
+    ],
+  },
+  {
+    kind: 'Guardrail',
+    plural: 'guardrails',
+    columns: [
+      name,
+      { header: 'STAGES', value: (r) => cell(field(r, 'spec.stages') ?? ['input']) },
+      col('ACTION', 'spec.action'),
+      { header: 'APPLIES-TO', value: guardrailScope },
+      { header: 'DETECTORS', value: guardrailDetectors },
       age,
     ],
   },

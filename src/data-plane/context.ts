@@ -42,6 +42,8 @@ export interface RequestContext {
   extraCostMicros: number;
   /** Dry-run policies that would have denied this request (evidence; the request is served). */
   policyWouldDeny: readonly string[] | undefined;
+  /** Enforced policies that denied it (GW_POLICY_DENIED), kept for the usage event's evidence. */
+  policyDeniedBy: readonly string[] | undefined;
   /** What guardrails did (evidence: rule names, counts, scores — never the text). */
   guardrailHits: GuardrailHit[];
   stream: boolean;
@@ -88,6 +90,7 @@ export function newRequestContext(init: {
     cacheSavedMicros: 0,
     extraCostMicros: 0,
     policyWouldDeny: undefined,
+    policyDeniedBy: undefined,
     guardrailHits: [],
     stream: false,
     usage: undefined,

@@ -19,6 +19,7 @@ import { createCountTokensRoute } from '../data-plane/protocols/anthropic/count-
 import { createMessagesRoute } from '../data-plane/protocols/anthropic/route.js';
 import { createAttribute } from '../data-plane/stages/attribute.js';
 import { createAuthenticate } from '../data-plane/stages/authenticate.js';
+import { createAuthorize } from '../data-plane/stages/authorize.js';
 import { auditSeal } from '../kernel/audit-hash.js';
 import { systemClock } from '../kernel/clock.js';
 import { createIdGenerator } from '../kernel/ids.js';
@@ -44,6 +45,11 @@ import { openCacheStore } from './cache-store.js';
 import { openSemanticIndex } from './semantic-index.js';
 import { readCounterSettings } from './counter-settings.js';
 import { counterOwner, openCounterStore } from './counters.js';
+import { createAlertAuditRecorder } from './alerts/audit-recorder.js';
+import { subscribePolicyAudit } from './policy-audit.js';
+import { startSpendView } from './spend-view.js';
+import { subscribeGuardrailAudit } from './guardrail-audit.js';
+import { createGuardrailPipeline } from '../data-plane/guardrails/index.js';
 import { startLimitsRuntime } from './limits-runtime.js';
 import { createProviderRegistry } from './providers.js';
 import { applyStartupConfig, ensureDemoKey } from './seed.js';
@@ -193,6 +199,13 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
   const counters = await openCounterStore(counterSettings, settings.dataDir, counterOwner());
   // Budget thresholds and spend anomalies: metric, audit entry, signed webhook (docs/alerts.md).
   const alerts = startAlerts({ channels, store, ledger, counters, clock, logger, settings, onWebhookFailure: metrics.alertWebhookFailed, userAgent: `gantry/${packageVersion()}` });
+  // Guardrail blocks go to the audit log in batches (the alert recorder's queue and retries).
+  const guardrailAudit = createAlertAuditRecorder({ store, logger });
+  const stopGuardrailAudit = subscribeGuardrailAudit(guardrailAudit.recordDraft, () => clock.now());
+  // Policy denials join the same audit queue; dry-run would-denies are warn lines.
+  const stopPolicyAudit = subscribePolicyAudit(guardrailAudit.recordDraft, logger, () => clock.now());
+  // Teams' month-to-date spend for policies, refreshed off the request path.
+  const spendView = startSpendView({ ledger, clock, logger });
   const limitsRuntime = await startLimitsRuntime({ counters, ledger, clock, logger, livenessTtlMs: counterSettings.livenessTtlMs, current: () => snapshots.current() });
   // A budget counter is only ever started from the ledger (never at 0 by a request that raced the seeding).
   const limits = createLimits({ counters, clock, channels, logger, seed: limitsRuntime.seedHold });
@@ -211,7 +224,7 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
   const cacheStore = await openCacheStore(cacheSettings, settings.dataDir);
   const semanticIndex = await openSemanticIndex(cacheSettings, env);
   const cache = createResponseCache({ store: cacheStore, clock, logger, semantic: createSemanticLayer({ index: semanticIndex, clock, logger }) });
-  const routeDeps = { meter, limits, clock, maxBodyBytes: settings.maxBodyBytes, caller: createUpstreamCaller({ health: deploymentHealth, clock, channels }), cache };
+  const routeDeps = { meter, limits, clock, maxBodyBytes: settings.maxBodyBytes, caller: createUpstreamCaller({ health: deploymentHealth, clock, channels }), cache, guardrails: createGuardrailPipeline({ channels, logger }), authorize: createAuthorize({ channels, spend: spendView }) };
   const authenticated = (route: ReturnType<typeof createListModelsRoute>) => ({ route, authenticated: true });
   const responses = createRecentResponses({ store: createSqliteResponseStore(db), clock, onError: (err, what) => logger.error({ err }, `${what} failed`) });
 
@@ -291,6 +304,15 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
       ['channels.snapshotSwap.unsubscribe', () => channels.snapshotSwap.unsubscribe(seedOnSwap)],
       ['limits.close', () => limits.close()],
       ['alerts.close', () => alerts.close()],
+      [
+        'guardrailAudit.close',
+        () => {
+          stopGuardrailAudit();
+          stopPolicyAudit();
+          spendView.stop();
+          return guardrailAudit.close();
+        },
+      ],
       ['limitsRuntime.close', () => limitsRuntime.close()],
       ['counters.close', () => counters.close()],
       ['cacheStore.close', () => cacheStore.close()],

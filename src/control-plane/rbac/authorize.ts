@@ -44,6 +44,8 @@ export function canAccess(actor: Actor, verb: Verb, target: Target): boolean {
     case 'Provider':
     case 'Model':
     case 'Route':
+    case 'Guardrail':
+    case 'Policy':
     case 'PriceBook':
     case 'GpuPool':
       return verb === 'read' && (member || finops);

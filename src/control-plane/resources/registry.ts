@@ -3,7 +3,9 @@ import { AgentDocSchema, type AgentSpec } from './kinds/agent.js';
 import { ApiKeyDocSchema, type ApiKeySpec } from './kinds/api-key.js';
 import { BudgetDocSchema } from './kinds/budget.js';
 import { GpuPoolDocSchema } from './kinds/gpu-pool.js';
+import { GuardrailDocSchema, type GuardrailSpec } from './kinds/guardrail.js';
 import { ModelDocSchema, type ModelSpec } from './kinds/model.js';
+import { PolicyDocSchema } from './kinds/policy.js';
 import { PriceBookDocSchema } from './kinds/price-book.js';
 import { ProviderDocSchema } from './kinds/provider.js';
 import { RateLimitDocSchema } from './kinds/rate-limit.js';
@@ -12,7 +14,7 @@ import type { ScopeSpec } from './kinds/scope.js';
 import { TeamDocSchema } from './kinds/team.js';
 import { UserDocSchema, type UserSpec } from './kinds/user.js';
 
-export const KIND_NAMES = ['Team', 'User', 'ApiKey', 'Provider', 'Model', 'Agent', 'PriceBook', 'GpuPool', 'Budget', 'RateLimit', 'Route'] as const;
+export const KIND_NAMES = ['Team', 'User', 'ApiKey', 'Provider', 'Model', 'Agent', 'PriceBook', 'GpuPool', 'Budget', 'RateLimit', 'Route', 'Guardrail', 'Policy'] as const;
 export type Kind = (typeof KIND_NAMES)[number];
 
 /** A reference from one resource to another, checked on apply and on delete. */
@@ -107,6 +109,16 @@ function routeRefs(spec: unknown): Reference[] {
   return refs;
 }
 
+/** The teams, models and routes a Guardrail applies to. */
+function guardrailRefs(spec: unknown): Reference[] {
+  const to = (spec as GuardrailSpec).appliesTo ?? {};
+  return [
+    ...(to.teams ?? []).map((name, i) => ({ path: `spec.appliesTo.teams[${i}]`, kind: 'Team' as const, name })),
+    ...(to.models ?? []).map((name, i) => ({ path: `spec.appliesTo.models[${i}]`, kind: 'Model' as const, name })),
+    ...(to.routes ?? []).map((name, i) => ({ path: `spec.appliesTo.routes[${i}]`, kind: 'Route' as const, name })),
+  ];
+}
+
 export const KINDS: Readonly<Record<Kind, KindDef>> = {
   Team: { kind: 'Team', plural: 'teams', aliases: ['team'], schema: TeamDocSchema, teamOf: (name) => name, ownerOf: () => undefined, references: none, order: 0, immutable: [] },
   Provider: { kind: 'Provider', plural: 'providers', aliases: ['provider'], schema: ProviderDocSchema, teamOf: () => undefined, ownerOf: () => undefined, references: none, order: 1, immutable: [] },
@@ -135,6 +147,20 @@ export const KINDS: Readonly<Record<Kind, KindDef>> = {
   Model: { kind: 'Model', plural: 'models', aliases: ['model'], schema: ModelDocSchema, teamOf: () => undefined, ownerOf: () => undefined, references: modelRefs, order: 4, immutable: [] },
   // After Models (it names them), before the keys and agents whose model lists may name it.
   Route: { kind: 'Route', plural: 'routes', aliases: ['route'], schema: RouteDocSchema, teamOf: () => undefined, ownerOf: () => undefined, references: routeRefs, order: 4.5, immutable: [] },
+  // After Routes and Policies (it may name routes); platform-level, written by platform admins only.
+  Guardrail: {
+    kind: 'Guardrail',
+    plural: 'guardrails',
+    aliases: ['guardrail'],
+    schema: GuardrailDocSchema,
+    teamOf: () => undefined,
+    ownerOf: () => undefined,
+    references: guardrailRefs,
+    order: 4.7,
+    immutable: [],
+  },
+  // Policies name models and teams only inside Cedar text (a forbid naming a missing one never matches).
+  Policy: { kind: 'Policy', plural: 'policies', aliases: ['policy'], schema: PolicyDocSchema, teamOf: () => undefined, ownerOf: () => undefined, references: none, order: 4.6, immutable: [] },
   User: { kind: 'User', plural: 'users', aliases: ['user'], schema: UserDocSchema, teamOf: () => undefined, ownerOf: () => undefined, references: userRefs, order: 5, immutable: [] },
   Agent: {
     kind: 'Agent',

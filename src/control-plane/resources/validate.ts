@@ -4,12 +4,15 @@ import { parseUsdToMicros } from '../../kernel/money.js';
 import { gpuPoolPricePer1M } from '../pricing/gpu-pool-price.js';
 import { createFeatureEnvironment } from '../routing/cel-features.js';
 import { routeProblems } from '../routing/route-rules.js';
+import { validatePolicyText } from '../../policy/cedar-parse.js';
 import { API_VERSION } from './common.js';
 import type { AgentSpec } from './kinds/agent.js';
 import type { ApiKeySpec } from './kinds/api-key.js';
 import type { BudgetSpec } from './kinds/budget.js';
 import type { GpuPoolSpec } from './kinds/gpu-pool.js';
+import { type GuardrailSpec, guardrailProblems } from './kinds/guardrail.js';
 import type { ModelSpec, PricingSpec } from './kinds/model.js';
+import type { PolicySpec } from './kinds/policy.js';
 import type { PriceBookSpec } from './kinds/price-book.js';
 import type { ProviderSpec } from './kinds/provider.js';
 import type { RateLimitSpec } from './kinds/rate-limit.js';
@@ -115,8 +118,22 @@ function pointerToPath(pointer: string): string {
 /** Kind rules need a CEL environment (Route rules), made once per validator. */
 function createKindRules() {
   const cel = createFeatureEnvironment();
-  return (kind: Kind, spec: Record<string, unknown>, where: string): Problem[] =>
-    kind === 'Route' ? routeProblems(spec as RouteSpec, cel).map(([path, message]) => ({ document: where, path, message })) : kindRules(kind, spec, where);
+  return (kind: Kind, spec: Record<string, unknown>, where: string): Problem[] => {
+    if (kind === 'Route') return routeProblems(spec as RouteSpec, cel).map(([path, message]) => ({ document: where, path, message }));
+    if (kind === 'Policy') return policyProblems(spec as PolicySpec, where);
+    return kindRules(kind, spec, where);
+  };
+}
+
+/** Cedar's own messages, positioned in spec.policy (`line 3:10`), with its hint. */
+function policyProblems(spec: PolicySpec, where: string): Problem[] {
+  // The resource name (for policy ids in messages) is the quoted part of describeDoc's `where`.
+  const name = /"([^"]+)"/.exec(where)?.[1] ?? 'policy';
+  return validatePolicyText(name, spec.policy).map((p) => ({
+    document: where,
+    path: 'spec.policy',
+    message: `${p.line > 0 ? `line ${p.line}:${p.column}: ` : ''}${p.policy ? `policy "${p.policy}": ` : ''}${p.message}${p.help ? ` (hint: ${p.help})` : ''}`,
+  }));
 }
 
 function kindRules(kind: Kind, spec: Record<string, unknown>, where: string): Problem[] {
@@ -145,6 +162,8 @@ function kindRules(kind: Kind, spec: Record<string, unknown>, where: string): Pr
     }
     case 'Budget':
       return budgetRules(spec as BudgetSpec).map(([path, message]) => p(path, message));
+    case 'Guardrail':
+      return guardrailProblems(spec as GuardrailSpec).map(([path, message]) => p(path, message));
     case 'RateLimit': {
       const s = spec as RateLimitSpec;
       if (s.requestsPerMinute === undefined && s.tokensPerMinute === undefined && s.concurrent === undefined) {

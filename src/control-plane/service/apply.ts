@@ -47,7 +47,7 @@ export interface ApplyOptions {
 }
 
 /** Kinds a seed apply (gantry.yaml at start) keeps in step with the file: platform configuration (identities are create-only). */
-const SEED_UPDATES: ReadonlySet<string> = new Set(['Provider', 'Model', 'PriceBook', 'GpuPool', 'Budget', 'RateLimit', 'Route']);
+const SEED_UPDATES: ReadonlySet<string> = new Set(['Provider', 'Model', 'PriceBook', 'GpuPool', 'Budget', 'RateLimit', 'Route', 'Policy', 'Guardrail']);
 
 /**
  * In a seed apply, identities (teams, users, keys, agents) are created once and then left alone: a

@@ -1,8 +1,10 @@
+import { collectPolicies } from '../../policy/cedar-engine.js';
 import type { StoredResource } from '../../storage/ports/resource-store.js';
 import type { Problem } from '../resources/problems.js';
 import type { AgentSpec } from '../resources/kinds/agent.js';
 import type { ApiKeySpec } from '../resources/kinds/api-key.js';
 import type { ModelSpec } from '../resources/kinds/model.js';
+import type { PolicySpec } from '../resources/kinds/policy.js';
 import type { ProviderSpec } from '../resources/kinds/provider.js';
 import type { UserSpec } from '../resources/kinds/user.js';
 import { KINDS } from '../resources/registry.js';
@@ -76,6 +78,17 @@ export function createCrossChecks(deps: ServiceDeps) {
         const route = await specOf('Route', doc.name, batch);
         if (route) return problem('metadata.name', `Route "${doc.name}" has this name; a Model and a Route cannot share a name (clients ask for either by it)`);
         return modelRoutingProblems(doc, batch);
+      }
+      case 'Policy': {
+        // Policy ids are unique across all Policies (denials and would-deny events name them).
+        const others = [
+          ...batch.filter((d) => d.kind === 'Policy' && d.name !== doc.name).map((d) => ({ name: d.name, spec: d.spec as unknown as PolicySpec })),
+          ...[...deps.cached('Policy')].filter((r) => r.name !== doc.name && !batch.some((d) => d.kind === 'Policy' && d.name === r.name)).map((r) => ({ name: r.name, spec: r.spec as PolicySpec })),
+        ];
+        const sources = [...others, { name: doc.name, spec: doc.spec as unknown as PolicySpec }].map((r) => ({ name: r.name, text: r.spec.policy, mode: 'enforce' as const }));
+        return collectPolicies(sources)
+          .problems.filter((p) => p.resource === doc.name)
+          .map((p) => ({ document: doc.where, path: 'spec.policy', message: p.message }));
       }
       case 'Route': {
         if (await specOf('Model', doc.name, batch)) {

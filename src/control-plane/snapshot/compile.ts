@@ -8,8 +8,10 @@ import type { ProviderSpec } from '../resources/kinds/provider.js';
 import type { TeamSpec } from '../resources/kinds/team.js';
 import type { UserSpec } from '../resources/kinds/user.js';
 import { compileModel, withFallbackBounds } from './compile-model.js';
+import { createPolicyCompiler } from './compile-policies.js';
 import { compileRoutes } from './compile-routes.js';
 import { createLimitsCompiler } from './compile-limits.js';
+import { createGuardrailsCompiler } from './compile-guardrails.js';
 import { createKeyIndex } from './key-index.js';
 
 /** Read access to the resources to compile (the resource cache). */
@@ -34,6 +36,8 @@ export function createSnapshotCompiler(deps: { readonly providerFor: (name: stri
   const keyIndex = createKeyIndex();
   const priceBooks = createPriceBookIndexer();
   const compileLimits = createLimitsCompiler();
+  const guardrailsOf = createGuardrailsCompiler();
+  const compilePolicies = createPolicyCompiler();
   return function compile(generation: number, resources: CompileSource, changed: readonly StoredResource[]): RuntimeSnapshot {
     const prices: PriceContext = { gpuPool: (name) => resources.get('GpuPool', name), priceBooks: priceBooks(resources.all('PriceBook')) };
     const own = new Map<string, CompiledModel>();
@@ -60,6 +64,6 @@ export function createSnapshotCompiler(deps: { readonly providerFor: (name: stri
     }
     const keys = keyIndex.update(changed, (name) => resources.get('ApiKey', name), { agents, activeUsers });
     const { budgets, rateLimits } = compileLimits(resources, changed);
-    return Object.freeze({ generation, models, modelListBody, keys, agents, budgets, rateLimits, routes, cacheOptOutTeams, policies: undefined, guardrails: [] });
+    return Object.freeze({ generation, models, modelListBody, keys, agents, budgets, rateLimits, routes, cacheOptOutTeams, policies: compilePolicies(resources, changed), guardrails: guardrailsOf(resources, changed) });
   };
 }

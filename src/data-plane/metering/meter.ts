@@ -4,6 +4,7 @@ import type { UsageEvent } from '../../kernel/types.js';
 import type { UsageSink } from '../../storage/ports/usage-sink.js';
 import type { RequestEndMessage, TelemetryChannels } from '../../telemetry/channels.js';
 import type { RequestContext } from '../context.js';
+import { guardrailEvidence } from '../guardrails/evidence.js';
 import type { Clock } from '../../kernel/clock.js';
 
 export interface Meter {
@@ -95,6 +96,8 @@ export function createMeter({ usageSink, channels, clock }: MeterDeps): Meter {
         routeReason: ctx.route?.reason,
         cache: ctx.cache,
         attempts: ctx.attempts,
+        guardrails: guardrailEvidence(ctx.guardrailHits),
+        policy: policyEvidence(ctx),
       };
       usageSink.record(event);
       publish({ endpoint: ctx.endpoint, status: ctx.status, errorCode: ctx.errorCode, latencyMs, usage: event });
@@ -110,4 +113,11 @@ export function createMeter({ usageSink, channels, clock }: MeterDeps): Meter {
       });
     },
   };
+}
+
+/** `deny:<ids>` when an enforced policy refused the request, else `would_deny:<ids>` from dry-run policies. */
+function policyEvidence(ctx: RequestContext): string | undefined {
+  if (ctx.policyDeniedBy && ctx.policyDeniedBy.length > 0) return `deny:${ctx.policyDeniedBy.join(',')}`;
+  if (ctx.policyWouldDeny && ctx.policyWouldDeny.length > 0) return `would_deny:${ctx.policyWouldDeny.join(',')}`;
+  return undefined;
 }

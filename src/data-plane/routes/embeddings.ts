@@ -3,11 +3,12 @@ import { formatMicrosAsUsd } from '../../kernel/money.js';
 import { loadTokenizer } from '../../kernel/tokens.js';
 import type { EmbeddingRequest } from '../../kernel/wire/openai.js';
 import type { RequestContext } from '../context.js';
+import { createGuardrailPipeline, type GuardrailPipeline } from '../guardrails/index.js';
 import { parseJsonBody, readBody } from '../http/read-body.js';
 import { sendJson } from '../http/respond.js';
 import type { Limits } from '../limits/limits.js';
 import type { Meter } from '../metering/meter.js';
-import { createResolveModel } from '../stages/resolve-model.js';
+import { type AuthorizeModel, createResolveModel } from '../stages/resolve-model.js';
 import { validateEmbeddingRequest } from '../validation/embedding-request.js';
 import type { UpstreamCaller } from '../routing/upstream-caller.js';
 import { gatewayHeaders, type Route } from './route.js';
@@ -24,14 +25,18 @@ async function estimateInputTokens(input: EmbeddingRequest['input']): Promise<nu
   return total;
 }
 
-export function createEmbeddingsRoute(deps: { meter: Meter; limits: Limits; clock: { monotonic(): number }; maxBodyBytes: number; caller: UpstreamCaller }): Route {
-  const resolveModel = createResolveModel();
+export function createEmbeddingsRoute(deps: { meter: Meter; limits: Limits; clock: { monotonic(): number }; maxBodyBytes: number; caller: UpstreamCaller; guardrails?: GuardrailPipeline; authorize?: AuthorizeModel }): Route {
+  const resolveModel = createResolveModel(deps.authorize);
+  const guardrails = deps.guardrails ?? createGuardrailPipeline();
   return {
     endpoint: 'embeddings',
     async handle(ctx: RequestContext, req: IncomingMessage, res: ServerResponse) {
       const request = validateEmbeddingRequest(parseJsonBody(await readBody(req, deps.maxBodyBytes)));
       ctx.requestedModel = request.model;
       resolveModel(ctx);
+      // Input guardrails before limits: the upstream embeds the redacted text.
+      const checking = guardrails.embeddingsInput(ctx, request);
+      if (checking) await checking;
       await deps.limits.admit(ctx, {
         inputTokensBound: () => Buffer.byteLength(JSON.stringify(request.input)),
         exactInputTokens: async () => Math.ceil((await estimateInputTokens(request.input)) * 1.1) + 8,

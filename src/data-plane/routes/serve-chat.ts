@@ -6,6 +6,8 @@ import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from 
 import type { CachedAnswer, ResponseCache } from '../cache/response-cache.js';
 import { replayChunks } from '../cache/replay.js';
 import type { RequestContext } from '../context.js';
+import { addUsage } from '../guardrails/add-usage.js';
+import { createGuardrailPipeline, type GuardrailPipeline } from '../guardrails/index.js';
 import { chatAdmitInput } from '../limits/chat-input.js';
 import type { Limits } from '../limits/limits.js';
 import type { Meter } from '../metering/meter.js';
@@ -21,6 +23,8 @@ export interface ChatServeDeps {
   /** Deployment choice, retries, fallbacks and circuit breakers. */
   readonly caller: UpstreamCaller;
   readonly cache: ResponseCache;
+  /** Guardrail resources (input before limits, output on upstream answers); defaults to one without telemetry. */
+  readonly guardrails?: GuardrailPipeline;
 }
 
 /**
@@ -28,7 +32,7 @@ export interface ChatServeDeps {
  * the context: limits (admission) → response cache → upstream (with resilience) → cache store.
  * Shared by every protocol that translates into chat (OpenAI, Anthropic, Responses).
  */
-export function createChatServer({ meter, limits, clock, caller, cache }: ChatServeDeps) {
+export function createChatServer({ meter, limits, clock, caller, cache, guardrails = createGuardrailPipeline() }: ChatServeDeps) {
   async function serveCached(ctx: RequestContext, hit: CachedAnswer, res: ServerResponse, out: ChatOutput): Promise<void> {
     ctx.ttftMs = clock.monotonic() - ctx.startMono;
     ctx.cacheSavedMicros = hit.costMicros;
@@ -66,6 +70,9 @@ export function createChatServer({ meter, limits, clock, caller, cache }: ChatSe
   }
 
   return async function serveChat(ctx: RequestContext, request: ChatCompletionRequest, res: ServerResponse, out: ChatOutput) {
+    // Input guardrails first: limits, the cache key and the upstream see the redacted request.
+    const checking = guardrails.chatInput(ctx, request);
+    if (checking) await checking;
     const cap = await limits.admit(ctx, chatAdmitInput(request));
     const hit = await cache.lookup(ctx, request, 'fresh');
     if (hit) return serveCached(ctx, hit, res, out);
@@ -83,6 +90,16 @@ export function createChatServer({ meter, limits, clock, caller, cache }: ChatSe
       ctx.ttftMs = clock.monotonic() - ctx.startMono;
       const usage = usageFromProvider(completion.usage);
       ctx.usage = usage ?? (await estimateChatUsage(request, completionText(completion)));
+      if (guardrails.hasOutput(ctx)) {
+        const first = completion;
+        // A jsonOutput retry is a second upstream call: both are billed (a block after it too).
+        completion = await guardrails.chatOutput(ctx, request, completion, async () => {
+          const again = await caller.chat(ctx, request, cap);
+          ctx.usage = addUsage(ctx.usage, usageFromProvider(again.usage) ?? (await estimateChatUsage(request, completionText(again))));
+          return again;
+        });
+        if (completion !== first) completion.usage = undefined; // the client sees both calls' usage (ctx.usage)
+      }
       const cost = meter.cost(ctx);
       const costUsd = formatMicrosAsUsd(cost);
       completion.usage = withCost(completion.usage, ctx, costUsd);
@@ -102,11 +119,14 @@ export function createChatServer({ meter, limits, clock, caller, cache }: ChatSe
     ctx.status = 200;
     const acc = createChunkAccumulator();
     const recorder = cache.recorder(ctx, request);
+    const guard = guardrails.chatStream(ctx);
     let last: ChatCompletionChunk | undefined;
     try {
       for await (const chunk of stream) {
         last = chunk;
         if (acc.add(chunk)) ctx.ttftMs = clock.monotonic() - ctx.startMono;
+        // Output guardrails rewrite (or hold back) the content before it is emitted or cached.
+        if (guard && !guard.chunk(chunk)) continue;
         recorder?.chunk(chunk);
         if (chunk.choices.length === 0 && chunk.usage) continue; // held back: cost is added at the end
         const pending = sink.chunk(chunk);
@@ -115,6 +135,12 @@ export function createChatServer({ meter, limits, clock, caller, cache }: ChatSe
       }
       ctx.usage = ctx.abort.signal.aborted ? await usageOfUnfinished(request, acc) : (usageFromProvider(acc.usage()) ?? (await estimateChatUsage(request, acc.deliveredText())));
       if (ctx.abort.signal.aborted) return;
+      const tail = guard?.end(last, ctx.requestId, Math.floor(ctx.startedAt / 1000), request.model);
+      if (tail) {
+        recorder?.chunk(tail);
+        const pending = sink.chunk(tail);
+        if (pending) await pending;
+      }
       const cost = meter.cost(ctx);
       const costUsd = formatMicrosAsUsd(cost);
       const usageChunk: ChatCompletionChunk = {
@@ -133,7 +159,7 @@ export function createChatServer({ meter, limits, clock, caller, cache }: ChatSe
       const gw = toGatewayError(err);
       ctx.errorCode = gw.code;
       ctx.upstreamStatus = gw.upstreamStatus;
-      ctx.outcome = 'upstream_error';
+      ctx.outcome = gw.code === 'GW_GUARDRAIL_BLOCKED' ? 'rejected' : 'upstream_error';
       sink.fail(gw);
     }
   };

@@ -13,7 +13,10 @@ export type RouteInput = ChatCompletionRequest | (() => ChatCompletionRequest);
  * the Model it decides on first (ctx.route records the decision); the rest is as if the client had
  * asked for that Model.
  */
-export function createResolveModel() {
+/** The policy decision, run once the model is known (stages/authorize.ts); absent: no policies. */
+export type AuthorizeModel = (ctx: RequestContext, chat?: RouteInput) => void;
+
+export function createResolveModel(authorize?: AuthorizeModel) {
   return function resolveModel(ctx: RequestContext, chat?: RouteInput): void {
     const asked = ctx.requestedModel ?? '';
     const route = ctx.snapshot.routes.get(asked);
@@ -52,6 +55,7 @@ export function createResolveModel() {
       );
     }
     ctx.deployment = model.deployments[0];
+    authorize?.(ctx, chat);
   };
 }
 

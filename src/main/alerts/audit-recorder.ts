@@ -54,6 +54,8 @@ export interface AlertAuditRecorderOptions {
 
 export interface AlertAuditRecorder {
   record(message: AlertMessage): void;
+  /** Queues an audit entry built elsewhere (guardrail blocks use the same batching and retries). */
+  recordDraft(draft: AuditDraft): void;
   /** Writes what is queued now (one audit-only commit per 500 entries). */
   flush(): Promise<void>;
   /** A last flush; entries that still cannot be written are logged as lost. Call before the store closes. */
@@ -115,16 +117,21 @@ export function createAlertAuditRecorder(options: AlertAuditRecorderOptions): Al
     return running;
   }
 
+  function recordDraft(draft: AuditDraft): void {
+    if (closed) return;
+    if (queue.length >= maxQueue) {
+      queue.shift();
+      logger.warn({ maxQueue }, 'alert audit queue is full (store unreachable?): dropped the oldest entry');
+    }
+    queue.push(draft);
+    if (failures === 0) schedule(flushMs);
+  }
+
   return {
     record(message) {
-      if (closed) return;
-      if (queue.length >= maxQueue) {
-        queue.shift();
-        logger.warn({ maxQueue }, 'alert audit queue is full (store unreachable?): dropped the oldest entry');
-      }
-      queue.push(alertAuditDraft(message));
-      if (failures === 0) schedule(flushMs);
+      recordDraft(alertAuditDraft(message));
     },
+    recordDraft,
     flush,
     async close() {
       if (timer) clearTimeout(timer);

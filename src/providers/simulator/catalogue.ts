@@ -20,6 +20,8 @@ export interface SimModelProfile {
 export const SIM_MODELS: readonly SimModelProfile[] = [
   { name: 'sim-small', kind: 'chat', ttftMs: 120, tokensPerSecond: 150, replyTokens: [12, 60], dimensions: 0, contextWindow: 128_000 },
   { name: 'sim-large', kind: 'chat', ttftMs: 400, tokensPerSecond: 50, replyTokens: [30, 120], dimensions: 0, contextWindow: 200_000 },
+  // Answers with the last user message verbatim (stream and non-stream): proves what reached the upstream.
+  { name: 'sim-echo', kind: 'chat', ttftMs: 20, tokensPerSecond: 1000, replyTokens: [0, 0], dimensions: 0, contextWindow: 128_000 },
   { name: 'sim-embed', kind: 'embedding', ttftMs: 15, tokensPerSecond: 0, replyTokens: [0, 0], dimensions: 256, contextWindow: 8_192 },
 ];
 

@@ -117,6 +117,8 @@ export function planReply(tok: Tokenizer, request: ChatCompletionRequest, profil
     return text(id, echoed, usage);
   }
 
+  if (profile.name === 'sim-echo') return text(id, limitText(tok, prompt, limit), usage);
+
   if (shouldCallTool(request, last)) {
     const tool = chooseTool(request.tools ?? [], request, prompt);
     if (tool) {

@@ -17,7 +17,7 @@ const events = (text: string) => text.split('\n\n').filter((f) => f.startsWith('
 describe('standalone simulator server', () => {
   it('lists its models', async () => {
     const r = (await (await fetch(`${sim.url}/v1/models`)).json()) as { data: { id: string }[] };
-    expect(r.data.map((m) => m.id)).toEqual(['sim-small', 'sim-large', 'sim-embed']);
+    expect(r.data.map((m) => m.id)).toEqual(['sim-small', 'sim-large', 'sim-echo', 'sim-embed']);
   });
 
   it('sends usage in a stream only when include_usage asks for it, like OpenAI', async () => {

@@ -2,6 +2,8 @@ import diagnosticsChannel from 'node:diagnostics_channel';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { DeploymentHealthReader } from '../../data-plane/routing/deployment-health.js';
 import { type AlertMessage, CHANNEL_NAMES, type LimitRefusedMessage, type RequestEndMessage, type SnapshotSwapMessage } from '../channels.js';
+import { createGuardrailMetrics } from './guardrail-metrics.js';
+import { createPolicyMetrics } from './policy-metrics.js';
 import { createRoutingMetrics } from './routing-metrics.js';
 
 /** Why an alert did not reach the webhook (gantry_alert_webhook_failures_total{reason}). */
@@ -25,6 +27,8 @@ export function createPrometheusMetrics(options: { defaultMetrics?: boolean; dep
   const registry = new Registry();
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'gantry_' });
   const routing = createRoutingMetrics(registry, options.deploymentHealth);
+  const policy = createPolicyMetrics(registry);
+  const guardrails = createGuardrailMetrics(registry);
 
   const requests = new Counter({
     name: 'gantry_requests_total',
@@ -197,6 +201,8 @@ export function createPrometheusMetrics(options: { defaultMetrics?: boolean; dep
       diagnosticsChannel.unsubscribe(CHANNEL_NAMES.alert, onAlert);
       diagnosticsChannel.unsubscribe(CHANNEL_NAMES.limitRefused, onLimitRefused);
       routing.close();
+      guardrails.close();
+      policy.close();
     },
   };
 }

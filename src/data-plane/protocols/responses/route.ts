@@ -5,7 +5,7 @@ import type { RequestContext } from '../../context.js';
 import { parseJsonBody, readBody } from '../../http/read-body.js';
 import { type ChatServeDeps, createChatServer } from '../../routes/chat-completions.js';
 import type { Route } from '../../routes/route.js';
-import { createResolveModel } from '../../stages/resolve-model.js';
+import { type AuthorizeModel, createResolveModel } from '../../stages/resolve-model.js';
 import { responsesChatOutput } from './chat-output.js';
 import { type NewId, responseShell } from './from-chat.js';
 import type { RecentResponses } from './recent-responses.js';
@@ -18,6 +18,8 @@ export interface ResponsesRouteDeps extends ChatServeDeps {
   readonly responses: RecentResponses;
   /** How long a stored response lives (GANTRY_RESPONSES_TTL_HOURS). */
   readonly ttlMs: number;
+  /** The policy decision (stages/authorize.ts); absent: no policies. */
+  readonly authorize?: AuthorizeModel;
 }
 
 export function responseNotFound(id: string, param?: string): GatewayError {
@@ -41,7 +43,7 @@ function principalOf(ctx: RequestContext) {
  * response object or its typed events; then it is stored for continuation unless `store: false`.
  */
 export function createResponsesRoute(deps: ResponsesRouteDeps): Route {
-  const resolveModel = createResolveModel();
+  const resolveModel = createResolveModel(deps.authorize);
   const serveChat = createChatServer(deps);
   return {
     endpoint: 'responses',

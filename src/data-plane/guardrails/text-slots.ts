@@ -1,0 +1,79 @@
+import type { ChatCompletionRequest, EmbeddingRequest } from '../../kernel/wire/openai.js';
+
+/** One piece of request text a guardrail reads and may rewrite (a message's content or one text part). */
+export interface TextSlot {
+  readonly role: string;
+  text: string;
+  /** Writes redacted text back into the request (what the upstream and the cache key see). */
+  write(text: string): void;
+}
+
+/** Every text of the chat request's messages (string contents and text parts), in order. */
+export function chatTextSlots(request: ChatCompletionRequest): TextSlot[] {
+  const slots: TextSlot[] = [];
+  for (const message of request.messages) {
+    const content = message.content;
+    if (typeof content === 'string') {
+      slots.push({
+        role: message.role,
+        text: content,
+        write(text) {
+          this.text = text;
+          message.content = text;
+        },
+      });
+    } else if (Array.isArray(content)) {
+      for (const part of content) {
+        if (part.type !== 'text' || typeof part.text !== 'string') continue;
+        const p = part as { type: 'text'; text: string };
+        slots.push({
+          role: message.role,
+          text: p.text,
+          write(text) {
+            this.text = text;
+            p.text = text;
+          },
+        });
+      }
+    }
+  }
+  return slots;
+}
+
+/** The string inputs of an embeddings request (token arrays carry no readable text). */
+export function embeddingTextSlots(request: EmbeddingRequest): TextSlot[] {
+  const input = request.input;
+  if (typeof input === 'string') {
+    return [
+      {
+        role: 'user',
+        text: input,
+        write(text) {
+          this.text = text;
+          request.input = text;
+        },
+      },
+    ];
+  }
+  const slots: TextSlot[] = [];
+  input.forEach((item, i) => {
+    if (typeof item !== 'string') return;
+    const list = input as string[];
+    slots.push({
+      role: 'user',
+      text: item,
+      write(text) {
+        this.text = text;
+        list[i] = text;
+      },
+    });
+  });
+  return slots;
+}
+
+/** UTF-8 size of the texts (the `max_input` rule). */
+export function textBytes(slots: readonly TextSlot[]): number {
+  let n = 0;
+  for (const s of slots) n += Buffer.byteLength(s.text);
+  return n;
+}

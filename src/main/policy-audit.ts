@@ -1,0 +1,43 @@
+import diagnosticsChannel from 'node:diagnostics_channel';
+import type { Logger } from '../kernel/logger.js';
+import type { AuditDraft } from '../storage/ports/resource-store.js';
+import { CHANNEL_NAMES, type PolicyDecisionMessage } from '../telemetry/channels.js';
+
+/**
+ * The audit entry of a policy denial: action `policy.deny`, actor the principal that asked
+ * ("ApiKey:ci-key", "Agent:triage"), target the resource (the Model), the deciding policy ids in
+ * `after` — never a policy's text, never the prompt.
+ */
+export function policyAuditDraft(m: PolicyDecisionMessage, at: number): AuditDraft {
+  const colon = m.resource.indexOf(':');
+  return {
+    ts: at,
+    actor: m.principal,
+    action: 'policy.deny',
+    kind: colon > 0 ? m.resource.slice(0, colon) : undefined,
+    name: colon > 0 ? m.resource.slice(colon + 1) : m.resource,
+    team: m.team,
+    outcome: 'denied',
+    requestId: m.requestId,
+    sourceIp: undefined,
+    before: undefined,
+    after: { policies: [...m.policyIds], action: m.action, team: m.team },
+    diff: undefined,
+  };
+}
+
+/**
+ * Subscribes to policy decisions: a denial is queued as an audit entry (`record` is the alert
+ * recorder's batching queue with retries, so none is lost to a slow or briefly unreachable store); a
+ * dry-run would-deny is a warn line (request id and policy ids only) — the metric and the usage event
+ * carry the rest. Neither throws into nor waits on the publishing request.
+ */
+export function subscribePolicyAudit(record: (draft: AuditDraft) => void, logger: Logger, now: () => number): () => void {
+  const onDecision = (message: unknown) => {
+    const m = message as PolicyDecisionMessage;
+    if (m.outcome === 'deny') record(policyAuditDraft(m, now()));
+    else logger.warn({ requestId: m.requestId, policies: m.policyIds, principal: m.principal, resource: m.resource, team: m.team }, 'dry-run policy would deny this request');
+  };
+  diagnosticsChannel.subscribe(CHANNEL_NAMES.policyDecision, onDecision);
+  return () => diagnosticsChannel.unsubscribe(CHANNEL_NAMES.policyDecision, onDecision);
+}

@@ -1,0 +1,123 @@
+import { type AuthorizationAnswer, type CedarValueJson, type EntityJson, statefulIsAuthorized } from '@cedar-policy/cedar-wasm/nodejs';
+import { GatewayError } from '../kernel/errors/gateway-error.js';
+import { BASELINE_POLICY_ID, type ParsedPolicy, type PolicyProblem, parsePolicyResource } from './cedar-parse.js';
+import { CEDAR_NAMESPACE } from './cedar-schema.js';
+import { type PreparsedSet, preparse } from './cedar-preparsed.js';
+import type { PolicyDecision, PolicyEngine, PolicyRequest, PolicyValue } from './types.js';
+
+export type PolicyMode = 'enforce' | 'dry-run';
+
+/** One Policy resource: its name, Cedar text (one or more policies) and mode. */
+export interface PolicySource {
+  readonly name: string;
+  readonly text: string;
+  readonly mode: PolicyMode;
+}
+
+export interface CompiledPolicies {
+  readonly policies: readonly (ParsedPolicy & { readonly resource: string; readonly mode: PolicyMode })[];
+  readonly problems: readonly (PolicyProblem & { readonly resource: string })[];
+}
+
+/** Splits every resource into policies with ids; a duplicate id across resources is a problem. */
+export function collectPolicies(sources: readonly PolicySource[]): CompiledPolicies {
+  const policies: (ParsedPolicy & { resource: string; mode: PolicyMode })[] = [];
+  const problems: (PolicyProblem & { resource: string })[] = [];
+  const owner = new Map<string, string>();
+  for (const s of sources) {
+    const parsed = parsePolicyResource(s.name, s.text);
+    for (const p of parsed.problems) problems.push({ ...p, resource: s.name });
+    for (const p of parsed.policies) {
+      const other = owner.get(p.id);
+      if (other !== undefined) {
+        problems.push({ resource: s.name, policy: p.id, line: 0, column: 0, message: `Policy id "${p.id}" is already used by Policy "${other}"; policy ids must be unique.` });
+        continue;
+      }
+      owner.set(p.id, s.name);
+      policies.push({ ...p, resource: s.name, mode: s.mode });
+    }
+  }
+  return { policies, problems };
+}
+
+export interface CompileOptions {
+  /**
+   * Attributes of resources known when compiling, keyed `<type>::<id>` (e.g. `Model::sim-large`:
+   * provider, providerType, selfHosted, labels): used when a request names the resource without attrs.
+   */
+  readonly resources?: ReadonlyMap<string, Readonly<Record<string, PolicyValue>>>;
+}
+
+const BASELINE = 'permit(principal, action, resource);';
+const ACTION_TYPE = `${CEDAR_NAMESPACE}::Action`;
+const uid = (type: string, id: string) => ({ type: `${CEDAR_NAMESPACE}::${type}`, id });
+
+function isRecord(v: PolicyValue | undefined): v is { readonly [k: string]: PolicyValue } {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Request tags are a set of "key=value" in Cedar (records are closed; see cedar-schema.ts). */
+function cedarContext(context: PolicyRequest['context']): Record<string, CedarValueJson> {
+  const tags = context.tags;
+  if (!isRecord(tags)) return context as Record<string, CedarValueJson>;
+  return { ...(context as Record<string, CedarValueJson>), tags: Object.entries(tags).map(([k, v]) => `${k}=${String(v)}`) };
+}
+
+/** The principal with its Team, and the resource; a Model's `labels` become Cedar entity tags. */
+function entitiesOf(r: PolicyRequest, known: CompileOptions['resources']): EntityJson[] {
+  const team = uid('Team', r.principal.team);
+  const { labels, ...resourceAttrs } = r.resource.attrs ?? known?.get(`${r.resource.type}::${r.resource.id}`) ?? {};
+  const tags = isRecord(labels) ? Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, String(v)])) : undefined;
+  return [
+    { uid: team, attrs: {}, parents: [] },
+    { uid: uid(r.principal.type, r.principal.id), attrs: { name: r.principal.id, ...(r.principal.attrs as Record<string, CedarValueJson> | undefined) }, parents: [team] },
+    { uid: uid(r.resource.type, r.resource.id), attrs: { name: r.resource.id, ...(resourceAttrs as Record<string, CedarValueJson>) }, parents: [], ...(tags ? { tags } : {}) },
+  ];
+}
+
+function reasons(answer: AuthorizationAnswer): { denied: string[]; errors: string[] } {
+  if (answer.type === 'failure') throw new GatewayError('GW_INTERNAL', `Policy evaluation failed: ${answer.errors.map((e) => e.message).join('; ')}`);
+  const { decision, diagnostics } = answer.response;
+  return { denied: decision === 'deny' ? diagnostics.reason.filter((id) => id !== BASELINE_POLICY_ID) : [], errors: diagnostics.errors.map((e) => e.policyId) };
+}
+
+/**
+ * Compiles Policy resources into a PolicyEngine: Gantry's baseline permit plus the users' policies,
+ * pre-parsed once as one set. One evaluation serves enforce and dry-run alike: with the baseline
+ * permit, a request is denied exactly when some forbid is satisfied, and Cedar names every satisfied
+ * forbid; the enforced ones deny, the dry-run ones would have (the same answer as evaluating an
+ * enforced-only set and a with-dry-run set, at half the cost).
+ * Throws GW_REQUEST_INVALID naming the problems (apply validates first, so that means a bug or a
+ * resource stored before validation existed).
+ *
+ * No decision cache: a cache keyed by the full request is correct (Cedar has no clock), but the
+ * invoke_model context carries projected spend, which changes on every request, so it would never hit.
+ */
+export function compilePolicyEngine(sources: readonly PolicySource[], options: CompileOptions = {}): PolicyEngine {
+  const { policies, problems } = collectPolicies(sources);
+  if (problems.length > 0) {
+    const list = problems.map((p) => `Policy "${p.resource}"${p.line > 0 ? ` line ${p.line}:${p.column}` : ''}: ${p.message}`).join('; ');
+    throw new GatewayError('GW_REQUEST_INVALID', `The policies do not compile: ${list}`);
+  }
+  const all: Record<string, string> = { [BASELINE_POLICY_ID]: BASELINE };
+  for (const p of policies) all[p.id] = p.text;
+  const dryRun = new Set(policies.filter((p) => p.mode === 'dry-run').map((p) => p.id));
+  const set: PreparsedSet = preparse(all);
+
+  return {
+    size: policies.length,
+    decide(request: PolicyRequest): PolicyDecision {
+      const call = {
+        principal: uid(request.principal.type, request.principal.id),
+        action: { type: ACTION_TYPE, id: request.action },
+        resource: uid(request.resource.type, request.resource.id),
+        context: cedarContext(request.context),
+        entities: entitiesOf(request, options.resources),
+      };
+      const { denied, errors } = reasons(statefulIsAuthorized({ ...call, preparsedPolicySetId: set.id() }));
+      if (denied.length === 0) return { allowed: true, deniedBy: [], wouldDenyBy: [], errors };
+      const deniedBy = denied.filter((id) => !dryRun.has(id));
+      return { allowed: deniedBy.length === 0, deniedBy, wouldDenyBy: denied.filter((id) => dryRun.has(id)), errors };
+    },
+  };
+}
