@@ -9,18 +9,11 @@ import { ADMIN_TOKEN, eventually, type RunningGantry, runGantry, startGantry, us
  * policies pass `gantry policy test`; a new policy applied in dry-run produces would-deny events and
  * metrics while requests are served; switched to enforce, the same requests get 403 GW_POLICY_DENIED
  * naming the policy (not its text), with usage evidence and an audit entry; an email address in a
- * prompt is redacted before it reaches the provider and appears in no log.
+ * prompt is redacted before it reaches the provider (the example's sim-echo model answers with what it
+ * received) and appears in no log.
  */
 const ROOT = resolve(import.meta.dirname, '../..');
 const EXAMPLE = readFileSync(join(ROOT, 'examples/policy/gantry.yaml'), 'utf8');
-// The simulator's echo model answers with the prompt it received: what the upstream saw.
-const ECHO = `
----
-apiVersion: gantry/v1alpha1
-kind: Model
-metadata: {name: sim-echo}
-spec: {provider: simulator, pricing: {inputPer1M: "0.10", outputPer1M: "0.10"}}
-`;
 const policy = (mode: 'dry-run' | 'enforce') => `apiVersion: gantry/v1alpha1
 kind: Policy
 metadata: {name: no-large-for-default}
@@ -41,7 +34,7 @@ describe('policy as code and guardrails, end to end', () => {
   const eventOf = (id: string | null) => eventually(async () => (await usageEvents(g, 'limit=1000')).find((e) => e.requestId === id), 10_000);
 
   beforeAll(async () => {
-    g = await startGantry({ config: EXAMPLE + ECHO, env: { GANTRY_LOG_LEVEL: 'debug' } });
+    g = await startGantry({ config: EXAMPLE, env: { GANTRY_LOG_LEVEL: 'debug' } });
   }, 30_000);
   afterAll(async () => {
     await g?.stop();
