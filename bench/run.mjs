@@ -214,6 +214,12 @@ console.log(`stream TTFB: direct p50 ${sd.p50Ms} p99 ${sd.p99Ms} | gantry p50 ${
 
 await stop(sim.proc);
 
+// Micro-benchmarks of the policy decision point and the guardrail detectors (in this process).
+const micro = (script) => spawnSync(process.execPath, [script], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+const policyMicro = micro('bench/policy-decide.mjs');
+const guardrailMicro = micro('bench/guardrail-scan.mjs');
+for (const line of [...policyMicro, ...guardrailMicro]) console.log(line);
+
 const date = new Date().toISOString().slice(0, 10);
 const result = {
   date,
@@ -226,7 +232,7 @@ const result = {
   runs,
   limits: { config: 'examples/bench/gantry-limits.yaml', counters: 'memory', runs: limitsRuns },
   routing: { config: 'examples/bench/gantry-routing.yaml', cache: 'memory', runs: routingRuns },
-  policy: { config: 'examples/bench/gantry-policy.yaml', runs: policyRuns },
+  policy: { config: 'examples/bench/gantry-policy.yaml', runs: policyRuns, decide: policyMicro, guardrails: guardrailMicro },
   workers: { concurrency: scaleLevel, single: scaling.single, workers2: scaling.workers2, ratio: scaleRatio },
   stream,
   gatewayRssAfterMb: rssAfter,
@@ -259,6 +265,8 @@ const table = [
   '| Concurrency | Gantry rps | p50 / p99 (ms) | CPU µs/req | Throughput vs core |',
   '| --- | --- | --- | --- | --- |',
   ...policyRuns.map((r) => `| ${r.concurrency} | ${r.gateway.rps} | ${r.gateway.p50Ms} / ${r.gateway.p99Ms} | ${r.gatewayCpuUsPerRequest} | ${r.throughputVsCore}× |`),
+  '',
+  `Cedar decision (\`bench/policy-decide.mjs\`): ${policyMicro.join('; ')}. Guardrail detectors (\`bench/guardrail-scan.mjs\`, a 1 KB support prompt): ${guardrailMicro.map((l) => l.replace(/^guardrails /, '')).join('; ')}.`,
   '',
   `\`--workers 2\` (unpinned) at c=${scaleLevel}: ${scaling.workers2.rps} rps vs one process ${scaling.single.rps} rps: **${scaleRatio}×**.`,
   '',

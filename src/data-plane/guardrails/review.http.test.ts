@@ -7,7 +7,8 @@ import type { GuardrailSpec } from '../../control-plane/resources/kinds/guardrai
 import { createKeyHasher } from '../../kernel/api-keys.js';
 import { systemClock } from '../../kernel/clock.js';
 import { silentLogger } from '../../kernel/logger.js';
-import type { ChatCompletionRequest } from '../../kernel/wire/openai.js';
+import type { ChatCompletion, ChatCompletionRequest } from '../../kernel/wire/openai.js';
+import { newRequestContext } from '../context.js';
 import { createSimulatorProvider } from '../../providers/simulator/index.js';
 import { createMemoryCacheStore } from '../../storage/memory/cache-store.js';
 import { telemetryChannels } from '../../telemetry/channels.js';
@@ -123,6 +124,21 @@ describe('review probes', () => {
     });
     expect(r.res.status).toBe(200);
     expect(JSON.stringify(g.seen)).not.toContain(EMAIL);
+  });
+
+  it('tool-call arguments in a non-stream answer are redacted by an output guardrail', async () => {
+    const g = compileGuardrail('out', { action: 'redact', stages: ['output'], detectors: { pii: ['email'] } });
+    const ctx = newRequestContext({ requestId: 'r', endpoint: 'chat.completions', startedAt: 0, startMono: 0, headers: {}, snapshot: { guardrails: [g] } as unknown as RuntimeSnapshot });
+    const answer: ChatCompletion = {
+      id: 'c',
+      object: 'chat.completion',
+      created: 1,
+      model: 'm',
+      choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [{ id: 't', type: 'function', function: { name: 'send', arguments: JSON.stringify({ to: EMAIL }) } }] }, finish_reason: 'tool_calls' }],
+    };
+    const out = await createGuardrailPipeline().chatOutput(ctx, { model: 'm', messages: [] }, answer, async () => answer);
+    expect(JSON.stringify(out)).not.toContain(EMAIL);
+    expect(JSON.parse(out.choices[0]!.message.tool_calls![0]!.function.arguments)).toEqual({ to: '[REDACTED:pii.email]' });
   });
 
   it('odd content parts do not crash', async () => {
