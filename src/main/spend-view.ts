@@ -11,7 +11,7 @@ export interface SpendViewOptions {
 }
 
 export interface RunningSpendView {
-  /** Month-to-date (UTC) spend of the team as last read; 0 until the first read of a team new to this process. */
+  /** Month-to-date (UTC) spend of the team as last read; 0 until the first read (started at once) of a team new to this process. */
   monthToDateMicros(team: string): number;
   /** Reads every team seen so far now (tests; the timer does it every refreshMs). */
   refresh(): Promise<void>;
@@ -54,8 +54,10 @@ export function startSpendView(options: SpendViewOptions): RunningSpendView {
     monthToDateMicros(team) {
       const value = spent.get(team);
       if (value !== undefined) return value;
-      // First sight of a team: remember it (read on the next refresh), never wait for the ledger here.
+      // First sight of a team: remember it and read it now in the background (after a read in
+      // progress, which started without it), never wait for the ledger here. Until then it is 0.
       spent.set(team, 0);
+      void (running ? running.then(refresh) : refresh());
       return 0;
     },
     refresh,

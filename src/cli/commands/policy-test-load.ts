@@ -180,10 +180,12 @@ function modelAttrs(model: Record<string, unknown>, providers: ReadonlyMap<strin
   const metadata = isRecord(model.metadata) ? model.metadata : {};
   const spec = isRecord(model.spec) ? model.spec : {};
   const labels = isRecord(metadata.labels) ? Object.fromEntries(Object.entries(metadata.labels).map(([k, v]) => [k, String(v)])) : {};
-  const first = Array.isArray(spec.deployments) && isRecord(spec.deployments[0]) ? spec.deployments[0] : {};
-  const provider = typeof first.provider === 'string' ? first.provider : typeof spec.provider === 'string' ? spec.provider : '';
+  const deployments = Array.isArray(spec.deployments) ? spec.deployments.map((d) => (isRecord(d) && typeof d.provider === 'string' ? d.provider : '')) : undefined;
+  const all = deployments ?? [typeof spec.provider === 'string' ? spec.provider : ''];
+  const provider = all[0] ?? '';
   const providerType = providers.get(provider) ?? '';
-  const selfHosted = labels[SELF_HOSTED_LABEL] === 'true' || spec.gpuPool !== undefined || providerType === 'simulator';
+  // The simulator makes a model self-hosted only when every deployment is on one (a request may fail over to any).
+  const selfHosted = labels[SELF_HOSTED_LABEL] === 'true' || spec.gpuPool !== undefined || all.every((p) => providers.get(p) === 'simulator');
   return { name: String(metadata.name), provider, providerType, selfHosted, labels };
 }
 

@@ -121,6 +121,14 @@ spec:
     expect(h.out()).toContain('  ✓ a model of gantry.yaml has its attributes\n');
   });
 
+  it('a Model of the directory is self-hosted by the simulator only when every deployment is on one (as the gateway compiles it)', async () => {
+    const hosted = `forbid (principal, action == Gantry::Action::"invoke_model", resource) when { !resource.selfHosted };\n`;
+    const gantry = `kind: Provider\nmetadata: {name: sim}\nspec: {type: simulator}\n---\nkind: Provider\nmetadata: {name: oai}\nspec: {type: openai-compatible}\n---\nkind: Model\nmetadata: {name: local}\nspec: {provider: sim}\n---\nkind: Model\nmetadata: {name: mixed}\nspec: {deployments: [{provider: sim}, {provider: oai}]}\n`;
+    const cases = ['local', 'mixed'].map((m, i) => `- name: ${m}\n  principal: ${key('a')}\n  action: invoke_model\n  resource: {type: Model, id: ${m}}\n  expect: ${i === 0 ? 'allow' : 'deny'}\n`).join('');
+    const { h, run } = project({ 'hosted.cedar': hosted, 'gantry.yaml': gantry, 'tests/a.yaml': cases });
+    expect(await run(), h.out()).toBe(0);
+  });
+
   it('a policy id used twice across files is a problem', async () => {
     const twice = `apiVersion: gantry/v1alpha1\nkind: Policy\nmetadata: {name: other}\nspec:\n  policy: |\n    @id("no-large")\n    forbid (principal, action, resource == Gantry::Model::"x");\n`;
     const { h, run } = project({ 'no-large.cedar': NO_LARGE, 'other.yaml': twice, 'tests/basic.yaml': CASES });

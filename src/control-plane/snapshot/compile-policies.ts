@@ -14,12 +14,18 @@ interface Source {
   get(kind: string, name: string): StoredResource | undefined;
 }
 
-/** A Model's Cedar attributes (design-9): its first deployment's provider decides provider and providerType. */
+/**
+ * A Model's Cedar attributes (design-9): its first deployment's provider decides provider and
+ * providerType; the simulator makes it self-hosted only when every deployment is on one (a request
+ * may fail over to any of them).
+ */
 function modelAttrs(r: StoredResource, resources: Source): Record<string, PolicyValue> {
   const spec = r.spec as ModelSpec;
-  const provider = spec.deployments?.[0]?.provider ?? spec.provider ?? '';
-  const providerType = (resources.get('Provider', provider)?.spec as ProviderSpec | undefined)?.type ?? '';
-  const selfHosted = r.labels[SELF_HOSTED_LABEL] === 'true' || spec.gpuPool !== undefined || providerType === 'simulator';
+  const typeOf = (name: string) => (resources.get('Provider', name)?.spec as ProviderSpec | undefined)?.type ?? '';
+  const providers = spec.deployments?.map((d) => d.provider) ?? [spec.provider ?? ''];
+  const provider = providers[0] ?? '';
+  const providerType = typeOf(provider);
+  const selfHosted = r.labels[SELF_HOSTED_LABEL] === 'true' || spec.gpuPool !== undefined || providers.every((p) => typeOf(p) === 'simulator');
   return { name: r.name, provider, providerType, selfHosted, labels: { ...r.labels } };
 }
 

@@ -4,21 +4,23 @@ import { GatewayError } from '../../kernel/errors/index.js';
 import type { ChatCompletion, ChatCompletionRequest } from '../../kernel/wire/openai.js';
 import type { RequestContext } from '../context.js';
 import { type CheckDeps, checkTexts } from './check-texts.js';
-import type { TextSlot } from './text-slots.js';
+import { type TextSlot, toolCallSlots } from './text-slots.js';
 
 function answerSlots(completion: ChatCompletion): TextSlot[] {
   const slots: TextSlot[] = [];
   for (const choice of completion.choices) {
     const message = choice.message;
-    if (typeof message.content !== 'string') continue;
-    slots.push({
-      role: 'assistant',
-      text: message.content,
-      write(text) {
-        this.text = text;
-        message.content = text;
-      },
-    });
+    if (typeof message.content === 'string') {
+      slots.push({
+        role: 'assistant',
+        text: message.content,
+        write(text) {
+          this.text = text;
+          message.content = text;
+        },
+      });
+    }
+    toolCallSlots(message.tool_calls, 'assistant', slots);
   }
   return slots;
 }
@@ -47,7 +49,8 @@ export async function checkOutput(
   // json_schema: against the schema; json_object: any JSON object; otherwise nothing to check.
   const format = json ? responseFormatSchema(request.response_format) : undefined;
   if (json && format && format.kind !== 'none' && !isValidJson(deps.validateJson, answer, format)) {
-    deps.recordHit(ctx, { guardrail: json.name, stage: 'output', rule: 'json_output', action: json.action, count: 1 });
+    // The first invalid answer is retried, not blocked: only a second one is a block (audit, metric).
+    deps.recordHit(ctx, { guardrail: json.name, stage: 'output', rule: 'json_output', action: 'flag', count: 1 });
     if (json.action === 'block') {
       answer = await retry();
       if (!isValidJson(deps.validateJson, answer, format)) {

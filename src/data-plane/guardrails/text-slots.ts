@@ -1,4 +1,4 @@
-import type { ChatCompletionRequest, EmbeddingRequest } from '../../kernel/wire/openai.js';
+import type { ChatCompletionRequest, ChatToolCall, EmbeddingRequest } from '../../kernel/wire/openai.js';
 
 /** One piece of request text a guardrail reads and may rewrite (a message's content or one text part). */
 export interface TextSlot {
@@ -36,8 +36,30 @@ export function chatTextSlots(request: ChatCompletionRequest): TextSlot[] {
         });
       }
     }
+    toolCallSlots(message.tool_calls, message.role, slots);
   }
   return slots;
+}
+
+/**
+ * The arguments of tool calls (an assistant turn in the conversation, or in an answer): model-written
+ * text the next call sends upstream again, so PII and secrets in them are checked like content.
+ */
+export function toolCallSlots(calls: readonly ChatToolCall[] | undefined, role: string, slots: TextSlot[]): void {
+  if (!Array.isArray(calls)) return;
+  for (const call of calls) {
+    const fn = call?.function as { arguments?: unknown } | undefined;
+    if (!fn || typeof fn.arguments !== 'string') continue;
+    const f = fn as { arguments: string };
+    slots.push({
+      role,
+      text: f.arguments,
+      write(text) {
+        this.text = text;
+        f.arguments = text;
+      },
+    });
+  }
 }
 
 /** The string inputs of an embeddings request (token arrays carry no readable text). */

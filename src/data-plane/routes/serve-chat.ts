@@ -33,7 +33,14 @@ export interface ChatServeDeps {
  * Shared by every protocol that translates into chat (OpenAI, Anthropic, Responses).
  */
 export function createChatServer({ meter, limits, clock, caller, cache, guardrails = createGuardrailPipeline() }: ChatServeDeps) {
-  async function serveCached(ctx: RequestContext, hit: CachedAnswer, res: ServerResponse, out: ChatOutput): Promise<void> {
+  async function serveCached(ctx: RequestContext, request: ChatCompletionRequest, hit: CachedAnswer, res: ServerResponse, out: ChatOutput): Promise<void> {
+    if (guardrails.hasOutput(ctx)) {
+      // A cached answer may never have met this request's output guardrails (stored for another team in
+      // a shared cache, through another Route, or before the guardrail existed): check it like a fresh
+      // one, on a copy. No upstream call for jsonOutput: an invalid stored answer fails GW_OUTPUT_INVALID.
+      const completion = structuredClone(hit.completion);
+      hit = { ...hit, completion: await guardrails.chatOutput(ctx, request, completion, async () => completion) };
+    }
     ctx.ttftMs = clock.monotonic() - ctx.startMono;
     ctx.cacheSavedMicros = hit.costMicros;
     // No deployment served this answer (x-gantry-route is left out, the event's route is empty).
@@ -75,7 +82,7 @@ export function createChatServer({ meter, limits, clock, caller, cache, guardrai
     if (checking) await checking;
     const cap = await limits.admit(ctx, chatAdmitInput(request));
     const hit = await cache.lookup(ctx, request, 'fresh');
-    if (hit) return serveCached(ctx, hit, res, out);
+    if (hit) return serveCached(ctx, request, hit, res, out);
 
     if (!ctx.stream) {
       let completion: ChatCompletion;
@@ -85,7 +92,7 @@ export function createChatServer({ meter, limits, clock, caller, cache, guardrai
         // The upstream had the prompt: a client that left (or a shutdown) mid-answer, or an answer cut
         // in transit, is billed at least for the input, which the upstream bills too (never $0).
         if (ctx.abort.signal.aborted || toGatewayError(err).code === 'GW_UPSTREAM_STREAM_INTERRUPTED') ctx.usage = await estimateChatUsage(request, '');
-        return serveCached(ctx, await degraded(ctx, request, err), res, out);
+        return serveCached(ctx, request, await degraded(ctx, request, err), res, out);
       }
       ctx.ttftMs = clock.monotonic() - ctx.startMono;
       const usage = usageFromProvider(completion.usage);
@@ -113,7 +120,7 @@ export function createChatServer({ meter, limits, clock, caller, cache, guardrai
     try {
       stream = await caller.chatStream(ctx, request, cap);
     } catch (err) {
-      return serveCached(ctx, await degraded(ctx, request, err), res, out);
+      return serveCached(ctx, request, await degraded(ctx, request, err), res, out);
     }
     const sink = out.startStream(res, ctx);
     ctx.status = 200;

@@ -3,6 +3,7 @@ import type { ChatCompletionRequest } from '../../kernel/wire/openai.js';
 import type { PolicyRequest, PolicyValue, PrincipalType } from '../../policy/types.js';
 import type { PolicyDecisionMessage, TelemetryChannels } from '../../telemetry/channels.js';
 import type { RequestContext } from '../context.js';
+import type { CompiledModel } from '../snapshot.js';
 import { worstCaseMicros } from '../limits/worst-case.js';
 import type { AuthorizeModel } from './resolve-model.js';
 
@@ -30,12 +31,17 @@ function dataClassOf(ctx: RequestContext): string {
   return value;
 }
 
-/** The agent when the request is attributed to one, else the user of a personal key, else the key. */
+/**
+ * The agent when the request is attributed to one, else the user of a personal key, else the key.
+ * Only a known agent (the key's own, or a registered one, which attribute.ts checked is of the key's
+ * team) is a principal: a free-form x-gantry-agent name would otherwise let any caller step out of
+ * policies on its key or user by sending a header.
+ */
 function principalOf(ctx: RequestContext): { type: PrincipalType; id: string; team: string } {
   const p = ctx.principal;
   const team = p?.team ?? 'unknown';
   const agent = ctx.attribution?.agent;
-  if (agent !== undefined) return { type: 'Agent', id: agent, team };
+  if (agent !== undefined && (agent === p?.agent || ctx.snapshot.agents.has(agent))) return { type: 'Agent', id: agent, team };
   if (p?.user !== undefined) return { type: 'User', id: p.user, team };
   return { type: 'ApiKey', id: p?.keyName ?? 'unknown', team };
 }
@@ -56,6 +62,19 @@ function budgetMicrosOf(ctx: RequestContext, team: string): number {
     if (b.hard && b.window === 'monthly' && !b.perRun && s.team === team && Object.keys(s).length === 1) limit = limit === 0 ? b.limitMicros : Math.min(limit, b.limitMicros);
   }
   return limit;
+}
+
+/**
+ * A fallback model serves the request when the chosen one fails: one an enforced policy forbids is
+ * left out of this request's fallbacks (else restricted data or a forbidden model is one upstream
+ * error away). ctx.model becomes a copy only then; the snapshot's model is never changed.
+ */
+function withoutForbiddenFallbacks(ctx: RequestContext, model: CompiledModel, request: PolicyRequest): void {
+  const engine = ctx.snapshot.policies;
+  const { fallbacks } = model.routing;
+  if (!engine || fallbacks.length === 0) return;
+  const allowed = fallbacks.filter((name) => !ctx.snapshot.models.has(name) || engine.decide({ ...request, resource: { type: 'Model', id: name } }).allowed);
+  if (allowed.length < fallbacks.length) ctx.model = { ...model, routing: { ...model.routing, fallbacks: allowed } };
 }
 
 /**
@@ -107,7 +126,10 @@ export function createAuthorize(deps: AuthorizeDeps): AuthorizeModel {
       ctx.policyWouldDeny = decision.wouldDenyBy;
       publish(ctx, policyRequest, 'would_deny', decision.wouldDenyBy);
     }
-    if (decision.allowed) return;
+    if (decision.allowed) {
+      withoutForbiddenFallbacks(ctx, model, policyRequest);
+      return;
+    }
     ctx.policyDeniedBy = decision.deniedBy;
     publish(ctx, policyRequest, 'deny', decision.deniedBy);
     const who = principal.type === 'ApiKey' ? `key "${principal.id}"` : `${principal.type === 'Agent' ? 'agent' : 'user'} "${principal.id}"`;

@@ -99,7 +99,7 @@ async function start(guardrails: Record<string, GuardrailSpec>, cache?: Compiled
 
 const ask = (content: string, over: Record<string, unknown> = {}) => ({ model: 'echo', messages: [{ role: 'user', content }], temperature: 0, ...over });
 
-describe('review probes', () => {
+describe('guardrail leak paths', () => {
   it('a shared cache does not serve team-b\'s unredacted answer to team-a whose output guardrail redacts', async () => {
     const g = await start({ 'out-a': { action: 'redact', stages: ['output'], appliesTo: { teams: ['team-a'] }, detectors: { pii: ['email'] } } }, { exact: { ttlMs: 60_000 }, semantic: undefined, shared: true, staleMs: 0 });
     const b = await g.post(ask(`mail ${EMAIL}`), 'b');
@@ -139,6 +139,17 @@ describe('review probes', () => {
     const out = await createGuardrailPipeline().chatOutput(ctx, { model: 'm', messages: [] }, answer, async () => answer);
     expect(JSON.stringify(out)).not.toContain(EMAIL);
     expect(JSON.parse(out.choices[0]!.message.tool_calls![0]!.function.arguments)).toEqual({ to: '[REDACTED:pii.email]' });
+  });
+
+  it('a jsonOutput retry that succeeds records no block (no guardrail.block audit entry, no block metric)', async () => {
+    const g = compileGuardrail('json', { action: 'block', stages: ['output'], detectors: { jsonOutput: true } });
+    const ctx = newRequestContext({ requestId: 'r', endpoint: 'chat.completions', startedAt: 0, startMono: 0, headers: {}, snapshot: { guardrails: [g] } as unknown as RuntimeSnapshot });
+    const answer = (content: string): ChatCompletion => ({ id: 'c', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }] });
+    const request: ChatCompletionRequest = { model: 'm', messages: [], response_format: { type: 'json_object' } };
+    const out = await createGuardrailPipeline().chatOutput(ctx, request, answer('not json'), async () => answer('{"a":1}'));
+    expect(out.choices[0]!.message.content).toBe('{"a":1}');
+    expect(ctx.guardrailHits.filter((h) => h.action === 'block')).toEqual([]);
+    expect(ctx.guardrailHits).toEqual([{ guardrail: 'json', stage: 'output', rule: 'json_output', action: 'flag', count: 1 }]);
   });
 
   it('odd content parts do not crash', async () => {

@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import { compiledModel, NO_ROUTES } from '../../../test/helpers/compiled.js';
+import { systemClock } from '../../kernel/clock.js';
+import { upstreamStatusError } from '../../kernel/errors/index.js';
+import type { Principal } from '../../kernel/types.js';
+import type { ChatCompletion, ChatCompletionRequest } from '../../kernel/wire/openai.js';
+import { compilePolicyEngine } from '../../policy/cedar-engine.js';
+import type { Provider } from '../../providers/contract.js';
+import { telemetryChannels } from '../../telemetry/channels.js';
+import { newRequestContext, type RequestContext } from '../context.js';
+import { DEFAULT_ROUTING } from '../routing/defaults.js';
+import { createDeploymentHealth } from '../routing/deployment-health.js';
+import { createUpstreamCaller } from '../routing/upstream-caller.js';
+import type { CompiledAgent, CompiledModel, RuntimeSnapshot } from '../snapshot.js';
+import { createAuthorize } from './authorize.js';
+import { createResolveModel } from './resolve-model.js';
+
+const completion: ChatCompletion = { id: 'x', object: 'chat.completion', created: 1, model: 'up', choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }] };
+
+/** A provider that fails (or answers) and counts its calls. */
+function provider(fails: boolean): Provider & { calls: number } {
+  const p = {
+    name: 'fake',
+    type: 'fake',
+    calls: 0,
+    async chat() {
+      p.calls++;
+      if (fails) throw upstreamStatusError(503, 'down');
+      return structuredClone(completion);
+    },
+    async chatStream(): Promise<never> {
+      throw new Error('not used');
+    },
+    async embeddings(): Promise<never> {
+      throw new Error('not used');
+    },
+    async close() {},
+  };
+  return p;
+}
+
+const target = (id: string) => ({ id, provider: 'fake', upstreamModel: id, timeouts: { connectMs: 1, headersMs: 1, bodyIdleMs: 1 }, faults: undefined });
+const model = (name: string, p: Provider, fallbacks: string[] = []): CompiledModel =>
+  compiledModel(
+    { name, type: 'chat', deployments: [{ provider: p, target: target(name) }], pricing: { free: true, version: 't' }, limits: { maxOutputTokens: 100, contextWindow: undefined } },
+    { routing: { ...DEFAULT_ROUTING, retry: { ...DEFAULT_ROUTING.retry, attempts: 0 }, fallbacks } },
+  );
+
+function context(models: CompiledModel[], policy: string, principal: Principal, headers: Record<string, string> = {}, agents: CompiledAgent[] = []): RequestContext {
+  const snapshot = {
+    generation: 1,
+    budgets: [],
+    rateLimits: [],
+    ...NO_ROUTES,
+    policies: compilePolicyEngine([{ name: 'p', text: policy, mode: 'enforce' }]),
+    models: new Map(models.map((m) => [m.name, m])),
+    agents: new Map(agents.map((a) => [a.name, a])),
+  } as unknown as RuntimeSnapshot;
+  const ctx = newRequestContext({ requestId: 'r', endpoint: 'chat.completions', startedAt: Date.UTC(2026, 0, 7, 12), startMono: 0, headers, snapshot });
+  ctx.principal = principal;
+  ctx.attribution = { agent: headers['x-gantry-agent'] ?? principal.agent, workflow: undefined, run: undefined, tags: {} };
+  return ctx;
+}
+
+const chat = (m: string): ChatCompletionRequest => ({ model: m, messages: [{ role: 'user', content: 'hi' }] });
+const resolveModel = createResolveModel(createAuthorize({ channels: telemetryChannels(), spend: { monthToDateMicros: () => 0 } }));
+const codeOf = (fn: () => void): string | undefined => {
+  try {
+    fn();
+    return undefined;
+  } catch (err) {
+    return (err as { code?: string }).code;
+  }
+};
+
+describe('authorize', () => {
+  it('never fails over to a fallback model an enforced policy forbids', async () => {
+    const small = provider(true);
+    const large = provider(false);
+    const models = [model('sim-small', small, ['sim-large']), model('sim-large', large)];
+    const ctx = context(models, 'forbid(principal in Gantry::Team::"restricted", action, resource == Gantry::Model::"sim-large");', { keyId: 'k', keyName: 'rk', team: 'restricted' });
+    ctx.requestedModel = 'sim-small';
+    resolveModel(ctx, chat('sim-small'));
+    const channels = telemetryChannels();
+    const caller = createUpstreamCaller({ health: createDeploymentHealth({ clock: systemClock, channels }), clock: systemClock, channels, sleep: async () => {} });
+    await expect(caller.chat(ctx, chat('sim-small'), undefined)).rejects.toMatchObject({ code: 'GW_UPSTREAM_ERROR' });
+    expect(large.calls).toBe(0);
+    expect(small.calls).toBe(1);
+  });
+
+  it('still fails over to fallback models the policies allow', async () => {
+    const small = provider(true);
+    const large = provider(false);
+    const models = [model('sim-small', small, ['sim-large']), model('sim-large', large)];
+    const ctx = context(models, 'forbid(principal in Gantry::Team::"restricted", action, resource == Gantry::Model::"sim-large");', { keyId: 'k', keyName: 'ok', team: 'research' });
+    ctx.requestedModel = 'sim-small';
+    resolveModel(ctx, chat('sim-small'));
+    const channels = telemetryChannels();
+    const caller = createUpstreamCaller({ health: createDeploymentHealth({ clock: systemClock, channels }), clock: systemClock, channels, sleep: async () => {} });
+    await caller.chat(ctx, chat('sim-small'), undefined);
+    expect(large.calls).toBe(1);
+    expect(ctx.servedModel?.name).toBe('sim-large');
+  });
+
+  it('an unregistered x-gantry-agent name does not turn a forbidden key into an unnamed agent', () => {
+    const models = [model('sim-large', provider(false))];
+    const policy = 'forbid(principal == Gantry::ApiKey::"ci-key", action, resource);';
+    const key: Principal = { keyId: 'k', keyName: 'ci-key', team: 'research' };
+    const plain = context(models, policy, key);
+    plain.requestedModel = 'sim-large';
+    expect(codeOf(() => resolveModel(plain, chat('sim-large')))).toBe('GW_POLICY_DENIED');
+    const named = context(models, policy, key, { 'x-gantry-agent': 'anything' });
+    named.requestedModel = 'sim-large';
+    expect(codeOf(() => resolveModel(named, chat('sim-large')))).toBe('GW_POLICY_DENIED');
+  });
+
+  it('a registered agent (or the key own agent) is the principal', () => {
+    const models = [model('sim-large', provider(false))];
+    const policy = 'forbid(principal == Gantry::Agent::"bot", action, resource);';
+    const viaHeader = context(models, policy, { keyId: 'k', keyName: 'shared', team: 'research' }, { 'x-gantry-agent': 'bot' }, [{ name: 'bot', owner: 'research', serving: true, models: undefined }]);
+    viaHeader.requestedModel = 'sim-large';
+    expect(codeOf(() => resolveModel(viaHeader, chat('sim-large')))).toBe('GW_POLICY_DENIED');
+    const ownKey = context(models, policy, { keyId: 'k', keyName: 'bot-key', team: 'research', agent: 'bot' });
+    ownKey.requestedModel = 'sim-large';
+    expect(codeOf(() => resolveModel(ownKey, chat('sim-large')))).toBe('GW_POLICY_DENIED');
+  });
+});
