@@ -42,6 +42,8 @@ export interface RequestContext {
   extraCostMicros: number;
   /** Dry-run policies that would have denied this request (evidence; the request is served). */
   policyWouldDeny: readonly string[] | undefined;
+  /** The same for each kept fallback model a dry-run policy would deny (by model name): the evidence if it serves. */
+  policyWouldDenyByModel: ReadonlyMap<string, readonly string[]> | undefined;
   /** Enforced policies that denied it (GW_POLICY_DENIED), kept for the usage event's evidence. */
   policyDeniedBy: readonly string[] | undefined;
   /** What guardrails did (evidence: rule names, counts, scores — never the text). */
@@ -90,6 +92,7 @@ export function newRequestContext(init: {
     cacheSavedMicros: 0,
     extraCostMicros: 0,
     policyWouldDeny: undefined,
+    policyWouldDenyByModel: undefined,
     policyDeniedBy: undefined,
     guardrailHits: [],
     stream: false,

@@ -47,9 +47,10 @@ const CONTEXT_CHARS = 64;
  * each of its tokens ≤ 16 KB. The last 64 sent characters are kept only so labels and lookbehinds
  * ("Bearer ", "secret=") still see what came before; they are never sent twice. Detection runs when
  * 64 characters beyond the hold-back have arrived, so the cost is about (hold-back + 128) scanned
- * characters per 64 released, whatever the chunk size.
+ * characters per 64 released, whatever the chunk size. `onRedact` hears the findings of each
+ * released part (its evidence: what this redactor replaced, not markers already in the text).
  */
-export function createStreamRedactor(detect: Detect, holdBackChars: number = DEFAULT_HOLD_BACK): StreamRedactor {
+export function createStreamRedactor(detect: Detect, holdBackChars: number = DEFAULT_HOLD_BACK, onRedact?: (findings: readonly Finding[]) => void): StreamRedactor {
   let sentTail = '';
   let held = '';
 
@@ -74,6 +75,7 @@ export function createStreamRedactor(detect: Detect, holdBackChars: number = DEF
     const local = findings
       .map((f) => ({ ...f, start: Math.max(0, f.start - offset), end: Math.min(cut, f.end - offset) }))
       .filter((f) => f.end > f.start && f.end > 0);
+    if (onRedact && local.length > 0) onRedact(local);
     const out = redact(part, local);
     sentTail = (sentTail + part).slice(-CONTEXT_CHARS);
     held = held.slice(cut);

@@ -26,17 +26,32 @@ export function policyAuditDraft(m: PolicyDecisionMessage, at: number): AuditDra
   };
 }
 
+/** Evaluation errors repeat on every request a broken policy sees: one warn line per this interval at most. */
+const ERROR_LOG_INTERVAL_MS = 10_000;
+
 /**
  * Subscribes to policy decisions: a denial is queued as an audit entry (`record` is the alert
  * recorder's batching queue with retries, so none is lost to a slow or briefly unreachable store); a
  * dry-run would-deny is a warn line (request id and policy ids only) — the metric and the usage event
- * carry the rest. Neither throws into nor waits on the publishing request.
+ * carry the rest. An evaluation error (a policy skipped) is not audited: a warn line at most every
+ * 10 s, with how many were not logged since. Neither throws into nor waits on the publishing request.
  */
 export function subscribePolicyAudit(record: (draft: AuditDraft) => void, logger: Logger, now: () => number): () => void {
+  let errorLoggedAt: number | undefined;
+  let errorsUnlogged = 0;
   const onDecision = (message: unknown) => {
     const m = message as PolicyDecisionMessage;
     if (m.outcome === 'deny') record(policyAuditDraft(m, now()));
-    else logger.warn({ requestId: m.requestId, policies: m.policyIds, principal: m.principal, resource: m.resource, team: m.team }, 'dry-run policy would deny this request');
+    else if (m.outcome === 'error') {
+      const at = now();
+      if (errorLoggedAt !== undefined && at - errorLoggedAt < ERROR_LOG_INTERVAL_MS) {
+        errorsUnlogged += 1;
+        return;
+      }
+      logger.warn({ requestId: m.requestId, policies: m.policyIds, resource: m.resource, team: m.team, unloggedSince: errorsUnlogged }, 'policies failed to evaluate on this request and were skipped; check them against the request (gantry policy test)');
+      errorLoggedAt = at;
+      errorsUnlogged = 0;
+    } else logger.warn({ requestId: m.requestId, policies: m.policyIds, principal: m.principal, resource: m.resource, team: m.team }, 'dry-run policy would deny this request');
   };
   diagnosticsChannel.subscribe(CHANNEL_NAMES.policyDecision, onDecision);
   return () => diagnosticsChannel.unsubscribe(CHANNEL_NAMES.policyDecision, onDecision);

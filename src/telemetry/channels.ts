@@ -22,7 +22,8 @@ export const CHANNEL_NAMES = {
 
 /** A policy denied (enforced) or would have denied (dry-run) a request: metrics, log, audit (denials). */
 export interface PolicyDecisionMessage {
-  readonly outcome: 'deny' | 'would_deny';
+  /** `error`: the policies in policyIds failed to evaluate on this request and were skipped (Cedar's skip-on-error). */
+  readonly outcome: 'deny' | 'would_deny' | 'error';
   readonly policyIds: readonly string[];
   readonly action: string;
   /** "<type>:<id>" of principal and resource, e.g. "ApiKey:ci-key", "Model:sim-large". */

@@ -1,6 +1,7 @@
 import type { CompiledGuardrail } from '../../guardrails/compiled.js';
-import { createJsonOutputValidator } from '../../guardrails/json-output.js';
+import { createJsonOutputValidator, responseFormatSchema } from '../../guardrails/json-output.js';
 import { createScanner, type Scanner } from '../../guardrails/scan.js';
+import { GatewayError } from '../../kernel/errors/index.js';
 import type { Logger } from '../../kernel/logger.js';
 import type { ChatCompletion, ChatCompletionRequest, EmbeddingRequest } from '../../kernel/wire/openai.js';
 import type { TelemetryChannels } from '../../telemetry/channels.js';
@@ -8,7 +9,7 @@ import type { RequestContext } from '../context.js';
 import { applicableGuardrails } from './applicable.js';
 import { type CheckDeps, checkTexts } from './check-texts.js';
 import { createHitRecorder } from './evidence.js';
-import { checkOutput } from './output-check.js';
+import { assertSchemaUsable, checkOutput } from './output-check.js';
 import { createStreamGuard, type StreamGuard } from './stream-guard.js';
 import { chatTextSlots, embeddingTextSlots, type TextSlot } from './text-slots.js';
 import type { WebhookFetch } from './webhook.js';
@@ -69,8 +70,28 @@ export function createGuardrailPipeline(deps: GuardrailPipelineDeps = {}): Guard
     for (const g of guardrails) await checkTexts(check, ctx, g, 'input', slots);
   }
 
+  /**
+   * What the output stage can tell before the upstream is asked: a client's json_schema that does not
+   * compile (non-stream: jsonOutput would retry on it), and a stream that a fail-closed output webhook
+   * cannot check (a webhook reads whole answers; the stream would pass it unchecked).
+   */
+  function outputUpFront(ctx: RequestContext, request: ChatCompletionRequest): void {
+    for (const g of applicableGuardrails(ctx, 'output')) {
+      if (ctx.stream && g.webhook && !g.webhook.failOpen) {
+        recordHit(ctx, { guardrail: g.name, stage: 'output', rule: 'webhook', action: 'block', count: 1 });
+        throw new GatewayError(
+          'GW_GUARDRAIL_BLOCKED',
+          `Guardrail "${g.name}" blocked the request: webhook (1). Streams cannot be checked by this guardrail; ask for a non-stream answer (stream: false).`,
+        );
+      }
+      if (!ctx.stream && g.jsonOutput && g.action === 'block') assertSchemaUsable(check.validateJson, responseFormatSchema(request.response_format));
+    }
+  }
+
   return {
     chatInput(ctx, request) {
+      if (ctx.snapshot.guardrails.length === 0) return undefined;
+      outputUpFront(ctx, request);
       const guardrails = applicableGuardrails(ctx, 'input');
       return guardrails.length === 0 ? undefined : input(ctx, chatTextSlots(request), guardrails);
     },
@@ -86,7 +107,12 @@ export function createGuardrailPipeline(deps: GuardrailPipelineDeps = {}): Guard
     },
     chatStream(ctx) {
       const guardrails = applicableGuardrails(ctx, 'output');
-      return guardrails.length === 0 ? undefined : createStreamGuard(ctx, guardrails, recordHit, scannerFor);
+      if (guardrails.length === 0) return undefined;
+      // A webhook reads whole answers: on a stream a fail-open one lets it through unchecked, and says
+      // so (fail-closed ones refused the stream up front). jsonOutput does not run on streams either
+      // (the answer is sent before it is whole) and records nothing: documented in docs/guardrails.md.
+      for (const g of guardrails) if (g.webhook?.failOpen) recordHit(ctx, { guardrail: g.name, stage: 'output', rule: 'webhook', action: 'flag', count: 1 });
+      return createStreamGuard(ctx, guardrails, recordHit, scannerFor);
     },
   };
 }

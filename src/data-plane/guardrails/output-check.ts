@@ -10,13 +10,16 @@ function answerSlots(completion: ChatCompletion): TextSlot[] {
   const slots: TextSlot[] = [];
   for (const choice of completion.choices) {
     const message = choice.message;
-    if (typeof message.content === 'string') {
+    // Everything the model wrote: content, its reasoning, a refusal, tool-call arguments.
+    for (const field of ['content', 'reasoning_content', 'refusal'] as const) {
+      const value = message[field];
+      if (typeof value !== 'string') continue;
       slots.push({
         role: 'assistant',
-        text: message.content,
+        text: value,
         write(text) {
           this.text = text;
-          message.content = text;
+          message[field] = text;
         },
       });
     }
@@ -28,6 +31,20 @@ function answerSlots(completion: ChatCompletion): TextSlot[] {
 function isValidJson(validate: ValidateJsonOutput, completion: ChatCompletion, format: ResponseFormatSchema): boolean {
   // A tool call has no content to validate.
   return completion.choices.every((c) => c.message.content === null || validate(c.message.content, format).ok);
+}
+
+/**
+ * A json_schema that does not compile is the client's mistake: GW_REQUEST_INVALID at once, never a
+ * retry (which would bill a second call and end in GW_OUTPUT_INVALID all the same). Validating
+ * `null` compiles the schema (cached), whatever the answer was.
+ */
+export function assertSchemaUsable(validate: ValidateJsonOutput, format: ResponseFormatSchema): void {
+  if (format.kind !== 'schema') return;
+  const probe = validate('null', format);
+  if (probe.ok || probe.reason !== 'schema_invalid') return;
+  throw new GatewayError('GW_REQUEST_INVALID', `Invalid request: response_format.json_schema.schema is not a valid JSON Schema (${probe.errors[0] ?? 'it does not compile'}). Fix the schema and try again.`, {
+    param: 'response_format.json_schema',
+  });
 }
 
 /**
@@ -48,6 +65,7 @@ export async function checkOutput(
   const json = guardrails.find((g) => g.jsonOutput);
   // json_schema: against the schema; json_object: any JSON object; otherwise nothing to check.
   const format = json ? responseFormatSchema(request.response_format) : undefined;
+  if (json?.action === 'block' && format) assertSchemaUsable(deps.validateJson, format);
   if (json && format && format.kind !== 'none' && !isValidJson(deps.validateJson, answer, format)) {
     // The first invalid answer is retried, not blocked: only a second one is a block (audit, metric).
     deps.recordHit(ctx, { guardrail: json.name, stage: 'output', rule: 'json_output', action: 'flag', count: 1 });

@@ -115,9 +115,13 @@ export function createMeter({ usageSink, channels, clock }: MeterDeps): Meter {
   };
 }
 
-/** `deny:<ids>` when an enforced policy refused the request, else `would_deny:<ids>` from dry-run policies. */
+/**
+ * `deny:<ids>` when an enforced policy refused the request, else `would_deny:<ids>` from dry-run
+ * policies on the model that served (a fallback model's own entry when one did).
+ */
 function policyEvidence(ctx: RequestContext): string | undefined {
   if (ctx.policyDeniedBy && ctx.policyDeniedBy.length > 0) return `deny:${ctx.policyDeniedBy.join(',')}`;
-  if (ctx.policyWouldDeny && ctx.policyWouldDeny.length > 0) return `would_deny:${ctx.policyWouldDeny.join(',')}`;
+  const wouldDeny = ctx.servedModel ? ctx.policyWouldDenyByModel?.get(ctx.servedModel.name) : ctx.policyWouldDeny;
+  if (wouldDeny && wouldDeny.length > 0) return `would_deny:${wouldDeny.join(',')}`;
   return undefined;
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { formatMicrosAsUsd } from '../../kernel/money.js';
 import { loadTokenizer } from '../../kernel/tokens.js';
-import type { EmbeddingRequest } from '../../kernel/wire/openai.js';
+import type { ChatCompletionRequest, EmbeddingRequest } from '../../kernel/wire/openai.js';
 import type { RequestContext } from '../context.js';
 import { createGuardrailPipeline, type GuardrailPipeline } from '../guardrails/index.js';
 import { parseJsonBody, readBody } from '../http/read-body.js';
@@ -25,6 +25,16 @@ async function estimateInputTokens(input: EmbeddingRequest['input']): Promise<nu
   return total;
 }
 
+/**
+ * The input as the chat-shaped request the policy check sizes (context.promptTokens: ceil(UTF-8
+ * bytes / 4) of the messages, as for chat). Token arrays count as their JSON text, an over-estimate.
+ */
+function asPolicyInput(request: EmbeddingRequest): ChatCompletionRequest {
+  const { input } = request;
+  const items = typeof input === 'string' ? [input] : typeof input[0] === 'number' ? [JSON.stringify(input)] : (input as (string | number[])[]);
+  return { model: request.model, messages: items.map((item) => ({ role: 'user', content: typeof item === 'string' ? item : JSON.stringify(item) })) };
+}
+
 export function createEmbeddingsRoute(deps: { meter: Meter; limits: Limits; clock: { monotonic(): number }; maxBodyBytes: number; caller: UpstreamCaller; guardrails?: GuardrailPipeline; authorize?: AuthorizeModel }): Route {
   const resolveModel = createResolveModel(deps.authorize);
   const guardrails = deps.guardrails ?? createGuardrailPipeline();
@@ -33,7 +43,8 @@ export function createEmbeddingsRoute(deps: { meter: Meter; limits: Limits; cloc
     async handle(ctx: RequestContext, req: IncomingMessage, res: ServerResponse) {
       const request = validateEmbeddingRequest(parseJsonBody(await readBody(req, deps.maxBodyBytes)));
       ctx.requestedModel = request.model;
-      resolveModel(ctx);
+      // The builder only runs when a policy decides (no Route serves embeddings).
+      resolveModel(ctx, () => asPolicyInput(request));
       // Input guardrails before limits: the upstream embeds the redacted text.
       const checking = guardrails.embeddingsInput(ctx, request);
       if (checking) await checking;

@@ -1,3 +1,4 @@
+import diagnosticsChannel from 'node:diagnostics_channel';
 import { describe, expect, it } from 'vitest';
 import { compiledModel, NO_ROUTES } from '../../../test/helpers/compiled.js';
 import { systemClock } from '../../kernel/clock.js';
@@ -6,8 +7,9 @@ import type { Principal } from '../../kernel/types.js';
 import type { ChatCompletion, ChatCompletionRequest } from '../../kernel/wire/openai.js';
 import { compilePolicyEngine } from '../../policy/cedar-engine.js';
 import type { Provider } from '../../providers/contract.js';
-import { telemetryChannels } from '../../telemetry/channels.js';
+import { CHANNEL_NAMES, type PolicyDecisionMessage, telemetryChannels } from '../../telemetry/channels.js';
 import { newRequestContext, type RequestContext } from '../context.js';
+import { createMeter } from '../metering/meter.js';
 import { DEFAULT_ROUTING } from '../routing/defaults.js';
 import { createDeploymentHealth } from '../routing/deployment-health.js';
 import { createUpstreamCaller } from '../routing/upstream-caller.js';
@@ -46,13 +48,13 @@ const model = (name: string, p: Provider, fallbacks: string[] = []): CompiledMod
     { routing: { ...DEFAULT_ROUTING, retry: { ...DEFAULT_ROUTING.retry, attempts: 0 }, fallbacks } },
   );
 
-function context(models: CompiledModel[], policy: string, principal: Principal, headers: Record<string, string> = {}, agents: CompiledAgent[] = []): RequestContext {
+function context(models: CompiledModel[], policy: string, principal: Principal, headers: Record<string, string> = {}, agents: CompiledAgent[] = [], mode: 'enforce' | 'dry-run' = 'enforce'): RequestContext {
   const snapshot = {
     generation: 1,
     budgets: [],
     rateLimits: [],
     ...NO_ROUTES,
-    policies: compilePolicyEngine([{ name: 'p', text: policy, mode: 'enforce' }]),
+    policies: compilePolicyEngine([{ name: 'p', text: policy, mode }]),
     models: new Map(models.map((m) => [m.name, m])),
     agents: new Map(agents.map((a) => [a.name, a])),
   } as unknown as RuntimeSnapshot;
@@ -123,5 +125,37 @@ describe('authorize', () => {
     const ownKey = context(models, policy, { keyId: 'k', keyName: 'bot-key', team: 'research', agent: 'bot' });
     ownKey.requestedModel = 'sim-large';
     expect(codeOf(() => resolveModel(ownKey, chat('sim-large')))).toBe('GW_POLICY_DENIED');
+  });
+
+  it('publishes policies that failed to evaluate as an error decision', () => {
+    const messages: PolicyDecisionMessage[] = [];
+    const onDecision = (m: unknown) => messages.push(m as PolicyDecisionMessage);
+    diagnosticsChannel.subscribe(CHANNEL_NAMES.policyDecision, onDecision);
+    try {
+      // No `tier` tag on the model: getTag errors, Cedar skips the policy and the request is served.
+      const ctx = context([model('sim-large', provider(false))], 'forbid(principal, action, resource) when { resource.getTag("tier") != "gold" };', { keyId: 'k', keyName: 'ci-key', team: 'research' });
+      ctx.requestedModel = 'sim-large';
+      resolveModel(ctx, chat('sim-large'));
+      expect(messages).toEqual([expect.objectContaining({ outcome: 'error', policyIds: ['p'], requestId: 'r', resource: 'Model:sim-large' })]);
+    } finally {
+      diagnosticsChannel.unsubscribe(CHANNEL_NAMES.policyDecision, onDecision);
+    }
+  });
+
+  it('the usage event shows the dry-run would-deny of the fallback model that served, not of the one that failed', async () => {
+    const evidence = async (forbidden: string): Promise<string | undefined> => {
+      const models = [model('sim-small', provider(true), ['sim-large']), model('sim-large', provider(false))];
+      const ctx = context(models, `forbid(principal, action, resource == Gantry::Model::"${forbidden}");`, { keyId: 'k', keyName: 'ok', team: 'research' }, {}, [], 'dry-run');
+      ctx.requestedModel = 'sim-small';
+      resolveModel(ctx, chat('sim-small'));
+      const channels = telemetryChannels();
+      const caller = createUpstreamCaller({ health: createDeploymentHealth({ clock: systemClock, channels }), clock: systemClock, channels, sleep: async () => {} });
+      await caller.chat(ctx, chat('sim-small'), undefined);
+      expect(ctx.servedModel?.name).toBe('sim-large');
+      const meter = createMeter({ usageSink: { record: () => {} }, channels, clock: { now: () => 0, monotonic: () => 0 } });
+      return meter.finish(ctx).policy;
+    };
+    expect(await evidence('sim-large')).toBe('would_deny:p');
+    expect(await evidence('sim-small')).toBeUndefined();
   });
 });

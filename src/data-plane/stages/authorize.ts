@@ -67,13 +67,31 @@ function budgetMicrosOf(ctx: RequestContext, team: string): number {
 /**
  * A fallback model serves the request when the chosen one fails: one an enforced policy forbids is
  * left out of this request's fallbacks (else restricted data or a forbidden model is one upstream
- * error away). ctx.model becomes a copy only then; the snapshot's model is never changed.
+ * error away). ctx.model becomes a copy only then; the snapshot's model is never changed. Kept ones a
+ * dry-run policy would deny go on ctx.policyWouldDenyByModel: the usage event's evidence if one serves.
  */
-function withoutForbiddenFallbacks(ctx: RequestContext, model: CompiledModel, request: PolicyRequest): void {
+function checkFallbacks(ctx: RequestContext, model: CompiledModel, request: PolicyRequest, onErrors: (request: PolicyRequest, errors: readonly string[]) => void): void {
   const engine = ctx.snapshot.policies;
   const { fallbacks } = model.routing;
   if (!engine || fallbacks.length === 0) return;
-  const allowed = fallbacks.filter((name) => !ctx.snapshot.models.has(name) || engine.decide({ ...request, resource: { type: 'Model', id: name } }).allowed);
+  const allowed: string[] = [];
+  let wouldDeny: Map<string, readonly string[]> | undefined;
+  for (const name of fallbacks) {
+    if (!ctx.snapshot.models.has(name)) {
+      allowed.push(name);
+      continue;
+    }
+    const fallback: PolicyRequest = { ...request, resource: { type: 'Model', id: name } };
+    const decision = engine.decide(fallback);
+    if (decision.errors.length > 0) onErrors(fallback, decision.errors);
+    if (!decision.allowed) continue;
+    allowed.push(name);
+    if (decision.wouldDenyBy.length > 0) {
+      wouldDeny ??= new Map();
+      wouldDeny.set(name, decision.wouldDenyBy);
+    }
+  }
+  ctx.policyWouldDenyByModel = wouldDeny;
   if (allowed.length < fallbacks.length) ctx.model = { ...model, routing: { ...model.routing, fallbacks: allowed } };
 }
 
@@ -122,12 +140,14 @@ export function createAuthorize(deps: AuthorizeDeps): AuthorizeModel {
     };
     const policyRequest: PolicyRequest = { principal, action: 'invoke_model', resource: { type: 'Model', id: model.name }, context };
     const decision = engine.decide(policyRequest);
+    // A policy that failed to evaluate was skipped: counted and logged (rate-limited) by subscribers.
+    if (decision.errors.length > 0) publish(ctx, policyRequest, 'error', decision.errors);
     if (decision.wouldDenyBy.length > 0) {
       ctx.policyWouldDeny = decision.wouldDenyBy;
       publish(ctx, policyRequest, 'would_deny', decision.wouldDenyBy);
     }
     if (decision.allowed) {
-      withoutForbiddenFallbacks(ctx, model, policyRequest);
+      checkFallbacks(ctx, model, policyRequest, (fallback, errors) => publish(ctx, fallback, 'error', errors));
       return;
     }
     ctx.policyDeniedBy = decision.deniedBy;

@@ -46,7 +46,7 @@ export interface AlertAuditRecorderOptions {
   readonly logger: Logger;
   /** Batch interval (default 1 s). */
   readonly flushMs?: number;
-  /** Entries kept while the store is unreachable (default 10,000; the oldest are dropped beyond). */
+  /** Entries kept waiting while the store is unreachable (default 10,000; the oldest are dropped beyond; a batch being written is not counted). */
   readonly maxQueue?: number;
   /** Longest wait between retries of a failed write (default 60 s). */
   readonly maxRetryMs?: number;
@@ -74,7 +74,9 @@ export function createAlertAuditRecorder(options: AlertAuditRecorderOptions): Al
   const flushMs = options.flushMs ?? 1_000;
   const maxQueue = options.maxQueue ?? 10_000;
   const maxRetryMs = options.maxRetryMs ?? 60_000;
-  let queue: AuditDraft[] = [];
+  /** Entries waiting to be written (a batch being written is not in it; it comes back if the write fails). */
+  const queue: AuditDraft[] = [];
+  let dropped = 0;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let failures = 0;
@@ -89,11 +91,27 @@ export function createAlertAuditRecorder(options: AlertAuditRecorderOptions): Al
     timer.unref();
   }
 
+  /** Counts entries dropped for room; logged on the first and then every 100th, with the total. */
+  function noteDropped(count: number): void {
+    const before = dropped;
+    dropped += count;
+    if (before === 0 || Math.floor(before / 100) !== Math.floor(dropped / 100)) {
+      logger.warn({ maxQueue, dropped }, 'alert audit queue is full (store unreachable?): dropped the oldest unwritten entries');
+    }
+  }
+
   async function writeQueued(): Promise<void> {
     while (queue.length > 0) {
-      const batch = queue.slice(0, BATCH);
-      await store.commit([], batch);
-      queue = queue.slice(batch.length);
+      // Taken off the queue while written, so an overflow meanwhile drops only waiting entries.
+      const batch = queue.splice(0, BATCH);
+      try {
+        await store.commit([], batch);
+      } catch (err) {
+        // Back in front, oldest first; beyond the limit the oldest unwritten go.
+        queue.unshift(...batch);
+        if (queue.length > maxQueue) noteDropped(queue.splice(0, queue.length - maxQueue).length);
+        throw err;
+      }
     }
   }
 
@@ -121,7 +139,7 @@ export function createAlertAuditRecorder(options: AlertAuditRecorderOptions): Al
     if (closed) return;
     if (queue.length >= maxQueue) {
       queue.shift();
-      logger.warn({ maxQueue }, 'alert audit queue is full (store unreachable?): dropped the oldest entry');
+      noteDropped(1);
     }
     queue.push(draft);
     if (failures === 0) schedule(flushMs);

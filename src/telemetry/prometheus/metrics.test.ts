@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type AlertMessage, type LimitRefusedMessage, telemetryChannels } from '../channels.js';
+import { type AlertMessage, type LimitRefusedMessage, type PolicyDecisionMessage, telemetryChannels } from '../channels.js';
 import { createPrometheusMetrics, type PrometheusMetrics } from './metrics.js';
 
 let metrics: PrometheusMetrics | undefined;
@@ -41,6 +41,13 @@ describe('alert and limit metrics', () => {
     const body = (await metrics.render()).body;
     expect(body).toContain('gantry_alert_webhook_failures_total{reason="dropped"} 1');
     expect(body).toContain('gantry_alert_webhook_failures_total{reason="exhausted"} 1');
+  });
+
+  it('counts policy evaluation errors per policy', async () => {
+    metrics = createPrometheusMetrics({ defaultMetrics: false });
+    const error: PolicyDecisionMessage = { outcome: 'error', policyIds: ['gold-only'], action: 'invoke_model', principal: 'ApiKey:k', resource: 'Model:m', team: 't', requestId: 'r' };
+    telemetryChannels().policyDecision.publish(error);
+    expect((await metrics.render()).body).toContain('gantry_policy_decisions_total{outcome="error",policy="gold-only"} 1');
   });
 
   it('stops counting after close()', async () => {
