@@ -103,6 +103,14 @@ describe('compilePolicyEngine', () => {
     expect(engine.decide(request({ tags: { project: 'other' } })).allowed).toBe(true);
   });
 
+  it('several denying policies are named in source order (not Cedar\'s hash order)', () => {
+    const names = Array.from({ length: 12 }, (_, i) => `p${String.fromCharCode(122 - i)}`);
+    const engine = compilePolicyEngine(names.map((name, i) => ({ name, text: 'forbid(principal, action, resource);', mode: i % 3 === 0 ? 'dry-run' : 'enforce' })));
+    const d = engine.decide(request());
+    expect(d.deniedBy).toEqual(names.filter((_, i) => i % 3 !== 0));
+    expect(d.wouldDenyBy).toEqual(names.filter((_, i) => i % 3 === 0));
+  });
+
   it('two engines with different policies stay independent (pre-parsed sets keyed by content)', () => {
     const a = compilePolicyEngine([{ name: 'a', text: forbidRestrictedLarge, mode: 'enforce' }]);
     const b = compilePolicyEngine([{ name: 'b', text: 'forbid(principal, action, resource) when { context.hour > 20 };', mode: 'enforce' }]);

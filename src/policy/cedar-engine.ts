@@ -2,7 +2,8 @@ import { type AuthorizationAnswer, type CedarValueJson, type EntityJson, statefu
 import { GatewayError } from '../kernel/errors/gateway-error.js';
 import { BASELINE_POLICY_ID, type ParsedPolicy, type PolicyProblem, parsePolicyResource } from './cedar-parse.js';
 import { CEDAR_NAMESPACE } from './cedar-schema.js';
-import { type PreparsedSet, preparse } from './cedar-preparsed.js';
+import { partitionByTeam } from './cedar-partition.js';
+import { type PreparsedSet, preparse, SETS_PER_ENGINE } from './cedar-preparsed.js';
 import type { PolicyDecision, PolicyEngine, PolicyRequest, PolicyValue } from './types.js';
 
 export type PolicyMode = 'enforce' | 'dry-run';
@@ -46,6 +47,8 @@ export interface CompileOptions {
    * provider, providerType, selfHosted, labels): used when a request names the resource without attrs.
    */
   readonly resources?: ReadonlyMap<string, Readonly<Record<string, PolicyValue>>>;
+  /** false: evaluate one set of all policies for every request (the reference partitioning is tested and benchmarked against). Default true. */
+  readonly partitionByTeam?: boolean;
 }
 
 const BASELINE = 'permit(principal, action, resource);';
@@ -81,31 +84,74 @@ function reasons(answer: AuthorizationAnswer): { denied: string[]; errors: strin
   return { denied: decision === 'deny' ? diagnostics.reason.filter((id) => id !== BASELINE_POLICY_ID) : [], errors: diagnostics.errors.map((e) => e.policyId) };
 }
 
+/** A PolicyEngine that can say which policies it evaluates for a team (tests, debugging). */
+export interface CedarPolicyEngine extends PolicyEngine {
+  /** Ids of the policies in the set evaluated for a principal of `team`, in source order (baseline not included). */
+  policiesFor(team: string): readonly string[];
+}
+
+interface TeamSet {
+  readonly ids: readonly string[];
+  readonly set: PreparsedSet;
+}
+
+/**
+ * One pre-parsed set per team with team-scoped policies (baseline + global + that team's), one
+ * global-only set for every other team. Exact: a policy scoped `in Gantry::Team::"X"` cannot match a
+ * principal of another team, whose only parent is its own Team. Past SETS_PER_ENGINE sets, the
+ * remaining teams share the full set (correct, just not smaller).
+ */
+function partitionedSets(policies: readonly ParsedPolicy[], bySourceOrder: (a: string, b: string) => number, partition: boolean): { forTeam(team: string): TeamSet } {
+  const text = new Map(policies.map((p) => [p.id, p.text]));
+  const prepared = (ids: readonly string[]): TeamSet => {
+    const all: Record<string, string> = { [BASELINE_POLICY_ID]: BASELINE };
+    for (const id of ids) all[id] = text.get(id) ?? '';
+    return { ids, set: preparse(all) };
+  };
+  if (!partition) {
+    const full = prepared(policies.map((p) => p.id));
+    return { forTeam: () => full };
+  }
+  const { global, byTeam } = partitionByTeam(policies);
+  const fallback = prepared(global);
+  const teams = [...byTeam];
+  const ownSets = teams.length < SETS_PER_ENGINE ? teams.length : SETS_PER_ENGINE - 2; // global + full take two
+  const sets = new Map<string, TeamSet>(teams.slice(0, ownSets).map(([team, ids]) => [team, prepared([...global, ...ids].sort(bySourceOrder))]));
+  if (ownSets < teams.length) {
+    const full = prepared(policies.map((p) => p.id));
+    for (const [team] of teams.slice(ownSets)) sets.set(team, full);
+  }
+  return { forTeam: (team) => sets.get(team) ?? fallback };
+}
+
 /**
  * Compiles Policy resources into a PolicyEngine: Gantry's baseline permit plus the users' policies,
- * pre-parsed once as one set. One evaluation serves enforce and dry-run alike: with the baseline
- * permit, a request is denied exactly when some forbid is satisfied, and Cedar names every satisfied
- * forbid; the enforced ones deny, the dry-run ones would have (the same answer as evaluating an
- * enforced-only set and a with-dry-run set, at half the cost).
+ * pre-parsed once per snapshot, partitioned per team (partitionedSets) so a request evaluates only
+ * the global policies and its own team's. One evaluation serves enforce and dry-run alike: with the
+ * baseline permit, a request is denied exactly when some forbid is satisfied, and Cedar names every
+ * satisfied forbid; the enforced ones deny, the dry-run ones would have (the same answer as
+ * evaluating an enforced-only set and a with-dry-run set, at half the cost). Ids are reported in
+ * source order (Cedar's own order is a hash order that depends on the set).
  * Throws GW_REQUEST_INVALID naming the problems (apply validates first, so that means a bug or a
  * resource stored before validation existed).
  *
  * No decision cache: a cache keyed by the full request is correct (Cedar has no clock), but the
  * invoke_model context carries projected spend, which changes on every request, so it would never hit.
  */
-export function compilePolicyEngine(sources: readonly PolicySource[], options: CompileOptions = {}): PolicyEngine {
+export function compilePolicyEngine(sources: readonly PolicySource[], options: CompileOptions = {}): CedarPolicyEngine {
   const { policies, problems } = collectPolicies(sources);
   if (problems.length > 0) {
     const list = problems.map((p) => `Policy "${p.resource}"${p.line > 0 ? ` line ${p.line}:${p.column}` : ''}: ${p.message}`).join('; ');
     throw new GatewayError('GW_REQUEST_INVALID', `The policies do not compile: ${list}`);
   }
-  const all: Record<string, string> = { [BASELINE_POLICY_ID]: BASELINE };
-  for (const p of policies) all[p.id] = p.text;
   const dryRun = new Set(policies.filter((p) => p.mode === 'dry-run').map((p) => p.id));
-  const set: PreparsedSet = preparse(all);
+  const order = new Map(policies.map((p, i) => [p.id, i]));
+  const bySourceOrder = (a: string, b: string) => (order.get(a) ?? 0) - (order.get(b) ?? 0);
+  const sets = partitionedSets(policies, bySourceOrder, options.partitionByTeam ?? true);
 
   return {
     size: policies.length,
+    policiesFor: (team) => sets.forTeam(team).ids,
     decide(request: PolicyRequest): PolicyDecision {
       const call = {
         principal: uid(request.principal.type, request.principal.id),
@@ -114,8 +160,11 @@ export function compilePolicyEngine(sources: readonly PolicySource[], options: C
         context: cedarContext(request.context),
         entities: entitiesOf(request, options.resources),
       };
+      const { set } = sets.forTeam(request.principal.team);
       const { denied, errors } = reasons(statefulIsAuthorized({ ...call, preparsedPolicySetId: set.id() }));
+      if (errors.length > 1) errors.sort(bySourceOrder);
       if (denied.length === 0) return { allowed: true, deniedBy: [], wouldDenyBy: [], errors };
+      if (denied.length > 1) denied.sort(bySourceOrder);
       const deniedBy = denied.filter((id) => !dryRun.has(id));
       return { allowed: deniedBy.length === 0, deniedBy, wouldDenyBy: denied.filter((id) => dryRun.has(id)), errors };
     },

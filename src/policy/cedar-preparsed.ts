@@ -10,7 +10,12 @@ import { preparsePolicySet } from '@cedar-policy/cedar-wasm/nodejs';
  * Module-level on purpose: it mirrors the library's per-thread state, and two registries would
  * overwrite each other's slots.
  */
-const SLOTS = 64;
+const SLOTS = 256;
+/**
+ * How many sets one engine may preparse (per-team partitioning, cedar-engine.ts): a quarter of the
+ * slots, so the live snapshot, the one being compiled and a CLI/validation engine never evict each other.
+ */
+export const SETS_PER_ENGINE = SLOTS / 4;
 const slotHolder = new Map<string, string>(); // slot id → content hash (Map order = least recently used first)
 
 export interface PreparsedSet {

@@ -153,7 +153,7 @@ describe('guardrail leak paths', () => {
   });
 
   it('odd content parts do not crash', async () => {
-    const g = await start({ pii: { action: 'redact', detectors: { pii: ['email'] } } });
+    await start({ pii: { action: 'redact', detectors: { pii: ['email'] } } });
     for (const content of [[null], [1], [{ type: 'text', text: 5 }], [{ type: 'text' }], 5, { a: 1 }]) {
       const res = await fetch(`${gateway!.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${KEYS.a}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'echo', messages: [{ role: 'user', content }] }) });
       expect(res.status, `${JSON.stringify(content)} ${await res.text()}`).toBeLessThan(500);
