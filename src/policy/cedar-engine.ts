@@ -63,14 +63,20 @@ function isRecord(v: PolicyValue | undefined): v is { readonly [k: string]: Poli
 function cedarContext(context: PolicyRequest['context']): Record<string, CedarValueJson> {
   const tags = context.tags;
   if (!isRecord(tags)) return context as Record<string, CedarValueJson>;
-  return { ...(context as Record<string, CedarValueJson>), tags: Object.entries(tags).map(([k, v]) => `${k}=${String(v)}`) };
+  const set: string[] = [];
+  for (const k in tags) set.push(`${k}=${String(tags[k])}`);
+  return { ...(context as Record<string, CedarValueJson>), tags: set };
 }
 
 /** The principal with its Team, and the resource; a Model's `labels` become Cedar entity tags. */
 function entitiesOf(r: PolicyRequest, known: CompileOptions['resources']): EntityJson[] {
   const team = uid('Team', r.principal.team);
   const { labels, ...resourceAttrs } = r.resource.attrs ?? known?.get(`${r.resource.type}::${r.resource.id}`) ?? {};
-  const tags = isRecord(labels) ? Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, String(v)])) : undefined;
+  let tags: Record<string, string> | undefined;
+  if (isRecord(labels)) {
+    tags = {};
+    for (const k in labels) tags[k] = String(labels[k]);
+  }
   return [
     { uid: team, attrs: {}, parents: [] },
     { uid: uid(r.principal.type, r.principal.id), attrs: { name: r.principal.id, ...(r.principal.attrs as Record<string, CedarValueJson> | undefined) }, parents: [team] },
@@ -81,7 +87,14 @@ function entitiesOf(r: PolicyRequest, known: CompileOptions['resources']): Entit
 function reasons(answer: AuthorizationAnswer): { denied: string[]; errors: string[] } {
   if (answer.type === 'failure') throw new GatewayError('GW_INTERNAL', `Policy evaluation failed: ${answer.errors.map((e) => e.message).join('; ')}`);
   const { decision, diagnostics } = answer.response;
-  return { denied: decision === 'deny' ? diagnostics.reason.filter((id) => id !== BASELINE_POLICY_ID) : [], errors: diagnostics.errors.map((e) => e.policyId) };
+  // Plain loops on the per-request path: V8 (Node 20) crashed with a fatal "unreachable code" in
+  // Deoptimizer::DoComputeBuiltinContinuation in a stress run of this path; array builtins with
+  // callbacks (filter, map, sort) are where builtin continuations come from.
+  const denied: string[] = [];
+  if (decision === 'deny') for (const id of diagnostics.reason) if (id !== BASELINE_POLICY_ID) denied.push(id);
+  const errors: string[] = [];
+  for (const e of diagnostics.errors) errors.push(e.policyId);
+  return { denied, errors };
 }
 
 /** A PolicyEngine that can say which policies it evaluates for a team (tests, debugging). */
@@ -147,6 +160,14 @@ export function compilePolicyEngine(sources: readonly PolicySource[], options: C
   const dryRun = new Set(policies.filter((p) => p.mode === 'dry-run').map((p) => p.id));
   const order = new Map(policies.map((p, i) => [p.id, i]));
   const bySourceOrder = (a: string, b: string) => (order.get(a) ?? 0) - (order.get(b) ?? 0);
+  /** The ids in the order the policies are written (a walk over that order, no sort on the request path). */
+  const written = policies.map((p) => p.id);
+  const inSourceOrder = (ids: readonly string[]): string[] => {
+    const wanted = new Set(ids);
+    const out: string[] = [];
+    for (const id of written) if (wanted.has(id)) out.push(id);
+    return out;
+  };
   const sets = partitionedSets(policies, bySourceOrder, options.partitionByTeam ?? true);
 
   return {
@@ -162,11 +183,12 @@ export function compilePolicyEngine(sources: readonly PolicySource[], options: C
       };
       const { set } = sets.forTeam(request.principal.team);
       const { denied, errors } = reasons(statefulIsAuthorized({ ...call, preparsedPolicySetId: set.id() }));
-      if (errors.length > 1) errors.sort(bySourceOrder);
-      if (denied.length === 0) return { allowed: true, deniedBy: [], wouldDenyBy: [], errors };
-      if (denied.length > 1) denied.sort(bySourceOrder);
-      const deniedBy = denied.filter((id) => !dryRun.has(id));
-      return { allowed: deniedBy.length === 0, deniedBy, wouldDenyBy: denied.filter((id) => dryRun.has(id)), errors };
+      const errorsInOrder = errors.length > 1 ? inSourceOrder(errors) : errors;
+      if (denied.length === 0) return { allowed: true, deniedBy: [], wouldDenyBy: [], errors: errorsInOrder };
+      const deniedBy: string[] = [];
+      const wouldDenyBy: string[] = [];
+      for (const id of denied.length > 1 ? inSourceOrder(denied) : denied) (dryRun.has(id) ? wouldDenyBy : deniedBy).push(id);
+      return { allowed: deniedBy.length === 0, deniedBy, wouldDenyBy, errors: errorsInOrder };
     },
   };
 }
