@@ -91,3 +91,6 @@ export interface UsageEvent {
   /** Guardrail evidence: `<guardrail>/<stage>/<rule>:<action>×<count>` joined by `;` (never the text). */
   readonly guardrails?: string | undefined;
 }
+
+/** A response served from the cache (exact, semantic or stale): UsageEvent.cache / the request's cache outcome. */
+export const isCacheHit = (cache: string | undefined): boolean => cache === 'hit' || cache === 'semantic_hit' || cache === 'stale_hit';

@@ -1,4 +1,4 @@
-import type { UsageEvent } from '../kernel/types.js';
+import { isCacheHit, type UsageEvent } from '../kernel/types.js';
 import {
   type AttributionDimension,
   ATTRIBUTION_DIMENSIONS,
@@ -51,9 +51,6 @@ export function sumsOfEvent(e: UsageEvent): UsageSums {
     cacheHits: isCacheHit(e.cache) ? 1 : 0,
   };
 }
-
-/** hit, semantic_hit, stale_hit (UsageEvent.cache). */
-export const isCacheHit = (cache: string | undefined): boolean => cache === 'hit' || cache === 'semantic_hit' || cache === 'stale_hit';
 
 /** An event's rollup dimensions; absent values are '' (as stored in the rollup tables). */
 export function rollupDims(e: UsageEvent): Record<AttributionDimension, string> {

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join, relative, sep } from 'node:path';
 import { isScalar, LineCounter, parseAllDocuments, type Scalar } from 'yaml';
 import type { PolicyAction, PolicyValue, PrincipalType, ResourceType } from '../../policy/types.js';
+import { modelPolicyAttrs } from '../../policy/model-attributes.js';
 
 /**
  * Reads a `gantry policy test` directory: policies (`*.cedar` files, Policy resources in YAML) and test
@@ -168,25 +169,14 @@ function blockLocator(node: Scalar, text: string, lines: LineCounter): PolicySou
   return (line, column) => ({ line: header + line, column: indent + column });
 }
 
-/** Model label that marks a model as self-hosted (as the control plane compiles it). */
-const SELF_HOSTED_LABEL = 'gantry.dev/self-hosted';
-
-/**
- * A Model's attributes as the gateway gives them to policies (design-9): the first deployment's
- * provider, its type, selfHosted (label, gpuPool or simulator) and labels; so a case about a Model
- * of the directory's gantry.yaml needs no attrs.
- */
+/** A Model of the directory's YAML with the attributes the gateway gives it (so a case about it needs no attrs). */
 function modelAttrs(model: Record<string, unknown>, providers: ReadonlyMap<string, string>): Record<string, PolicyValue> {
   const metadata = isRecord(model.metadata) ? model.metadata : {};
   const spec = isRecord(model.spec) ? model.spec : {};
   const labels = isRecord(metadata.labels) ? Object.fromEntries(Object.entries(metadata.labels).map(([k, v]) => [k, String(v)])) : {};
   const deployments = Array.isArray(spec.deployments) ? spec.deployments.map((d) => (isRecord(d) && typeof d.provider === 'string' ? d.provider : '')) : undefined;
   const all = deployments ?? [typeof spec.provider === 'string' ? spec.provider : ''];
-  const provider = all[0] ?? '';
-  const providerType = providers.get(provider) ?? '';
-  // The simulator makes a model self-hosted only when every deployment is on one (a request may fail over to any).
-  const selfHosted = labels[SELF_HOSTED_LABEL] === 'true' || spec.gpuPool !== undefined || all.every((p) => providers.get(p) === 'simulator');
-  return { name: String(metadata.name), provider, providerType, selfHosted, labels };
+  return modelPolicyAttrs({ name: String(metadata.name), labels, providers: all, gpuPool: spec.gpuPool !== undefined }, (p) => providers.get(p) ?? '');
 }
 
 interface Catalogue {

@@ -1,12 +1,10 @@
 import { collectPolicies, compilePolicyEngine, type PolicySource } from '../../policy/cedar-engine.js';
+import { modelPolicyAttrs } from '../../policy/model-attributes.js';
 import type { PolicyEngine, PolicyValue } from '../../policy/types.js';
 import type { StoredResource } from '../../storage/ports/resource-store.js';
 import type { ModelSpec } from '../resources/kinds/model.js';
 import type { PolicySpec } from '../resources/kinds/policy.js';
 import type { ProviderSpec } from '../resources/kinds/provider.js';
-
-/** Model label that marks a model as self-hosted for policies (`resource.selfHosted`). */
-export const SELF_HOSTED_LABEL = 'gantry.dev/self-hosted';
 
 /** Read access to the resources to compile (the resource cache). */
 interface Source {
@@ -14,19 +12,11 @@ interface Source {
   get(kind: string, name: string): StoredResource | undefined;
 }
 
-/**
- * A Model's Cedar attributes (design-9): its first deployment's provider decides provider and
- * providerType; the simulator makes it self-hosted only when every deployment is on one (a request
- * may fail over to any of them).
- */
 function modelAttrs(r: StoredResource, resources: Source): Record<string, PolicyValue> {
   const spec = r.spec as ModelSpec;
-  const typeOf = (name: string) => (resources.get('Provider', name)?.spec as ProviderSpec | undefined)?.type ?? '';
   const providers = spec.deployments?.map((d) => d.provider) ?? [spec.provider ?? ''];
-  const provider = providers[0] ?? '';
-  const providerType = typeOf(provider);
-  const selfHosted = r.labels[SELF_HOSTED_LABEL] === 'true' || spec.gpuPool !== undefined || providers.every((p) => typeOf(p) === 'simulator');
-  return { name: r.name, provider, providerType, selfHosted, labels: { ...r.labels } };
+  const typeOf = (name: string) => (resources.get('Provider', name)?.spec as ProviderSpec | undefined)?.type ?? '';
+  return modelPolicyAttrs({ name: r.name, labels: r.labels, providers, gpuPool: spec.gpuPool !== undefined }, typeOf);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { GatewayError } from '../../kernel/errors/index.js';
 import { costMicros, type Micros } from '../../kernel/money.js';
-import type { UsageEvent } from '../../kernel/types.js';
+import { isCacheHit, type UsageEvent } from '../../kernel/types.js';
 import type { UsageSink } from '../../storage/ports/usage-sink.js';
 import type { RequestEndMessage, TelemetryChannels } from '../../telemetry/channels.js';
 import type { RequestContext } from '../context.js';
@@ -22,12 +22,11 @@ export interface MeterDeps {
   readonly clock: Clock;
 }
 
-const isCacheHit = (ctx: RequestContext) => ctx.cache === 'hit' || ctx.cache === 'semantic_hit' || ctx.cache === 'stale_hit';
 
 export function createMeter({ usageSink, channels, clock }: MeterDeps): Meter {
   function cost(ctx: RequestContext): Micros {
     // A cache hit called no model for the answer: only calls made besides it (an embedding) are paid.
-    if (isCacheHit(ctx)) return ctx.extraCostMicros;
+    if (isCacheHit(ctx.cache)) return ctx.extraCostMicros;
     return answerCost(ctx) + ctx.extraCostMicros;
   }
 
@@ -43,7 +42,7 @@ export function createMeter({ usageSink, channels, clock }: MeterDeps): Meter {
    * its baseline (flagship) model would have charged for the same tokens minus what was paid.
    */
   function savings(ctx: RequestContext, paid: Micros): Micros {
-    if (isCacheHit(ctx)) return ctx.cacheSavedMicros;
+    if (isCacheHit(ctx.cache)) return ctx.cacheSavedMicros;
     // The baseline itself served: nothing saved, even when a dearer deployment of it answered (failover).
     if (ctx.route?.baseline && (ctx.servedModel ?? ctx.model)?.name === ctx.route.baseline.name) return 0;
     const baseline = ctx.route?.baseline?.pricing;
