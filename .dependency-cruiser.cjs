@@ -23,6 +23,20 @@ module.exports = {
       to: { path: '^src/', pathNot: ['^src/kernel/', '^src/policy/'] },
     },
     {
+      name: 'mcp-upstreams-import-only-kernel-and-contract',
+      comment: 'MCP upstream connections (like providers) import kernel and their own folder only; the data plane imports only src/mcp/contract.ts.',
+      severity: 'error',
+      from: { path: '^src/mcp/' },
+      to: { path: '^src/', pathNot: ['^src/kernel/', '^src/mcp/'] },
+    },
+    {
+      name: 'data-plane-uses-only-the-mcp-contract',
+      comment: 'The data plane talks to MCP upstreams through the contract; main/ creates them.',
+      severity: 'error',
+      from: { path: '^src/data-plane/' },
+      to: { path: '^src/mcp/', pathNot: '^src/mcp/contract\\.ts$' },
+    },
+    {
       name: 'data-plane-not-control-plane',
       comment: 'The data plane reads only the compiled snapshot; it never imports control-plane code.',
       severity: 'error',

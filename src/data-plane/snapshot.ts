@@ -2,6 +2,7 @@ import type { CompiledGuardrail } from '../guardrails/compiled.js';
 import type { TokenPrices } from '../kernel/money.js';
 import type { PolicyEngine } from '../policy/types.js';
 import type { Principal } from '../kernel/types.js';
+import type { McpUpstream } from '../mcp/contract.js';
 import type { DeploymentTarget, Provider } from '../providers/contract.js';
 
 /**
@@ -206,6 +207,42 @@ export interface CompiledAgent {
   /** Active or deprecated: its keys work and it may be named in x-gantry-agent. */
   readonly serving: boolean;
   readonly models: ReadonlySet<string> | undefined;
+  /** Namespaced tools (`server__tool`) it may call through the MCP gateway; undefined: none declared (no tools). */
+  readonly tools: ReadonlySet<string> | undefined;
+}
+
+/** An McpServer as the MCP gateway serves it (docs/mcp.md). */
+export interface CompiledMcpServer {
+  readonly name: string;
+  /** The live connection, created by main/ and kept across snapshots while the spec and its secrets are unchanged. */
+  readonly upstream: McpUpstream;
+  readonly timeoutMs: number;
+  /** Upstream tool names exposed at all (undefined: every listed tool), before per-agent filtering. */
+  readonly allow: ReadonlySet<string> | undefined;
+  readonly deny: ReadonlySet<string>;
+  /** Price of one call in micro-USD (spec.pricing.perCall; 0 when absent). */
+  readonly perCallMicros: number;
+  /** Per upstream tool name, overriding perCallMicros. */
+  readonly toolPriceMicros: ReadonlyMap<string, number>;
+  /** Recorded on usage events as priceVersion, e.g. `mcpserver:demo@3`. */
+  readonly priceVersion: string;
+  /** Secrets the server uses (read_secret is decided for each before a call). */
+  readonly secrets: readonly string[];
+}
+
+/** Who a Grant is for: the team, narrowed to an agent, user or key when set. */
+export interface CompiledGrant {
+  readonly name: string;
+  readonly team: string;
+  readonly agent: string | undefined;
+  readonly user: string | undefined;
+  readonly apiKey: string | undefined;
+  readonly action: 'invoke_model' | 'call_tool' | 'read_secret';
+  /** Model/Route name, `server__tool`, or Secret name. */
+  readonly resource: string;
+  /** Epoch ms: approved at, and the end (exclusive). Only approved, unrevoked grants are compiled. */
+  readonly from: number;
+  readonly until: number;
 }
 
 export interface RuntimeSnapshot {
@@ -227,6 +264,10 @@ export interface RuntimeSnapshot {
   readonly policies: PolicyEngine | undefined;
   /** Guardrail resources, sorted by name. */
   readonly guardrails: readonly CompiledGuardrail[];
+  /** McpServer resources whose upstream could be set up. */
+  readonly mcpServers: ReadonlyMap<string, CompiledMcpServer>;
+  /** Approved grants whose window has not ended when compiled (each request checks its own time). */
+  readonly grants: readonly CompiledGrant[];
 }
 
 /** Where the data plane reads the current snapshot from (swapped atomically by the control plane). */

@@ -36,8 +36,11 @@ export interface MeteredUsage {
   estimated: boolean;
 }
 
-/** Data-plane endpoints; all but `models` and `messages.count_tokens` (no model call) are metered. */
-export type Endpoint = 'chat.completions' | 'embeddings' | 'messages' | 'messages.count_tokens' | 'responses' | 'models';
+/**
+ * Data-plane endpoints; all but `models` and `messages.count_tokens` (no model call) are metered.
+ * `mcp`: the MCP gateway; only tools/call is metered (the event's model is `server__tool`).
+ */
+export type Endpoint = 'chat.completions' | 'embeddings' | 'messages' | 'messages.count_tokens' | 'responses' | 'models' | 'mcp';
 
 /** One row of the ledger: every request that reached model resolution produces exactly one. */
 export interface UsageEvent {

@@ -32,8 +32,9 @@ function resolveBaseUrl(name: string, value: ProviderSpec['baseUrl'], env: NodeJ
 /** The options every HTTP provider takes from its Provider document. */
 function httpOptions(spec: ProviderSpec, env: NodeJS.ProcessEnv) {
   return {
-    apiKey: fromEnv(spec.apiKey, env),
-    apiKeyEnvName: spec.apiKey?.fromEnv,
+    // TODO(secrets helper): {secretRef} is resolved from the Secret (issue 10).
+    apiKey: spec.apiKey && 'fromEnv' in spec.apiKey ? fromEnv(spec.apiKey, env) : undefined,
+    apiKeyEnvName: spec.apiKey && 'fromEnv' in spec.apiKey ? spec.apiKey.fromEnv : undefined,
     headers: spec.headers,
     maxConnections: spec.maxConnections,
     connectTimeoutMs: spec.timeouts?.connectMs,

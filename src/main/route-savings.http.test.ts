@@ -64,6 +64,8 @@ beforeAll(async () => {
   const routes = compileRoutes([{ kind: 'Route', name: 'auto', spec } as unknown as StoredResource], models);
   const snapshot: RuntimeSnapshot = {
     generation: 1,
+    mcpServers: new Map(),
+    grants: [],
     budgets: [],
     rateLimits: [],
     routes,

@@ -18,6 +18,8 @@ export const CHANNEL_NAMES = {
   breakerChange: 'gantry:breaker:change',
   policyDecision: 'gantry:policy:decision',
   guardrailHit: 'gantry:guardrail:hit',
+  toolCall: 'gantry:mcp:tool_call',
+  agentDrift: 'gantry:agent:drift',
 } as const;
 
 /** A policy denied (enforced) or would have denied (dry-run) a request: metrics, log, audit (denials). */
@@ -31,6 +33,37 @@ export interface PolicyDecisionMessage {
   readonly resource: string;
   readonly team: string;
   readonly requestId: string;
+}
+
+/** One MCP tools/call through the gateway, allowed or not (metrics; audit for denials). */
+export interface ToolCallMessage {
+  readonly server: string;
+  /** The upstream tool name. */
+  readonly tool: string;
+  /** ok: the upstream answered (isError results included); denied: Gantry refused it; error: upstream failure or timeout. */
+  readonly outcome: 'ok' | 'denied' | 'error';
+  readonly code: ErrorCode | undefined;
+  readonly latencyMs: number;
+  readonly team: string;
+  readonly agent: string | undefined;
+  /** "<type>:<id>" of the caller, e.g. "Agent:helper-bot". */
+  readonly principal: string;
+  readonly requestId: string;
+}
+
+/**
+ * Traffic outside an agent's registration (docs/agents.md#drift): an unregistered agent name, a model
+ * or tool outside the agent's declaration (refused or not), or a chat request offering the model a
+ * function tool the agent did not declare. Published by the data plane only when it happens.
+ */
+export interface AgentDriftMessage {
+  readonly kind: 'unregistered_agent' | 'undeclared_model' | 'undeclared_tool' | 'offered_tool';
+  readonly agent: string;
+  readonly team: string;
+  /** The model, tool or offered function name ('' for unregistered_agent). */
+  readonly item: string;
+  readonly requestId: string;
+  readonly at: number;
 }
 
 /** A guardrail matched (metrics per guardrail and rule; audit entries for blocks). Never the matched text. */
@@ -72,7 +105,7 @@ export interface BreakerChangeMessage {
  * main/. Subscribers: Prometheus counter, audit entry, webhook delivery.
  */
 export interface AlertMessage {
-  readonly type: 'budget_threshold' | 'spend_anomaly';
+  readonly type: 'budget_threshold' | 'spend_anomaly' | 'agent_drift';
   /** Stable id: the same alert from two replicas has one id (webhook receivers deduplicate on it). */
   readonly id: string;
   /** Epoch ms. */
@@ -133,6 +166,8 @@ export interface TelemetryChannels {
   readonly breakerChange: diagnosticsChannel.Channel;
   readonly policyDecision: diagnosticsChannel.Channel;
   readonly guardrailHit: diagnosticsChannel.Channel;
+  readonly toolCall: diagnosticsChannel.Channel;
+  readonly agentDrift: diagnosticsChannel.Channel;
 }
 
 export function telemetryChannels(): TelemetryChannels {
@@ -147,5 +182,7 @@ export function telemetryChannels(): TelemetryChannels {
     breakerChange: diagnosticsChannel.channel(CHANNEL_NAMES.breakerChange),
     policyDecision: diagnosticsChannel.channel(CHANNEL_NAMES.policyDecision),
     guardrailHit: diagnosticsChannel.channel(CHANNEL_NAMES.guardrailHit),
+    toolCall: diagnosticsChannel.channel(CHANNEL_NAMES.toolCall),
+    agentDrift: diagnosticsChannel.channel(CHANNEL_NAMES.agentDrift),
   };
 }

@@ -38,11 +38,13 @@ export function compiledModel(m: ModelShape, over: Partial<CompiledModel> = {}):
 }
 
 /** The snapshot fields tests built by hand before routing existed. */
-export const NO_ROUTES: Pick<RuntimeSnapshot, 'routes' | 'cacheOptOutTeams' | 'policies' | 'guardrails'> = {
+export const NO_ROUTES: Pick<RuntimeSnapshot, 'routes' | 'cacheOptOutTeams' | 'policies' | 'guardrails' | 'mcpServers' | 'grants'> = {
   routes: new Map(),
   cacheOptOutTeams: new Set(),
   policies: undefined,
   guardrails: [],
+  mcpServers: new Map(),
+  grants: [],
 };
 
 /**

@@ -41,6 +41,12 @@ export function canAccess(actor: Actor, verb: Verb, target: Target): boolean {
       // An agent's keys are service credentials: its team admins manage them, not individual developers.
       return role === 'developer' && actor.user !== undefined && spec?.user === actor.user && spec.agent === undefined;
     }
+    case 'Grant':
+      // Team admins request grants for their team's principals (pending until a platform admin approves).
+      if (verb === 'read') return role !== undefined || finops || actor.platformRoles.has('auditor');
+      return role === 'team-admin';
+    case 'Secret':
+    case 'McpServer':
     case 'Provider':
     case 'Model':
     case 'Route':
@@ -72,7 +78,7 @@ function canAccessUser(actor: Actor, verb: Verb, target: Target): boolean {
 /** Teams whose resources a list may show this actor; undefined: every team. */
 export function visibleTeams(actor: Actor, kind: Kind): string[] | undefined {
   if (isPlatformAdmin(actor)) return undefined;
-  const finopsReadsAll = kind === 'Team' || kind === 'Agent' || kind === 'Budget' || kind === 'RateLimit';
+  const finopsReadsAll = kind === 'Team' || kind === 'Agent' || kind === 'Budget' || kind === 'RateLimit' || kind === 'Grant';
   if (finopsReadsAll && actor.platformRoles.has('finops-viewer')) return undefined;
   return [...actor.teamRoles.keys()];
 }

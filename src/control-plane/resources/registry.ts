@@ -3,18 +3,21 @@ import { AgentDocSchema, type AgentSpec } from './kinds/agent.js';
 import { ApiKeyDocSchema, type ApiKeySpec } from './kinds/api-key.js';
 import { BudgetDocSchema } from './kinds/budget.js';
 import { GpuPoolDocSchema } from './kinds/gpu-pool.js';
+import { GrantDocSchema, type GrantSpec } from './kinds/grant.js';
+import { McpServerDocSchema, type McpServerSpec } from './kinds/mcp-server.js';
 import { GuardrailDocSchema, type GuardrailSpec } from './kinds/guardrail.js';
 import { ModelDocSchema, type ModelSpec } from './kinds/model.js';
 import { PolicyDocSchema } from './kinds/policy.js';
 import { PriceBookDocSchema } from './kinds/price-book.js';
-import { ProviderDocSchema } from './kinds/provider.js';
+import { ProviderDocSchema, type ProviderSpec } from './kinds/provider.js';
 import { RateLimitDocSchema } from './kinds/rate-limit.js';
 import { RouteDocSchema, type RouteSpec } from './kinds/route.js';
+import { SecretDocSchema } from './kinds/secret.js';
 import type { ScopeSpec } from './kinds/scope.js';
 import { TeamDocSchema } from './kinds/team.js';
 import { UserDocSchema, type UserSpec } from './kinds/user.js';
 
-export const KIND_NAMES = ['Team', 'User', 'ApiKey', 'Provider', 'Model', 'Agent', 'PriceBook', 'GpuPool', 'Budget', 'RateLimit', 'Route', 'Guardrail', 'Policy'] as const;
+export const KIND_NAMES = ['Team', 'User', 'ApiKey', 'Provider', 'Model', 'Agent', 'PriceBook', 'GpuPool', 'Budget', 'RateLimit', 'Route', 'Guardrail', 'Policy', 'Secret', 'McpServer', 'Grant'] as const;
 export type Kind = (typeof KIND_NAMES)[number];
 
 /** A reference from one resource to another, checked on apply and on delete. */
@@ -93,6 +96,32 @@ function agentRefs(spec: unknown): Reference[] {
   return refs;
 }
 
+function providerRefs(spec: unknown): Reference[] {
+  const key = (spec as ProviderSpec).apiKey;
+  return key && 'secretRef' in key ? [{ path: 'spec.apiKey.secretRef', kind: 'Secret', name: key.secretRef }] : [];
+}
+
+function mcpServerRefs(spec: unknown): Reference[] {
+  const s = spec as McpServerSpec;
+  const refs: Reference[] = [];
+  if (s.auth) refs.push({ path: 'spec.auth.secretRef', kind: 'Secret', name: s.auth.secretRef });
+  for (const [k, v] of Object.entries(s.env ?? {})) if (typeof v === 'object') refs.push({ path: `spec.env.${k}.secretRef`, kind: 'Secret', name: v.secretRef });
+  return refs;
+}
+
+/** The principal and resource a Grant names (a tool's server must exist; the tool itself is the upstream's). */
+function grantRefs(spec: unknown): Reference[] {
+  const s = spec as GrantSpec;
+  const refs: Reference[] = [{ path: 'spec.principal.team', kind: 'Team', name: s.principal.team }];
+  if (s.principal.agent) refs.push({ path: 'spec.principal.agent', kind: 'Agent', name: s.principal.agent });
+  if (s.principal.user) refs.push({ path: 'spec.principal.user', kind: 'User', name: s.principal.user });
+  if (s.principal.apiKey) refs.push({ path: 'spec.principal.apiKey', kind: 'ApiKey', name: s.principal.apiKey });
+  if (s.resource.model) refs.push({ path: 'spec.resource.model', kind: 'Model', orKind: 'Route', name: s.resource.model });
+  if (s.resource.tool) refs.push({ path: 'spec.resource.tool', kind: 'McpServer', name: s.resource.tool.split('__')[0] as string });
+  if (s.resource.secret) refs.push({ path: 'spec.resource.secret', kind: 'Secret', name: s.resource.secret });
+  return refs;
+}
+
 /** Every model a Route names: its targets and its baseline. */
 function routeRefs(spec: unknown): Reference[] {
   const s = spec as RouteSpec;
@@ -121,7 +150,20 @@ function guardrailRefs(spec: unknown): Reference[] {
 
 export const KINDS: Readonly<Record<Kind, KindDef>> = {
   Team: { kind: 'Team', plural: 'teams', aliases: ['team'], schema: TeamDocSchema, teamOf: (name) => name, ownerOf: () => undefined, references: none, order: 0, immutable: [] },
-  Provider: { kind: 'Provider', plural: 'providers', aliases: ['provider'], schema: ProviderDocSchema, teamOf: () => undefined, ownerOf: () => undefined, references: none, order: 1, immutable: [] },
+  // Before Providers and McpServers (they reference Secrets); platform-level.
+  Secret: { kind: 'Secret', plural: 'secrets', aliases: ['secret'], schema: SecretDocSchema, teamOf: () => undefined, ownerOf: () => undefined, references: none, order: 0.5, immutable: [] },
+  Provider: { kind: 'Provider', plural: 'providers', aliases: ['provider'], schema: ProviderDocSchema, teamOf: () => undefined, ownerOf: () => undefined, references: providerRefs, order: 1, immutable: [] },
+  McpServer: {
+    kind: 'McpServer',
+    plural: 'mcpservers',
+    aliases: ['mcpserver', 'mcp-server', 'mcp-servers', 'mcp'],
+    schema: McpServerDocSchema,
+    teamOf: () => undefined,
+    ownerOf: () => undefined,
+    references: mcpServerRefs,
+    order: 1.5,
+    immutable: [],
+  },
   GpuPool: {
     kind: 'GpuPool',
     plural: 'gpupools',
@@ -194,6 +236,18 @@ export const KINDS: Readonly<Record<Kind, KindDef>> = {
     references: scopeRefs,
     order: 8,
     immutable: [],
+  },
+  // After the identities it names; team-scoped by the principal's team (team admins request, platform admins approve).
+  Grant: {
+    kind: 'Grant',
+    plural: 'grants',
+    aliases: ['grant'],
+    schema: GrantDocSchema,
+    teamOf: (_n, spec) => (spec as GrantSpec).principal.team,
+    ownerOf: () => undefined,
+    references: grantRefs,
+    order: 7.5,
+    immutable: ['principal', 'action', 'resource'],
   },
   RateLimit: {
     kind: 'RateLimit',

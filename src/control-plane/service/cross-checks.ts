@@ -64,7 +64,7 @@ export function createCrossChecks(deps: ServiceDeps) {
         if (options.seed) return [];
         const spec = doc.spec as unknown as ProviderSpec;
         const refs: [string, string][] = [];
-        if (spec.apiKey) refs.push(['spec.apiKey.fromEnv', spec.apiKey.fromEnv]);
+        if (spec.apiKey && 'fromEnv' in spec.apiKey) refs.push(['spec.apiKey.fromEnv', spec.apiKey.fromEnv]);
         if (spec.baseUrl && typeof spec.baseUrl === 'object') refs.push(['spec.baseUrl.fromEnv', spec.baseUrl.fromEnv]);
         return refs
           .filter(([, name]) => !deps.envAllowed(name))

@@ -22,7 +22,13 @@ export interface CompileSource {
 
 function compileAgent(r: StoredResource): CompiledAgent {
   const spec = r.spec as AgentSpec;
-  return { name: r.name, owner: spec.owner, serving: SERVING_STATES.has(spec.lifecycle ?? 'proposed'), models: spec.models ? new Set(spec.models) : undefined };
+  return {
+    name: r.name,
+    owner: spec.owner,
+    serving: SERVING_STATES.has(spec.lifecycle ?? 'proposed'),
+    models: spec.models ? new Set(spec.models) : undefined,
+    tools: spec.tools ? new Set(spec.tools) : undefined,
+  };
 }
 
 /**
@@ -64,6 +70,6 @@ export function createSnapshotCompiler(deps: { readonly providerFor: (name: stri
     }
     const keys = keyIndex.update(changed, (name) => resources.get('ApiKey', name), { agents, activeUsers });
     const { budgets, rateLimits } = compileLimits(resources, changed);
-    return Object.freeze({ generation, models, modelListBody, keys, agents, budgets, rateLimits, routes, cacheOptOutTeams, policies: compilePolicies(resources, changed), guardrails: guardrailsOf(resources, changed) });
+    return Object.freeze({ generation, models, modelListBody, keys, agents, budgets, rateLimits, routes, cacheOptOutTeams, policies: compilePolicies(resources, changed), guardrails: guardrailsOf(resources, changed), mcpServers: new Map(), grants: [] });
   };
 }

@@ -11,7 +11,7 @@ function key(name: string, hashes: string[], spec: Record<string, unknown> = {},
 }
 const agentRow = (name: string): StoredResource => ({ ...key(name, []), kind: 'Agent' });
 const ctx = (agents = new Map<string, CompiledAgent>(), users: string[] = []) => ({ agents, activeUsers: new Map(users.map((u) => [u, new Set(['t'])])) });
-const agent = (name: string, serving: boolean): CompiledAgent => ({ name, owner: 't', serving, models: undefined });
+const agent = (name: string, serving: boolean): CompiledAgent => ({ name, owner: 't', serving, models: undefined, tools: undefined });
 
 describe('incremental key index', () => {
   it('adds, replaces and removes credentials, across compactions, without touching older views', () => {

@@ -67,6 +67,8 @@ async function start() {
   const exact: CompiledCache = { exact: { ttlMs: TTL }, semantic: undefined, shared: false, staleMs: STALE };
   const snapshot: RuntimeSnapshot = {
     generation: 1,
+    mcpServers: new Map(),
+    grants: [],
     budgets: [],
     rateLimits: [],
     routes: new Map(),

@@ -66,6 +66,8 @@ function setup(opts: { embedProvider?: Provider; embedPricing?: ModelPricing | u
   const embed = model('embed', 'embedding', counting, 'sim-embed', 'embedPricing' in opts ? opts.embedPricing : priced(EMBED_PRICE));
   const snapshot: RuntimeSnapshot = {
     generation: 1,
+    mcpServers: new Map(),
+    grants: [],
     budgets: [],
     rateLimits: [],
     routes: new Map(),

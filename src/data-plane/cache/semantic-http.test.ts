@@ -62,6 +62,8 @@ async function start() {
   const sim = createSimulatorProvider({ name: 'sim', instant: true });
   const snapshot: RuntimeSnapshot = {
     generation: 1,
+    mcpServers: new Map(),
+    grants: [],
     budgets: [],
     rateLimits: [],
     routes: new Map(),

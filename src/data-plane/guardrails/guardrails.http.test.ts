@@ -68,6 +68,8 @@ async function start(guardrails: Record<string, GuardrailSpec>, opts: { chat?: U
   };
   const snapshot: RuntimeSnapshot = {
     generation: 1,
+    mcpServers: new Map(),
+    grants: [],
     budgets: [],
     rateLimits: [],
     routes: new Map(),

@@ -62,6 +62,8 @@ async function start(guardrails: Record<string, GuardrailSpec>, cache?: Compiled
   );
   const snapshot: RuntimeSnapshot = {
     generation: 1,
+    mcpServers: new Map(),
+    grants: [],
     budgets: [],
     rateLimits: [],
     routes: new Map(),

@@ -119,7 +119,7 @@ describe('authorize', () => {
   it('a registered agent (or the key own agent) is the principal', () => {
     const models = [model('sim-large', provider(false))];
     const policy = 'forbid(principal == Gantry::Agent::"bot", action, resource);';
-    const viaHeader = context(models, policy, { keyId: 'k', keyName: 'shared', team: 'research' }, { 'x-gantry-agent': 'bot' }, [{ name: 'bot', owner: 'research', serving: true, models: undefined }]);
+    const viaHeader = context(models, policy, { keyId: 'k', keyName: 'shared', team: 'research' }, { 'x-gantry-agent': 'bot' }, [{ name: 'bot', owner: 'research', serving: true, models: undefined, tools: undefined }]);
     viaHeader.requestedModel = 'sim-large';
     expect(codeOf(() => resolveModel(viaHeader, chat('sim-large')))).toBe('GW_POLICY_DENIED');
     const ownKey = context(models, policy, { keyId: 'k', keyName: 'bot-key', team: 'research', agent: 'bot' });

@@ -114,8 +114,8 @@ describe('resolving a Route', () => {
   it("applies an agent's model list the same way", () => {
     const { route } = proofRoute();
     const snap = snapshot(route, [
-      { name: 'router-bot', owner: 'team-a', serving: true, models: new Set(['auto']) },
-      { name: 'cheap-bot', owner: 'team-a', serving: true, models: new Set(['small']) },
+      { name: 'router-bot', owner: 'team-a', serving: true, models: new Set(['auto']), tools: undefined },
+      { name: 'cheap-bot', owner: 'team-a', serving: true, models: new Set(['small']), tools: undefined },
     ]);
     expect(codeOf(() => resolveModel(ctxFor(snap, principal(), attribution({ agent: 'router-bot' })), ask('prove it')))).toBeUndefined();
     expect(codeOf(() => resolveModel(ctxFor(snap, principal(), attribution({ agent: 'cheap-bot' })), ask('hello')))).toBeUndefined();

@@ -10,7 +10,7 @@ import { compiledModel, NO_ROUTES } from '../../../test/helpers/compiled.js';
 
 const KEY = 'gk_scopes_test_key_0123456789abcdef';
 const model = (name: string): CompiledModel => compiledModel({ name, type: 'chat', deployments: [], pricing: { free: true, version: 'test' }, limits: { maxOutputTokens: 4096, contextWindow: undefined } });
-const agent = (name: string, owner: string, serving = true, models?: string[]): CompiledAgent => ({ name, owner, serving, models: models ? new Set(models) : undefined });
+const agent = (name: string, owner: string, serving = true, models?: string[]): CompiledAgent => ({ name, owner, serving, models: models ? new Set(models) : undefined, tools: undefined });
 
 function snapshot(principal: Principal): RuntimeSnapshot {
   return {

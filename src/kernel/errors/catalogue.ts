@@ -284,6 +284,48 @@ export const ERROR_CATALOGUE = {
     message: 'Single sign-on failed. Start the login again with `gantry login --sso`.',
     when: 'The OIDC callback is invalid, expired, or the identity provider refused the login.',
   },
+  GW_MCP_SERVER_NOT_FOUND: {
+    status: 404,
+    type: 'invalid_request_error',
+    message: 'There is no such MCP server. GET /mcp lists the tools you can use; `gantry get mcpservers` lists the servers.',
+    when: 'A request to /mcp/<server> names an McpServer that does not exist (or whose upstream could not be set up).',
+  },
+  GW_TOOL_NOT_FOUND: {
+    status: 404,
+    type: 'invalid_request_error',
+    message: 'There is no such tool. Call tools/list to see the tools you may use.',
+    when: 'A tools/call names a tool the MCP server does not list, or one the McpServer does not expose (spec.tools).',
+  },
+  GW_TOOL_NOT_ALLOWED: {
+    status: 403,
+    type: 'permission_error',
+    message: 'This agent may not call that tool. Add it to the agent\'s spec.tools, or ask for a Grant.',
+    when: 'A tools/call names a tool outside the calling agent\'s declared tools (or the key acts for no agent), with no active Grant.',
+  },
+  GW_MCP_UPSTREAM_UNAVAILABLE: {
+    status: 503,
+    type: 'api_error',
+    message: 'The MCP server is not reachable (its process is down or restarting, or its URL does not answer). Retry shortly.',
+    when: 'The upstream MCP server cannot be connected to, or its stdio process exited and is being restarted.',
+  },
+  GW_MCP_TOOL_TIMEOUT: {
+    status: 504,
+    type: 'api_error',
+    message: 'The tool did not answer in time. Retry, or ask your platform team to raise the McpServer\'s spec.timeoutMs.',
+    when: 'A tools/call took longer than the McpServer\'s timeoutMs (default 30 s); the call is cancelled upstream.',
+  },
+  GW_MCP_UPSTREAM_ERROR: {
+    status: 502,
+    type: 'api_error',
+    message: 'The MCP server answered with an error.',
+    when: 'The upstream MCP server returned a JSON-RPC error for a call (a tool\'s own failure is a result with isError, not this).',
+  },
+  GW_SECRET_UNAVAILABLE: {
+    status: 500,
+    type: 'api_error',
+    message: 'A Secret could not be decrypted: the master key is missing or is not the one it was encrypted with. Set GANTRY_MASTER_KEY (or GANTRY_MASTER_KEY_FILE) to the key every Gantry process shares.',
+    when: 'A Provider or McpServer references a Secret that cannot be decrypted with this process\'s master key.',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -1,5 +1,6 @@
 import { type Static, Type as T } from '@sinclair/typebox';
 import { API_VERSION, FromEnv, metadataSchema, Name } from '../common.js';
+import { SecretRef } from './secret.js';
 
 export const TimeoutsSchema = T.Object(
   {
@@ -14,7 +15,8 @@ export const ProviderSpecSchema = T.Object(
   {
     type: T.Union([T.Literal('openai-compatible'), T.Literal('simulator'), T.Literal('anthropic')]),
     baseUrl: T.Optional(T.Union([T.String({ pattern: '^https?://' }), FromEnv])),
-    apiKey: T.Optional(FromEnv),
+    /** `{fromEnv: NAME}` or `{secretRef: name}` (a Secret: stored encrypted, rotatable). */
+    apiKey: T.Optional(T.Union([FromEnv, SecretRef])),
     headers: T.Optional(T.Record(T.String(), T.String())),
     timeouts: T.Optional(TimeoutsSchema),
     maxConnections: T.Optional(T.Integer({ minimum: 1, maximum: 10_000 })),
