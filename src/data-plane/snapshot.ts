@@ -190,6 +190,8 @@ export interface CompiledModel {
   readonly limits: ModelLimits;
   readonly routing: CompiledRouting;
   readonly cache: CompiledCache | undefined;
+  /** Secrets its deployments' providers use (read_secret is decided for each when a policy covers that action). */
+  readonly secrets: readonly string[];
 }
 
 /** Keyed hash of an API key → principal: one lookup per request. */

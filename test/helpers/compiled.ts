@@ -33,6 +33,7 @@ export function compiledModel(m: ModelShape, over: Partial<CompiledModel> = {}):
     worstPrices: m.pricing && !m.pricing.free ? m.pricing.prices : undefined,
     routing: DEFAULT_ROUTING,
     cache: undefined,
+    secrets: [],
     ...over,
   };
 }

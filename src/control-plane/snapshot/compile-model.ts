@@ -103,6 +103,8 @@ export function compileModel(r: StoredResource, input: ModelCompileInput): Compi
   const unpriced = deployments.some((d) => d.pricing === undefined);
   return {
     name: r.name,
+    // Filled by the secrets work (providers with apiKey.secretRef).
+    secrets: [],
     type: spec.type ?? 'chat',
     deployments,
     pricing: unpriced ? undefined : first.pricing,

@@ -39,6 +39,7 @@ function model(name: string, type: CompiledModel['type'], provider: Provider, up
     limits,
     routing: DEFAULT_ROUTING,
     cache,
+    secrets: [],
   };
 }
 

@@ -35,7 +35,7 @@ function model(name: string, type: CompiledModel['type'], provider: Provider, up
   const pricing = { free: false as const, prices, version: 'test' };
   const target = { id: `sim/${upstreamModel}`, provider: 'sim', upstreamModel, timeouts: { connectMs: 1_000, headersMs: 5_000, bodyIdleMs: 5_000 }, faults: undefined };
   const capabilities = { tools: true, vision: true, jsonMode: true };
-  return { name, type, deployments: [{ provider, target, weight: 1, priority: 0, pricing, limits, capabilities }], pricing, worstPrices: prices, limits, routing: DEFAULT_ROUTING, cache };
+  return { name, type, deployments: [{ provider, target, weight: 1, priority: 0, pricing, limits, capabilities }], pricing, worstPrices: prices, limits, routing: DEFAULT_ROUTING, cache, secrets: [] };
 }
 
 /** One call to the first deployment: this test is about the cache, not resilience. */
