@@ -17,11 +17,15 @@ Control plane (a client of the admin API):
   get <kind> [name]          List resources or show one (-o table|yaml|json, -l k=v)
   delete <kind> <name>       Delete a resource
   keys create|rotate|revoke  Manage API keys (secrets are shown once)
+  secrets create|rotate|rewrap  Store and rotate Secrets (values from a file, env var or stdin)
   agents <action> <name>     Agent lifecycle: approve, activate, suspend, deprecate, retire
+  agents inventory|card|export  What agents used (models, tools, spend, drift); A2A card; Backstage YAML
+  grants request|approve|revoke|list  Time-bound exceptions (a restricted model for an incident)
   login / logout / whoami    Store a token (or SSO login) for a server; show who you are
   audit verify|list          Check the audit log's hash chain; list entries
   usage [--by team,agent]    Usage and cost per group (--from, --to, filters); usage export: FOCUS CSV
   deployments [--model m]    Deployments of every model: weight, breaker state, latency, failures
+  mcp status                 Upstream MCP servers: state, tools, restarts, last error
 
 Offline:
   policy test <dir>          Run Cedar policy test cases (YAML) against the policies in <dir>
@@ -55,13 +59,16 @@ const VERBS: Record<string, () => Promise<Verb>> = {
   get: async () => (await import('./commands/get.js')).getVerb,
   delete: async () => (await import('./commands/delete.js')).deleteVerb,
   keys: async () => (await import('./commands/keys.js')).keysVerb,
+  secrets: async () => (await import('./commands/secrets.js')).secretsVerb,
   agents: async () => (await import('./commands/agents.js')).agentsVerb,
+  grants: async () => (await import('./commands/grants.js')).grantsVerb,
   login: async () => (await import('./commands/login.js')).loginVerb,
   logout: async () => (await import('./commands/logout.js')).logoutVerb,
   whoami: async () => (await import('./commands/whoami.js')).whoamiVerb,
   audit: async () => (await import('./commands/audit.js')).auditVerb,
   usage: async () => (await import('./commands/usage.js')).usageVerb,
   deployments: async () => (await import('./commands/deployments.js')).deploymentsVerb,
+  mcp: async () => (await import('./commands/mcp.js')).mcpVerb,
   policy: async () => (await import('./commands/policy-test.js')).policyVerb,
 };
 

@@ -1,5 +1,6 @@
 import { ArgsError } from './args.js';
-import { ageOf, field, formatValue } from './output.js';
+import { driftCell, errPercent, lastSeenCell, spendCell, type WireInventoryEntry } from './commands/agents-format.js';
+import { ageOf, field, formatAge, formatValue } from './output.js';
 
 /** One column of `gantry get` table output. */
 export interface Column {
@@ -75,10 +76,15 @@ function keyStatus(r: unknown, now: number): string {
   return typeof state === 'string' ? state : 'active';
 }
 
-function spend(value: unknown): string {
-  if (value === undefined || value === null) return '-';
-  const n = Number(value);
-  return Number.isFinite(n) ? `$${n.toFixed(2)}` : String(value);
+/** A Secret's superseded version still in its grace window: `v1 for 45m`; `-` when none. */
+function secretPrevious(r: unknown, now: number): string {
+  const versions = field(r, 'status.versions');
+  if (!Array.isArray(versions)) return '-';
+  const live = versions
+    .map((v) => ({ version: field(v, 'version'), until: Date.parse(String(field(v, 'validUntil') ?? '')) }))
+    .filter((v) => Number.isFinite(v.until) && v.until > now);
+  const newest = live[0];
+  return newest ? `v${formatValue(newest.version)} for ${formatAge(newest.until - now)}` : '-';
 }
 
 function modelProvider(r: unknown): string {
@@ -148,6 +154,17 @@ export const KINDS: readonly KindInfo[] = [
   },
   { kind: 'Provider', plural: 'providers', columns: [name, col('TYPE', 'spec.type')] },
   {
+    kind: 'Secret',
+    plural: 'secrets',
+    columns: [
+      name,
+      { header: 'VERSION', value: (r) => cell(field(r, 'status.currentVersion')) },
+      { header: 'PREVIOUS', value: secretPrevious },
+      { header: 'SOURCE', value: (r) => (typeof field(r, 'spec.fromEnv.fromEnv') === 'string' ? `env:${field(r, 'spec.fromEnv.fromEnv') as string}` : 'value') },
+      age,
+    ],
+  },
+  {
     kind: 'Model',
     plural: 'models',
     columns: [name, { header: 'TYPE', value: (r) => cell(field(r, 'spec.type') ?? 'chat') }, { header: 'PROVIDER', value: modelProvider }],
@@ -195,9 +212,12 @@ export const KINDS: readonly KindInfo[] = [
       name,
       col('OWNER', 'spec.owner'),
       { header: 'LIFECYCLE', value: (r) => cell(first(r, ['spec.lifecycle', 'status.lifecycle']) ?? 'proposed') },
-      col('SPONSOR', 'spec.sponsor'),
-      { header: 'LAST-SEEN', value: (r, now) => lastUse(field(r, 'status.lastSeenAt'), now) },
-      { header: 'SPEND', value: (r) => spend(field(r, 'status.spendUsd')) },
+      // `inventory`: the agent's 7-day inventory entry, attached by `gantry get agents` (agents-format.ts).
+      { header: 'SPEND(7D)', value: (r) => spendCell(field(r, 'inventory.spendMicros') as number | undefined) },
+      { header: 'REQUESTS', value: (r) => cell(field(r, 'inventory.requests')) },
+      { header: 'ERR%', value: (r) => errPercent(field(r, 'inventory') as WireInventoryEntry | undefined) },
+      { header: 'LAST SEEN', value: (r, now) => lastSeenCell(first(r, ['inventory.lastSeen', 'status.lastSeenAt']), now) },
+      { header: 'DRIFT', value: (r) => driftCell(field(r, 'inventory.drift') as WireInventoryEntry['drift'] | undefined) },
     ],
   },
   {
@@ -243,6 +263,25 @@ export const KINDS: readonly KindInfo[] = [
       col('TOKENS/S', 'spec.tokensPerSecond'),
       withDefault('UTILIZATION', 'spec.targetUtilization', '0.6'),
       age,
+    ],
+  },
+  {
+    // Time-bound exceptions (docs/grants.md; `gantry grants` requests, approves and revokes them).
+    kind: 'Grant',
+    plural: 'grants',
+    columns: [
+      name,
+      {
+        header: 'PRINCIPAL',
+        value: (r) => {
+          const p = (field(r, 'spec.principal') ?? {}) as { team?: string; agent?: string; user?: string; apiKey?: string };
+          return p.agent ? `agent:${p.agent}` : p.user ? `user:${p.user}` : p.apiKey ? `key:${p.apiKey}` : `team:${p.team ?? '-'}`;
+        },
+      },
+      col('ACTION', 'spec.action'),
+      { header: 'RESOURCE', value: (r) => cell(first(r, ['spec.resource.model', 'spec.resource.tool', 'spec.resource.secret'])) },
+      col('STATE', 'status.state'),
+      col('EXPIRES', 'spec.expiresAt'),
     ],
   },
 ];

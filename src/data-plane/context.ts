@@ -46,6 +46,10 @@ export interface RequestContext {
   policyWouldDenyByModel: ReadonlyMap<string, readonly string[]> | undefined;
   /** Enforced policies that denied it (GW_POLICY_DENIED), kept for the usage event's evidence. */
   policyDeniedBy: readonly string[] | undefined;
+  /** Grants (comma-separated names) that let this request through a refusal: the usage event's `grant:<names>`. */
+  grantedBy: string | undefined;
+  /** The grant that kept each fallback model (by name) a policy would have removed: the evidence if it serves. */
+  grantedByModel: ReadonlyMap<string, string> | undefined;
   /** What guardrails did (evidence: rule names, counts, scores — never the text). */
   guardrailHits: GuardrailHit[];
   stream: boolean;
@@ -94,6 +98,8 @@ export function newRequestContext(init: {
     policyWouldDeny: undefined,
     policyWouldDenyByModel: undefined,
     policyDeniedBy: undefined,
+    grantedBy: undefined,
+    grantedByModel: undefined,
     guardrailHits: [],
     stream: false,
     usage: undefined,

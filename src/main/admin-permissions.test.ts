@@ -28,6 +28,16 @@ async function adminCreate(cp: InProcessControlPlane, yaml: string): Promise<voi
   expect(r.status, JSON.stringify(r.body)).toBe(200);
 }
 
+/** A pending Grant for team-a requested by alice (team admin); returns its name. */
+async function requestGrant(cp: InProcessControlPlane, n: number): Promise<string> {
+  const alice = await cp.call('POST', '/users/alice/tokens', TEST_ADMIN_TOKEN, { ttlHours: 1 });
+  const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
+  const yaml = `apiVersion: gantry/v1alpha1\nkind: Grant\nmetadata: {name: g-${n}}\nspec: {principal: {team: team-a}, action: invoke_model, resource: {model: small}, reason: incident, expiresAt: "${expiresAt}"}`;
+  const r = await cp.call('POST', '/apply', alice.body.token, yaml);
+  expect(r.status, JSON.stringify(r.body)).toBe(200);
+  return `g-${n}`;
+}
+
 const CASES: Case[] = [
   { route: 'GET /whoami', request: fixed('GET', '/whoami'), allowed: ALL },
   { route: 'POST /apply', request: fixed('POST', '/apply', { apiVersion: 'gantry/v1alpha1', kind: 'Team', metadata: { name: 'team-a' }, spec: { displayName: 'Team A!' } }), allowed: [...PLATFORM, 'team-admin'] },
@@ -87,6 +97,31 @@ const CASES: Case[] = [
   { route: 'GET /usage/export', request: fixed('GET', '/usage/export?format=focus-csv'), allowed: [...PLATFORM, 'team-admin', 'developer', 'finops-viewer'] },
   // Readers of Models: team members and finops (the routing table names no team's data).
   { route: 'GET /deployments', request: fixed('GET', '/deployments'), allowed: [...PLATFORM, 'team-admin', 'developer', 'finops-viewer'] },
+  // Readers of McpServers: team members and finops.
+  { route: 'GET /mcpservers/status', request: fixed('GET', '/mcpservers/status'), allowed: [...PLATFORM, 'team-admin', 'developer', 'finops-viewer'] },
+  // A pending grant requested by the team admin (alice): another platform admin approves; the requester, its team admin or a platform admin revokes.
+  { route: 'POST /grants/{name}/approve', request: async (cp, n) => ({ method: 'POST', path: `/grants/${await requestGrant(cp, n)}/approve` }), allowed: PLATFORM },
+  { route: 'POST /grants/{name}/revoke', request: async (cp, n) => ({ method: 'POST', path: `/grants/${await requestGrant(cp, n)}/revoke`, body: {} }), allowed: [...PLATFORM, 'team-admin'] },
+  // Secrets are written by platform admins only (members read their metadata through GET /secrets).
+  { route: 'POST /secrets', request: async (_cp, n) => ({ method: 'POST', path: '/secrets', body: { name: `matrix-${n}`, value: `value-${n}` } }), allowed: PLATFORM },
+  {
+    route: 'POST /secrets/{name}/rotate',
+    request: async (cp, n) => {
+      await adminCreate(cp, `kind: Secret\nmetadata: {name: rot-${n}}\nspec: {value: first-${n}}`);
+      return { method: 'POST', path: `/secrets/rot-${n}/rotate`, body: { value: `second-${n}` } };
+    },
+    allowed: PLATFORM,
+  },
+  { route: 'POST /secrets/rewrap', request: fixed('POST', '/secrets/rewrap'), allowed: PLATFORM },
+  // Agent registry: like reading agents (team members see their teams' agents, finops every team's).
+  { route: 'GET /agents', request: fixed('GET', '/agents?lifecycle=active'), allowed: [...PLATFORM, 'team-admin', 'developer', 'finops-viewer'] },
+  { route: 'GET /agents/inventory', request: fixed('GET', '/agents/inventory?days=7'), allowed: [...PLATFORM, 'team-admin', 'developer', 'finops-viewer'] },
+  { route: 'GET /agents/export', request: fixed('GET', '/agents/export?format=a2a'), allowed: [...PLATFORM, 'team-admin', 'developer', 'finops-viewer'] },
+  { route: 'GET /agents/{name}/inventory', request: fixed('GET', '/agents/bot-b/inventory'), allowed: [...PLATFORM, 'finops-viewer'] },
+  { route: 'GET /agents/{name}/card', request: fixed('GET', '/agents/bot-b/card'), allowed: [...PLATFORM, 'finops-viewer'] },
+  { route: 'GET /agents/{name}/backstage', request: fixed('GET', '/agents/bot-b/backstage'), allowed: [...PLATFORM, 'finops-viewer'] },
+  // Like reading agents: team members (their teams), finops and platform admins (every team).
+  { route: 'GET /agents/drift', request: fixed('GET', '/agents/drift?days=7'), allowed: [...PLATFORM, 'team-admin', 'developer', 'finops-viewer'] },
 ];
 
 const PUBLIC_ROUTES = ['GET /openapi.json', 'GET /auth/oidc/config', 'POST /auth/oidc/token', 'GET /auth/oidc/login', 'GET /auth/oidc/callback'];

@@ -16,7 +16,7 @@ export interface Bootstrap {
 }
 
 /** Reads a secret file, or creates it with mode 0600 (0600 also enforced on an existing file). */
-function secretFile(path: string, make: () => string): { value: string; created: boolean } {
+export function secretFile(path: string, make: () => string): { value: string; created: boolean } {
   if (existsSync(path)) {
     chmodSync(path, 0o600);
     return { value: readFileSync(path, 'utf8').trim(), created: false };

@@ -3,7 +3,12 @@ import { generateApiKey } from '../kernel/api-keys.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/logger.js';
 import { actionRoutes } from '../control-plane/admin-api/action-routes.js';
+import { grantRoutes } from '../control-plane/admin-api/grant-routes.js';
+import { createGrantService } from '../control-plane/service/grants.js';
+import { agentRoutes } from '../control-plane/admin-api/agent-routes.js';
+import { createAgentInventory } from '../control-plane/agents/inventory.js';
 import { deploymentRoutes } from '../control-plane/admin-api/deployment-routes.js';
+import { driftRoutes } from '../control-plane/admin-api/drift-routes.js';
 import { usageRoutes } from '../control-plane/admin-api/usage-routes.js';
 import { createAdminAuth } from '../control-plane/admin-api/auth.js';
 import { openApiRoute } from '../control-plane/admin-api/openapi.js';
@@ -14,20 +19,28 @@ import { createValidator } from '../control-plane/resources/validate.js';
 import { createAgentLifecycle } from '../control-plane/service/agents.js';
 import { createApply } from '../control-plane/service/apply.js';
 import { createDelete } from '../control-plane/service/delete.js';
-import { createEnvPolicy } from '../control-plane/service/env-policy.js';
+import { createEnvPolicy, createMcpStdioPolicy } from '../control-plane/service/env-policy.js';
 import type { ServiceDeps } from '../control-plane/service/deps.js';
 import { createKeyService } from '../control-plane/service/keys.js';
 import { createReader } from '../control-plane/service/read.js';
 import { createUserService } from '../control-plane/service/users.js';
 import { createSnapshotCompiler } from '../control-plane/snapshot/compile.js';
+import type { SecretApiKey } from '../control-plane/snapshot/compile-model.js';
+import { secretRoutes } from '../control-plane/admin-api/secret-routes.js';
+import { createSecretResolver } from '../control-plane/secrets/resolver.js';
+import { createSecretService } from '../control-plane/service/secrets.js';
+import type { SecretCrypto } from '../control-plane/service/deps.js';
 import { compileIdentities, type Identities } from '../control-plane/snapshot/identities.js';
 import { createResourceCache } from '../control-plane/snapshot/resource-cache.js';
 import { createSnapshotSync } from '../control-plane/snapshot/sync.js';
 import { createSnapshotHolder } from '../control-plane/snapshot/holder.js';
 import { createOidcRoutes, readOidcSettings } from '../control-plane/sso/index.js';
 import type { DeploymentStatus } from '../data-plane/routing/deployment-health.js';
+import { type McpServerStatus, mcpStatusRoutes } from '../control-plane/admin-api/mcp-status-routes.js';
+import type { McpUpstreamFor } from '../control-plane/snapshot/compile-mcp.js';
 import type { Provider } from '../providers/contract.js';
 import type { ProviderSpec } from '../control-plane/resources/kinds/provider.js';
+import type { DriftFinding, DriftQuery } from '../storage/ports/drift-store.js';
 import type { LedgerStore } from '../storage/ports/ledger-store.js';
 import type { ResourceStore } from '../storage/ports/resource-store.js';
 import type { SnapshotSwapMessage, TelemetryChannels } from '../telemetry/channels.js';
@@ -43,7 +56,9 @@ export interface ControlPlaneDeps {
   readonly keyHashSecret: string;
   readonly adminToken: string;
   readonly env: NodeJS.ProcessEnv;
-  readonly providerFor: (name: string, spec: ProviderSpec) => Provider;
+  readonly providerFor: (name: string, spec: ProviderSpec, apiKey?: SecretApiKey) => Provider;
+  /** Secret encryption under the master key (main/master-key.ts); undefined: Secrets cannot be stored or resolved. */
+  readonly secretCrypto?: SecretCrypto;
   /** Called after each compile with the providers still in use (the rest can be closed). */
   readonly onProvidersCompiled: () => void;
   readonly flushUsage: () => Promise<void>;
@@ -55,6 +70,12 @@ export interface ControlPlaneDeps {
   readonly auditKey?: Buffer;
   /** This process's deployment health for GET /deployments; undefined: every deployment shows as never called. */
   readonly deploymentHealth?: () => readonly DeploymentStatus[];
+  /** Creates the live upstreams of McpServers (main/mcp-upstreams.ts); undefined: this process serves no McpServer. */
+  readonly mcpUpstreamFor?: McpUpstreamFor;
+  /** This process's MCP upstreams for GET /mcpservers/status; undefined: none run here. */
+  readonly mcpStatus?: () => readonly McpServerStatus[];
+  /** Agent drift findings (GET /agents/drift, the agents inventory); undefined: none are kept. */
+  readonly drift?: { list(q: DriftQuery): Promise<DriftFinding[]> };
 }
 
 function parseRoleMap(raw: string | undefined): Map<string, string> {
@@ -76,7 +97,15 @@ export function createControlPlane(deps: ControlPlaneDeps) {
   const snapshots = createSnapshotHolder();
   let identities: Identities = compileIdentities([]);
   let generation = 0;
-  const compile = createSnapshotCompiler({ providerFor: deps.providerFor, createdAt: Math.floor(deps.clock.now() / 1000) });
+  // Secrets are decrypted at compile time from the cache (the plaintext stays in this process's memory).
+  const secretResolver = deps.secretCrypto ? createSecretResolver({ source: cache, decrypt: deps.secretCrypto.decrypt, now: () => deps.clock.now() }) : undefined;
+  // McpServers left out of the snapshot (a Secret or the upstream setup failed): logged when the reason changes.
+  let mcpProblems: ReadonlyMap<string, string> = new Map();
+  const onMcpProblems = (problems: ReadonlyMap<string, string>) => {
+    for (const [name, why] of problems) if (mcpProblems.get(name) !== why) deps.logger.error({ mcpServer: name }, `${why} The McpServer is not served until this is fixed.`);
+    mcpProblems = problems;
+  };
+  const compile = createSnapshotCompiler({ providerFor: deps.providerFor, createdAt: Math.floor(deps.clock.now() / 1000), secrets: secretResolver, mcpUpstreamFor: deps.mcpUpstreamFor, onMcpProblems });
 
   const sync = createSnapshotSync({
     store: deps.store,
@@ -104,6 +133,7 @@ export function createControlPlane(deps: ControlPlaneDeps) {
   });
 
   const envPolicy = createEnvPolicy(deps.env.GANTRY_PROVIDER_ENV_ALLOW);
+  const mcpStdioPolicy = createMcpStdioPolicy(deps.env.GANTRY_MCP_STDIO_ALLOW);
   const serviceDeps: ServiceDeps = {
     store: deps.store,
     validate: createValidator(),
@@ -120,12 +150,18 @@ export function createControlPlane(deps: ControlPlaneDeps) {
     ssoRoleMap: parseRoleMap(deps.env.GANTRY_OIDC_ROLE_MAP),
     envAllowed: envPolicy.allowed,
     envAllowedText: envPolicy.text,
+    mcpStdioAllowed: mcpStdioPolicy.allowed,
+    mcpStdioAllowedText: mcpStdioPolicy.text,
+    env: deps.env,
+    secrets: deps.secretCrypto,
   };
   const apply = createApply(serviceDeps);
   const users = createUserService(serviceDeps, apply);
   const reader = createReader({ ...serviceDeps, spendByAgent: (agents) => deps.ledger.spendByAgent(agents) });
   const cookieKey = Buffer.from(hkdfSync('sha256', deps.keyHashSecret, 'gantry', 'oidc-login-cookie', 32));
 
+  // Grant approval/revocation (admin API) and expiry (main/grant-expiry.ts).
+  const grants = createGrantService(serviceDeps);
   const routes: AdminRoute[] = [];
   routes.push(
     openApiRoute(() => routes, deps.version),
@@ -143,8 +179,18 @@ export function createControlPlane(deps: ControlPlaneDeps) {
       store: deps.store,
       auditKey: deps.auditKey,
     }),
+    ...grantRoutes({ grants }),
+    ...agentRoutes({
+      store: deps.store,
+      reader,
+      inventory: createAgentInventory({ store: deps.store, ledger: deps.ledger, drift: deps.drift, flushUsage: deps.flushUsage, now: () => deps.clock.now() }),
+      publicUrl: deps.publicUrl,
+    }),
+    ...secretRoutes({ secrets: createSecretService(serviceDeps, apply) }),
     ...usageRoutes({ ledger: deps.ledger, flushUsage: deps.flushUsage, now: () => deps.clock.now() }),
+    ...driftRoutes({ drift: deps.drift, now: () => deps.clock.now() }),
     ...deploymentRoutes({ snapshot: () => snapshots.current(), health: deps.deploymentHealth ?? (() => []) }),
+    ...mcpStatusRoutes({ servers: () => cache.all('McpServer'), status: deps.mcpStatus ?? (() => []), problems: () => mcpProblems }),
     // Generic resource routes last: `/{plural}` would otherwise shadow the specific paths above.
     ...resourceRoutes({ apply, reader, deleteResource: createDelete(serviceDeps) }),
   );
@@ -155,7 +201,7 @@ export function createControlPlane(deps: ControlPlaneDeps) {
     authenticate: createAdminAuth({ adminToken: deps.adminToken, hashSecret: deps.hashSecret, identities: () => identities, now: () => deps.clock.now() }),
   });
 
-  return { snapshots, sync, apply, users, router, routes, cache, serviceDeps };
+  return { snapshots, sync, apply, users, router, routes, cache, serviceDeps, grants };
 }
 
 export type ControlPlane = ReturnType<typeof createControlPlane>;

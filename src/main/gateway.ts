@@ -18,6 +18,8 @@ import { createGetModelRoute, createListModelsRoute } from '../data-plane/routes
 import { createCountTokensRoute } from '../data-plane/protocols/anthropic/count-tokens.js';
 import { createMessagesRoute } from '../data-plane/protocols/anthropic/route.js';
 import { createAttribute } from '../data-plane/stages/attribute.js';
+import { createMcpRoutes } from '../data-plane/mcp/index.js';
+import { createDriftReporter } from '../data-plane/stages/agent-drift.js';
 import { createAuthenticate } from '../data-plane/stages/authenticate.js';
 import { createAuthorize } from '../data-plane/stages/authorize.js';
 import { auditSeal } from '../kernel/audit-hash.js';
@@ -37,8 +39,11 @@ import { createClusterWorkerMetrics } from '../telemetry/prometheus/cluster-metr
 import { createPrometheusMetrics } from '../telemetry/prometheus/metrics.js';
 import { createActivityRecorder } from './activity.js';
 import { startAlerts } from './alerts/index.js';
+import { startAgentDrift } from './agent-drift.js';
+import { openDriftStore } from './agent-drift-store.js';
 import { type Bootstrap, bootstrap } from './bootstrap.js';
 import { createControlPlane } from './control-plane.js';
+import { startGrantExpiry } from './grant-expiry.js';
 import { startHealthChecks } from './health-checks.js';
 import { readCacheSettings } from './cache-settings.js';
 import { openCacheStore } from './cache-store.js';
@@ -47,11 +52,14 @@ import { readCounterSettings } from './counter-settings.js';
 import { counterOwner, openCounterStore } from './counters.js';
 import { createAlertAuditRecorder } from './alerts/audit-recorder.js';
 import { subscribePolicyAudit } from './policy-audit.js';
+import { subscribeToolAudit } from './tool-audit.js';
 import { startSpendView } from './spend-view.js';
 import { subscribeGuardrailAudit } from './guardrail-audit.js';
 import { createGuardrailPipeline } from '../data-plane/guardrails/index.js';
 import { startLimitsRuntime } from './limits-runtime.js';
 import { createProviderRegistry } from './providers.js';
+import { createMcpUpstreamRegistry } from './mcp-upstreams.js';
+import { createSecretCrypto, loadMasterKeys, sharedKeyWarning } from './master-key.js';
 import { applyStartupConfig, ensureDemoKey } from './seed.js';
 import type { Settings } from './settings.js';
 
@@ -120,8 +128,12 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
   // The data directory holds secrets: owner-only, created before anything is written into it.
   mkdirSync(settings.dataDir, { recursive: true, mode: 0o700 });
   const boot = bootstrap(settings);
+  // Secrets' master key (docs/secrets.md): a malformed one stops the start here, before anything opens.
+  const masterKeys = loadMasterKeys(env, settings.dataDir);
   const db = openSqlite(join(settings.dataDir, 'gantry.db'));
   const ledger = await openLedger(settings, db);
+  // Agent drift findings (docs/agents.md#drift-detection), next to the ledger.
+  const driftStore = await openDriftStore(settings, db);
   // The audit seal key comes from the key-hash secret (outside the database), so replicas share it.
   const auditKey = Buffer.from(hkdfSync('sha256', boot.keyHashSecret, 'gantry', 'audit-seal', 32));
   const store = await openResourceStore(settings, (hash) => auditSeal(auditKey, hash));
@@ -129,7 +141,12 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
   if (settings.databaseUrl && !settings.keyHashSecret) {
     logger.warn('GANTRY_DATABASE_URL is set but GANTRY_KEY_HASH_SECRET is not: every replica must share the same key-hash secret, or keys created on one replica fail on the others.');
   }
+  if (masterKeys.created) logger.info({ path: masterKeys.path }, 'created the master key that encrypts Secrets; back it up with the data directory (docs/secrets.md)');
+  const masterKeyWarning = sharedKeyWarning(masterKeys, settings.databaseUrl);
+  if (masterKeyWarning) logger.warn(masterKeyWarning);
   const providers = createProviderRegistry(env, logger);
+  // Upstream MCP servers (stdio processes, HTTP clients) of the McpServers in the snapshot.
+  const mcpUpstreams = createMcpUpstreamRegistry({ env, logger, clock });
   let listenUrl = '';
 
   // Usage events go to a write-ahead outbox before memory (a killed process loses none of them);
@@ -167,7 +184,13 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
     adminToken: boot.adminToken,
     env,
     providerFor: providers.providerFor,
-    onProvidersCompiled: providers.sweep,
+    secretCrypto: createSecretCrypto(masterKeys, boot.hashKey),
+    onProvidersCompiled: () => {
+      providers.sweep();
+      mcpUpstreams.sweep();
+    },
+    mcpUpstreamFor: mcpUpstreams.upstreamFor,
+    mcpStatus: mcpUpstreams.status,
     flushUsage: () => writer.flush(),
     pollMs: settings.snapshotPollMs,
     publicUrl: () => settings.publicUrl ?? listenUrl,
@@ -175,6 +198,7 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
     channels,
     auditKey,
     deploymentHealth: () => deploymentHealth.list(),
+    drift: driftStore,
   });
   await control.sync.start();
   let source = 'applied by the first worker';
@@ -186,9 +210,13 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
     if (demoWarning) logger.warn(demoWarning);
   }
   const snapshots = control.snapshots;
+  // Approved grants past expiresAt are marked expired and audited (one process wins each; docs/grants.md).
+  const grantExpiry = startGrantExpiry({ grants: control.grants, logger });
   const activity = createActivityRecorder({ store, clock, flushMs: settings.activityFlushMs, onError: (err) => logger.warn({ err }, 'recording key activity failed; will retry') });
 
   const meter = createMeter({ usageSink: writer, channels, clock });
+  // One reporter for every drift decision point (attribute, model resolution, MCP gateway).
+  const driftReporter = createDriftReporter({ channels, clock });
   // Budgets and rate limits: shared counters (docs/counters.md), settled after every request.
   const counterSettings = readCounterSettings(env, { clustered: cluster.isWorker });
   if (settings.databaseUrl && !env.GANTRY_COUNTERS && counterSettings.kind !== 'redis') {
@@ -199,11 +227,15 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
   const counters = await openCounterStore(counterSettings, settings.dataDir, counterOwner());
   // Budget thresholds and spend anomalies: metric, audit entry, signed webhook (docs/alerts.md).
   const alerts = startAlerts({ channels, store, ledger, counters, clock, logger, settings, onWebhookFailure: metrics.alertWebhookFailed, userAgent: `gantry/${packageVersion()}` });
+  // Agent drift: aggregated, written in batches, one agent_drift alert per finding and UTC day.
+  const agentDrift = startAgentDrift({ store: driftStore, counters, channels, clock, logger });
   // Guardrail blocks go to the audit log in batches (the alert recorder's queue and retries).
   const guardrailAudit = createAlertAuditRecorder({ store, logger });
   const stopGuardrailAudit = subscribeGuardrailAudit(guardrailAudit.recordDraft, () => clock.now());
   // Policy denials join the same audit queue; dry-run would-denies are warn lines.
   const stopPolicyAudit = subscribePolicyAudit(guardrailAudit.recordDraft, logger, () => clock.now());
+  // MCP tool calls outside an agent's declaration (GW_TOOL_NOT_ALLOWED) join the same queue.
+  const stopToolAudit = subscribeToolAudit(guardrailAudit.recordDraft, () => clock.now());
   // Teams' month-to-date spend for policies, refreshed off the request path.
   const spendView = startSpendView({ ledger, clock, logger });
   const limitsRuntime = await startLimitsRuntime({ counters, ledger, clock, logger, livenessTtlMs: counterSettings.livenessTtlMs, current: () => snapshots.current() });
@@ -224,8 +256,10 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
   const cacheStore = await openCacheStore(cacheSettings, settings.dataDir);
   const semanticIndex = await openSemanticIndex(cacheSettings, env);
   const cache = createResponseCache({ store: cacheStore, clock, logger, semantic: createSemanticLayer({ index: semanticIndex, clock, logger }) });
-  const routeDeps = { meter, limits, clock, maxBodyBytes: settings.maxBodyBytes, caller: createUpstreamCaller({ health: deploymentHealth, clock, channels }), cache, guardrails: createGuardrailPipeline({ channels, logger }), authorize: createAuthorize({ channels, spend: spendView }) };
+  const routeDeps = { meter, limits, clock, maxBodyBytes: settings.maxBodyBytes, caller: createUpstreamCaller({ health: deploymentHealth, clock, channels }), cache, guardrails: createGuardrailPipeline({ channels, logger }), authorize: createAuthorize({ channels, spend: spendView }), drift: driftReporter };
   const authenticated = (route: ReturnType<typeof createListModelsRoute>) => ({ route, authenticated: true });
+  // The MCP gateway (docs/mcp.md): POST /mcp and /mcp/<server>, stateless Streamable HTTP.
+  const mcp = createMcpRoutes({ limits, clock, channels, drift: driftReporter, logger, maxBodyBytes: settings.maxBodyBytes, version: packageVersion() });
   const responses = createRecentResponses({ store: createSqliteResponseStore(db), clock, onError: (err, what) => logger.error({ err }, `${what} failed`) });
 
   const dataPlane = createDataPlane({
@@ -236,7 +270,7 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
     meter,
     limits,
     channels,
-    preStages: [createAuthenticate({ hashKey: boot.hashKey, clock }), createAttribute({ activity })],
+    preStages: [createAuthenticate({ hashKey: boot.hashKey, clock }), createAttribute({ activity, drift: driftReporter })],
     routes: new Map([
       ['POST /v1/chat/completions', authenticated(createChatCompletionsRoute(routeDeps))],
       ['POST /v1/embeddings', authenticated(createEmbeddingsRoute(routeDeps))],
@@ -244,11 +278,13 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
       ['POST /v1/responses', authenticated(createResponsesRoute({ ...routeDeps, newId, responses, ttlMs: settings.responsesTtlHours * 3_600_000 }))],
       ['POST /v1/messages', authenticated(createMessagesRoute(routeDeps))],
       ['POST /v1/messages/count_tokens', authenticated(createCountTokensRoute(routeDeps))],
+      ...mcp.exact.map(([key, route]) => [key, authenticated(route)] as const),
     ]),
     prefixRoutes: [
       ['GET /v1/models/', authenticated(createGetModelRoute((url) => url.split('?')[0]!.slice('/v1/models/'.length)))],
       ['GET /v1/responses/', authenticated(createGetResponseRoute(responses))],
       ['DELETE /v1/responses/', authenticated(createDeleteResponseRoute(responses))],
+      ...mcp.prefix.map(([key, route]) => [key, authenticated(route)] as const),
     ],
     readiness: async () => {
       if (!snapshots.current()) return 'configuration snapshot not loaded';
@@ -298,17 +334,20 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
     server.closeAllConnections();
     // Every step runs even if one fails: a ledger outage at shutdown must not skip the alert flush or store close.
     const steps: Array<[string, () => unknown]> = [
+      ['grantExpiry.close', () => grantExpiry.close()],
       ['control.sync.stop', () => control.sync.stop()],
       ['healthChecks.close', () => healthChecks.close()],
       ['writer.close', () => writer.close()],
       ['channels.snapshotSwap.unsubscribe', () => channels.snapshotSwap.unsubscribe(seedOnSwap)],
       ['limits.close', () => limits.close()],
+      ['agentDrift.close', () => agentDrift.close()],
       ['alerts.close', () => alerts.close()],
       [
         'guardrailAudit.close',
         () => {
           stopGuardrailAudit();
           stopPolicyAudit();
+          stopToolAudit();
           spendView.stop();
           return guardrailAudit.close();
         },
@@ -319,8 +358,10 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
       ['semanticIndex.close', () => semanticIndex.close()],
       ['activity.close', () => activity.close()],
       ['providers.closeAll', () => providers.closeAll()],
+      ['mcpUpstreams.closeAll', () => mcpUpstreams.closeAll()],
       ['store.close', () => store.close()],
       ['ledger.close', () => ledger.close?.()],
+      ['driftStore.close', () => driftStore.close?.()],
       ['clusterMetrics.close', () => clusterMetrics?.close()],
       ['metrics.close', () => metrics.close()],
     ];

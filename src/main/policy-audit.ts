@@ -34,7 +34,8 @@ const ERROR_LOG_INTERVAL_MS = 10_000;
  * recorder's batching queue with retries, so none is lost to a slow or briefly unreachable store); a
  * dry-run would-deny is a warn line (request id and policy ids only) — the metric and the usage event
  * carry the rest. An evaluation error (a policy skipped) is not audited: a warn line at most every
- * 10 s, with how many were not logged since. Neither throws into nor waits on the publishing request.
+ * 10 s, with how many were not logged since. A denial a Grant overrode (`granted`) is neither audited
+ * nor logged (too noisy; the usage event and the metric carry it). Neither throws into nor waits on the publishing request.
  */
 export function subscribePolicyAudit(record: (draft: AuditDraft) => void, logger: Logger, now: () => number): () => void {
   let errorLoggedAt: number | undefined;
@@ -42,6 +43,8 @@ export function subscribePolicyAudit(record: (draft: AuditDraft) => void, logger
   const onDecision = (message: unknown) => {
     const m = message as PolicyDecisionMessage;
     if (m.outcome === 'deny') record(policyAuditDraft(m, now()));
+    // A grant's use is in the usage event (`grant:<name>`) and the metric; its approval and expiry are audited.
+    else if (m.outcome === 'granted') return;
     else if (m.outcome === 'error') {
       const at = now();
       if (errorLoggedAt !== undefined && at - errorLoggedAt < ERROR_LOG_INTERVAL_MS) {

@@ -1,5 +1,6 @@
 import type { ProviderSpec } from '../control-plane/resources/kinds/provider.js';
-import { GatewayError } from '../kernel/errors/index.js';
+import type { SecretApiKey } from '../control-plane/snapshot/compile-model.js';
+import { GatewayError, isGatewayError } from '../kernel/errors/index.js';
 import type { Logger } from '../kernel/logger.js';
 import { createAnthropicProvider } from '../providers/anthropic/index.js';
 import type { Provider } from '../providers/contract.js';
@@ -29,11 +30,18 @@ function resolveBaseUrl(name: string, value: ProviderSpec['baseUrl'], env: NodeJ
   return baseUrl;
 }
 
+/** The credential of `apiKey: {fromEnv}` (the environment) or `apiKey: {secretRef}` (the resolved Secret value). */
+function apiKeyOf(name: string, spec: ProviderSpec, env: NodeJS.ProcessEnv, secretValue: string | undefined): string | undefined {
+  if (!spec.apiKey) return undefined;
+  if ('fromEnv' in spec.apiKey) return fromEnv(spec.apiKey, env);
+  if (secretValue === undefined) throw new ProviderSetupError(`Provider "${name}": spec.apiKey names Secret "${spec.apiKey.secretRef}", which was not resolved.`);
+  return secretValue;
+}
+
 /** The options every HTTP provider takes from its Provider document. */
-function httpOptions(spec: ProviderSpec, env: NodeJS.ProcessEnv) {
+function httpOptions(name: string, spec: ProviderSpec, env: NodeJS.ProcessEnv, secretValue: string | undefined) {
   return {
-    // TODO(secrets helper): {secretRef} is resolved from the Secret (issue 10).
-    apiKey: spec.apiKey && 'fromEnv' in spec.apiKey ? fromEnv(spec.apiKey, env) : undefined,
+    apiKey: apiKeyOf(name, spec, env, secretValue),
     apiKeyEnvName: spec.apiKey && 'fromEnv' in spec.apiKey ? spec.apiKey.fromEnv : undefined,
     headers: spec.headers,
     maxConnections: spec.maxConnections,
@@ -41,49 +49,83 @@ function httpOptions(spec: ProviderSpec, env: NodeJS.ProcessEnv) {
   };
 }
 
-export function createProvider(name: string, spec: ProviderSpec, env: NodeJS.ProcessEnv): Provider {
+/**
+ * An upstream may echo the credential in an error ("Incorrect API key provided: sk-…"), which would
+ * reach the client's error message and the usage event: the credential is cut out of such errors.
+ */
+function withoutCredentialEcho(p: Provider, credential: string | undefined): Provider {
+  if (!credential) return p;
+  const scrub = (err: unknown): never => {
+    if (!isGatewayError(err) || !err.message.includes(credential)) throw err;
+    const { status, retryAfter, upstreamStatus, upstreamCode, param, details } = err;
+    throw new GatewayError(err.code, err.message.split(credential).join('[credential]'), { status, retryAfter, upstreamStatus, upstreamCode, param, details });
+  };
+  return {
+    name: p.name,
+    type: p.type,
+    chat: (request, ctx) => p.chat(request, ctx).catch(scrub),
+    chatStream: (request, ctx) => p.chatStream(request, ctx).catch(scrub),
+    embeddings: (request, ctx) => p.embeddings(request, ctx).catch(scrub),
+    close: () => p.close(),
+  };
+}
+
+/** `secretValue`: the resolved value of `apiKey: {secretRef}` (compile time; never logged). */
+export function createProvider(name: string, spec: ProviderSpec, env: NodeJS.ProcessEnv, secretValue?: string): Provider {
+  const provider = createUnwrappedProvider(name, spec, env, secretValue);
+  return spec.type === 'simulator' ? provider : withoutCredentialEcho(provider, apiKeyOf(name, spec, env, secretValue));
+}
+
+function createUnwrappedProvider(name: string, spec: ProviderSpec, env: NodeJS.ProcessEnv, secretValue: string | undefined): Provider {
   switch (spec.type) {
     case 'simulator':
       return createSimulatorProvider({ name, instant: spec.instant ?? false });
     case 'openai-compatible': {
       const baseUrl = resolveBaseUrl(name, spec.baseUrl, env);
       if (!baseUrl) throw new ProviderSetupError(`Provider "${name}": spec.baseUrl is required for type openai-compatible.`);
-      return createOpenAiCompatibleProvider({ name, baseUrl, ...httpOptions(spec, env) });
+      return createOpenAiCompatibleProvider({ name, baseUrl, ...httpOptions(name, spec, env, secretValue) });
     }
     case 'anthropic':
       // baseUrl is optional here (default https://api.anthropic.com).
-      return createAnthropicProvider({ name, baseUrl: resolveBaseUrl(name, spec.baseUrl, env), ...httpOptions(spec, env) });
+      return createAnthropicProvider({ name, baseUrl: resolveBaseUrl(name, spec.baseUrl, env), ...httpOptions(name, spec, env, secretValue) });
   }
 }
 
 /** A provider that could not be created: every call fails with the reason, the rest of Gantry serves. */
-function brokenProvider(name: string, type: string, reason: string): Provider {
+function brokenProvider(name: string, type: string, error: GatewayError): Provider {
   const fail = async (): Promise<never> => {
-    throw new GatewayError('GW_PROVIDER_MISCONFIGURED', reason);
+    throw error;
   };
   return { name, type, chat: fail, chatStream: fail, embeddings: fail, close: async () => {} };
 }
 
 /**
  * Live provider instances (connection pools) for the Provider resources of the current snapshot. An
- * instance is reused while its spec is unchanged; after each compile the ones no longer used are
- * closed (undici closes gracefully: in-flight requests finish first).
+ * instance is reused while its spec (and its Secret's version) is unchanged; after each compile the
+ * ones no longer used are closed (undici closes gracefully: in-flight requests finish first), so a
+ * rotated Secret gets a new instance and the old one drains.
  */
 export function createProviderRegistry(env: NodeJS.ProcessEnv, logger: Logger) {
   const live = new Map<string, Provider>();
   let used = new Set<string>();
   return {
-    providerFor(name: string, spec: ProviderSpec): Provider {
-      const key = `${name}\n${JSON.stringify(spec)}`;
+    providerFor(name: string, spec: ProviderSpec, apiKey?: SecretApiKey): Provider {
+      // The Secret's uid and version, never its value.
+      const key = `${name}\n${JSON.stringify(spec)}\n${apiKey?.revision ?? ''}`;
       used.add(key);
       let p = live.get(key);
       if (!p) {
-        try {
-          p = createProvider(name, spec, env);
-        } catch (err) {
-          const reason = err instanceof Error ? err.message : String(err);
-          logger.error({ provider: name }, reason);
-          p = brokenProvider(name, spec.type, reason);
+        if (apiKey && 'error' in apiKey) {
+          logger.error({ provider: name, secret: apiKey.secret, code: apiKey.error.code }, `Provider "${name}" cannot be set up: ${apiKey.error.message}`);
+          p = brokenProvider(name, spec.type, apiKey.error);
+        } else {
+          try {
+            p = createProvider(name, spec, env, apiKey?.value);
+          } catch (err) {
+            const reason = err instanceof Error ? err.message : String(err);
+            logger.error({ provider: name }, reason);
+            p = brokenProvider(name, spec.type, new GatewayError('GW_PROVIDER_MISCONFIGURED', reason));
+          }
         }
         live.set(key, p);
       }

@@ -1,5 +1,6 @@
 import { type AuthorizationAnswer, type CedarValueJson, type EntityJson, statefulIsAuthorized } from '@cedar-policy/cedar-wasm/nodejs';
 import { GatewayError } from '../kernel/errors/gateway-error.js';
+import { actionCoverage } from './cedar-covers.js';
 import { BASELINE_POLICY_ID, type ParsedPolicy, type PolicyProblem, parsePolicyResource } from './cedar-parse.js';
 import { CEDAR_NAMESPACE } from './cedar-schema.js';
 import { partitionByTeam } from './cedar-partition.js';
@@ -169,9 +170,11 @@ export function compilePolicyEngine(sources: readonly PolicySource[], options: C
     return out;
   };
   const sets = partitionedSets(policies, bySourceOrder, options.partitionByTeam ?? true);
+  const coversAction = actionCoverage(policies.map((p) => p.text));
 
   return {
     size: policies.length,
+    coversAction,
     policiesFor: (team) => sets.forTeam(team).ids,
     decide(request: PolicyRequest): PolicyDecision {
       const call = {

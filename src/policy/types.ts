@@ -35,6 +35,13 @@ export interface PolicyDecision {
 /** A compiled set of policies (one per runtime snapshot): decide() is synchronous and cheap. */
 export interface PolicyEngine {
   decide(request: PolicyRequest): PolicyDecision;
+  /**
+   * Whether some policy (enforced or dry-run) can apply to `action`, from the policies' scopes: an
+   * unconstrained action scope covers every action, `action == X` / `action in [..]` those listed, and
+   * a resource scope of one entity type rules out actions on other types. false means decide() would
+   * allow `action` whatever the request, so the caller may skip it (read_secret costs nothing then).
+   */
+  coversAction(action: PolicyAction): boolean;
   /** Number of policies (enforced + dry-run), for /metrics and the admin API. */
   readonly size: number;
 }

@@ -24,8 +24,11 @@ export const CHANNEL_NAMES = {
 
 /** A policy denied (enforced) or would have denied (dry-run) a request: metrics, log, audit (denials). */
 export interface PolicyDecisionMessage {
-  /** `error`: the policies in policyIds failed to evaluate on this request and were skipped (Cedar's skip-on-error). */
-  readonly outcome: 'deny' | 'would_deny' | 'error';
+  /**
+   * `error`: the policies in policyIds failed to evaluate on this request and were skipped (Cedar's
+   * skip-on-error). `granted`: they denied, and an active Grant let the request through (docs/grants.md).
+   */
+  readonly outcome: 'deny' | 'would_deny' | 'error' | 'granted';
   readonly policyIds: readonly string[];
   readonly action: string;
   /** "<type>:<id>" of principal and resource, e.g. "ApiKey:ci-key", "Model:sim-large". */

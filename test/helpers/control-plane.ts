@@ -5,6 +5,7 @@ import { systemClock } from '../../src/kernel/clock.js';
 import { createKeyHasher } from '../../src/kernel/api-keys.js';
 import { createIdGenerator } from '../../src/kernel/ids.js';
 import { type ControlPlaneDeps, createControlPlane } from '../../src/main/control-plane.js';
+import { createSecretCrypto } from '../../src/main/master-key.js';
 import { createProviderRegistry } from '../../src/main/providers.js';
 import { createMemoryLedgerStore } from '../../src/storage/memory/ledger-store.js';
 import { createMemoryResourceStore } from '../../src/storage/memory/resource-store.js';
@@ -13,6 +14,8 @@ import type { LedgerStore } from '../../src/storage/ports/ledger-store.js';
 import type { ResourceStore } from '../../src/storage/ports/resource-store.js';
 
 export const TEST_ADMIN_TOKEN = 'gat_test_admin_token_0123456789';
+/** The master key Secrets are encrypted with in these tests. */
+export const TEST_MASTER_KEY = Buffer.alloc(32, 7);
 
 export interface InProcessControlPlane {
   readonly url: string;
@@ -45,6 +48,7 @@ export async function startControlPlane(
     adminToken: TEST_ADMIN_TOKEN,
     env: {},
     providerFor: providers.providerFor,
+    secretCrypto: createSecretCrypto({ current: TEST_MASTER_KEY, previous: undefined }, createKeyHasher(secret)),
     onProvidersCompiled: providers.sweep,
     flushUsage: async () => {},
     pollMs: 50,

@@ -2,6 +2,9 @@ import { CONNECTION_OPTIONS, createAdminClient } from '../admin-client.js';
 import { ArgsError, jsonOutput, parseArgs } from '../args.js';
 import type { Verb } from '../context.js';
 import { toJson } from '../output.js';
+import { runAgentsDrift } from './agents-drift.js';
+import { EXPORT_HELP, EXPORT_USAGE, runAgentsCard, runAgentsExport } from './agents-export.js';
+import { INVENTORY_HELP, INVENTORY_USAGE, runAgentsInventory } from './agents-inventory.js';
 
 /** CLI verb → lifecycle state (the server checks that the transition is allowed). */
 const TRANSITIONS: Record<string, string> = {
@@ -13,20 +16,33 @@ const TRANSITIONS: Record<string, string> = {
 };
 
 export const agentsVerb: Verb = {
-  summary: 'Move an agent through its lifecycle',
+  summary: 'Agent registry: lifecycle, inventory, drift, A2A card and Backstage export',
   help: `Usage: gantry agents approve|activate|suspend|deprecate|retire <name> [--reason R] [-o json]
+       gantry agents drift [--days N] [--agent A] [--team T] [-o json]
+${INVENTORY_USAGE}
+${EXPORT_USAGE}
 
 Lifecycle: proposed → approved → active ⇄ suspended → deprecated → retired. A suspended or retired
 agent's requests are refused. The reason is kept in the agent's history and the audit log.
-List agents with "gantry get agents".
+List agents with "gantry get agents". "gantry agents drift" lists traffic outside agents'
+registrations over the last N days (default 7): unregistered agent names, models and tools outside
+an agent's declaration (docs/agents.md#drift-detection).
 
-Options: --reason <text>, -o json, --server <url>, --token <token>
+${INVENTORY_HELP}
+
+${EXPORT_HELP}
+
+Options: --reason <text>, -o json, --server <url>, --token <token> (see docs/agents.md)
 `,
   async run(argv, ctx) {
     const [action, ...rest] = argv;
+    if (action === 'drift') return runAgentsDrift(rest, ctx);
+    if (action === 'inventory') return runAgentsInventory(rest, ctx);
+    if (action === 'card') return runAgentsCard(rest, ctx);
+    if (action === 'export') return runAgentsExport(rest, ctx);
     const to = action === undefined ? undefined : TRANSITIONS[action];
     if (to === undefined) {
-      throw new ArgsError(`${action === undefined ? 'missing' : `unknown action "${action}":`} use one of ${Object.keys(TRANSITIONS).join(', ')}`);
+      throw new ArgsError(`${action === undefined ? 'missing' : `unknown action "${action}":`} use one of ${[...Object.keys(TRANSITIONS), 'inventory', 'card', 'export', 'drift'].join(', ')}`);
     }
     const args = parseArgs(rest, { flags: [], options: ['reason', 'output', ...CONNECTION_OPTIONS], short: { o: 'output' } });
     const [name, extra] = args.positionals;

@@ -80,6 +80,8 @@ export function visibleTeams(actor: Actor, kind: Kind): string[] | undefined {
   if (isPlatformAdmin(actor)) return undefined;
   const finopsReadsAll = kind === 'Team' || kind === 'Agent' || kind === 'Budget' || kind === 'RateLimit' || kind === 'Grant';
   if (finopsReadsAll && actor.platformRoles.has('finops-viewer')) return undefined;
+  // Auditors review every exception granted, whatever the team.
+  if (kind === 'Grant' && actor.platformRoles.has('auditor')) return undefined;
   return [...actor.teamRoles.keys()];
 }
 

@@ -1,4 +1,5 @@
 import { parseAllDocuments } from 'yaml';
+import { locateJsonError } from '../../kernel/json-error.js';
 import type { Problem } from './problems.js';
 
 export const MAX_DOCUMENTS = 5_000;
@@ -21,8 +22,10 @@ export function parseResourceText(text: string): ParsedText {
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
     try {
       docs.push(...flatten(JSON.parse(text)));
-    } catch (err) {
-      problems.push({ document: 'JSON body', path: '', message: `JSON syntax error: ${(err as Error).message}` });
+    } catch {
+      // The position only: V8's message quotes the text around the error (a Secret's value, say).
+      const at = locateJsonError(text);
+      problems.push({ document: 'JSON body', path: '', message: `JSON syntax error${at ? ` at line ${at.line}, column ${at.column}: ${at.problem}` : ''}` });
     }
   } else {
     const parsed = parseAllDocuments(text, { prettyErrors: true });

@@ -27,6 +27,8 @@ export interface Reference {
   readonly name: string;
   /** The name may instead be of this kind (a key's or agent's model list names Models or Routes). */
   readonly orKind?: Kind;
+  /** The name of the orKind alternative when it differs (a budget's `model: demo__echo` may name McpServer "demo"'s tool). */
+  readonly orName?: string;
 }
 
 export interface KindDef {
@@ -67,7 +69,12 @@ function scopeRefs(spec: unknown): Reference[] {
   if (scope.agent) refs.push({ path: 'spec.scope.agent', kind: 'Agent', name: scope.agent });
   if (scope.apiKey) refs.push({ path: 'spec.scope.apiKey', kind: 'ApiKey', name: scope.apiKey });
   if (scope.user) refs.push({ path: 'spec.scope.user', kind: 'User', name: scope.user });
-  if (scope.model) refs.push({ path: 'spec.scope.model', kind: 'Model', name: scope.model });
+  if (scope.model) {
+    // A tool called through the MCP gateway (`server__tool`) is metered as a model of that name.
+    const sep = scope.model.indexOf('__');
+    const server = sep > 0 ? scope.model.slice(0, sep) : undefined;
+    refs.push({ path: 'spec.scope.model', kind: 'Model', name: scope.model, ...(server ? { orKind: 'McpServer' as const, orName: server } : {}) });
+  }
   return refs;
 }
 

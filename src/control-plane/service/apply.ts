@@ -47,7 +47,7 @@ export interface ApplyOptions {
 }
 
 /** Kinds a seed apply (gantry.yaml at start) keeps in step with the file: platform configuration (identities are create-only). */
-const SEED_UPDATES: ReadonlySet<string> = new Set(['Provider', 'Model', 'PriceBook', 'GpuPool', 'Budget', 'RateLimit', 'Route', 'Policy', 'Guardrail']);
+const SEED_UPDATES: ReadonlySet<string> = new Set(['Secret', 'McpServer', 'Provider', 'Model', 'PriceBook', 'GpuPool', 'Budget', 'RateLimit', 'Route', 'Policy', 'Guardrail']);
 
 /**
  * In a seed apply, identities (teams, users, keys, agents) are created once and then left alone: a
@@ -95,16 +95,19 @@ export function createApply(deps: ServiceDeps) {
         }
       }
       for (const ref of def.references(doc.spec)) {
-        if (inBatch.has(`${ref.kind}/${ref.name}`) || (ref.orKind && inBatch.has(`${ref.orKind}/${ref.name}`))) continue;
+        const orName = ref.orName ?? ref.name;
+        if (inBatch.has(`${ref.kind}/${ref.name}`) || (ref.orKind && inBatch.has(`${ref.orKind}/${orName}`))) continue;
         // A Model-or-Route reference must exist as whichever kind it is now.
-        const kind = ref.orKind && !(await deps.store.get(ref.kind, ref.name)) && (await deps.store.get(ref.orKind, ref.name)) ? ref.orKind : ref.kind;
-        mustExist.set(`${kind}/${ref.name}`, { kind, name: ref.name });
-        if (!(await deps.store.get(kind, ref.name))) {
-          const what = ref.orKind ? `${ref.kind} or ${ref.orKind}` : ref.kind;
-          problems.push({ document: doc.where, path: ref.path, message: `${what} "${ref.name}" does not exist (create it first, or include it in this apply)` });
+        const useOr = ref.orKind !== undefined && !(await deps.store.get(ref.kind, ref.name)) && (await deps.store.get(ref.orKind, orName)) !== undefined;
+        const kind = useOr && ref.orKind ? ref.orKind : ref.kind;
+        const name = useOr ? orName : ref.name;
+        mustExist.set(`${kind}/${name}`, { kind, name });
+        if (!(await deps.store.get(kind, name))) {
+          const what = ref.orKind && orName === ref.name ? `${ref.kind} or ${ref.orKind} "${ref.name}"` : ref.orKind ? `${ref.kind} "${ref.name}" (or ${ref.orKind} "${orName}" for its tool)` : `${ref.kind} "${ref.name}"`;
+          problems.push({ document: doc.where, path: ref.path, message: `${what} does not exist (create it first, or include it in this apply)` });
         }
       }
-      const prepared = prepareDoc(deps, actor, doc, existing, dryRun);
+      const prepared = prepareDoc(deps, actor, doc, existing, dryRun, options.seed === true);
       if (prepared.forbidden) await deny(actor, meta, doc, `${actor.id} cannot apply ${doc.kind} "${doc.name}": ${prepared.forbidden}`);
       for (const p of prepared.problems) problems.push({ document: doc.where, ...p });
       problems.push(...(await crossChecks(doc, docs, { seed: options.seed === true, existing })));

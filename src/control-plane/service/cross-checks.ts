@@ -4,6 +4,7 @@ import type { Problem } from '../resources/problems.js';
 import type { AgentSpec } from '../resources/kinds/agent.js';
 import type { ApiKeySpec } from '../resources/kinds/api-key.js';
 import type { ModelSpec } from '../resources/kinds/model.js';
+import type { McpServerSpec } from '../resources/kinds/mcp-server.js';
 import type { PolicySpec } from '../resources/kinds/policy.js';
 import type { ProviderSpec } from '../resources/kinds/provider.js';
 import type { UserSpec } from '../resources/kinds/user.js';
@@ -74,6 +75,8 @@ export function createCrossChecks(deps: ServiceDeps) {
             message: `environment variable ${name} may not be read by a Provider applied through the API (allowed: ${deps.envAllowedText}; the operator sets GANTRY_PROVIDER_ENV_ALLOW, or defines the Provider in gantry.yaml)`,
           }));
       }
+      case 'McpServer':
+        return mcpServerProblems(doc, options).map(([path, message]) => ({ document: doc.where, path, message }));
       case 'Model': {
         const route = await specOf('Route', doc.name, batch);
         if (route) return problem('metadata.name', `Route "${doc.name}" has this name; a Model and a Route cannot share a name (clients ask for either by it)`);
@@ -105,6 +108,33 @@ export function createCrossChecks(deps: ServiceDeps) {
         return [];
     }
   };
+
+  /**
+   * An McpServer is either a URL (with auth) or a command (with args, env, cwd). A stdio server
+   * applied through the API runs a program on the Gantry host: only one GANTRY_MCP_STDIO_ALLOW
+   * lists, unless the process definition (command, args, cwd, env) is the stored one unchanged.
+   */
+  function mcpServerProblems(doc: ValidDoc, options: CrossCheckOptions): [string, string][] {
+    const spec = doc.spec as unknown as McpServerSpec;
+    const out: [string, string][] = [];
+    if ((spec.url === undefined) === (spec.command === undefined)) out.push(['spec', 'set exactly one of url (a Streamable HTTP server) and command (a stdio server Gantry starts)']);
+    if (spec.url !== undefined) {
+      for (const field of ['args', 'env', 'cwd'] as const) if (spec[field] !== undefined) out.push([`spec.${field}`, `applies to a stdio server (command); this McpServer has a url`]);
+    }
+    if (spec.command !== undefined) {
+      for (const field of ['auth', 'headers'] as const) if (spec[field] !== undefined) out.push([`spec.${field}`, `applies to an HTTP server (url); a stdio server gets credentials through env (values may be secretRefs)`]);
+      const before = options.existing?.spec as McpServerSpec | undefined;
+      const process = (s: McpServerSpec | undefined) => JSON.stringify([s?.command, s?.args ?? [], s?.cwd, s?.env ?? {}]);
+      const unchanged = before !== undefined && process(before) === process(spec);
+      if (!options.seed && !unchanged && !(deps.mcpStdioAllowed?.(spec.command) ?? false)) {
+        out.push([
+          'spec.command',
+          `"${spec.command}" may not be started by an McpServer applied through the API (allowed: ${deps.mcpStdioAllowedText ?? 'none'}; the operator lists commands in GANTRY_MCP_STDIO_ALLOW, or defines the McpServer in gantry.yaml)`,
+        ]);
+      }
+    }
+    return out;
+  }
 
   /**
    * What routing reads from other Models, checked here because at request time it is skipped

@@ -14,7 +14,7 @@ export function createDelete(deps: ServiceDeps) {
     const referrers: string[] = [];
     for (const def of Object.values(KINDS)) {
       for (const r of deps.cached(def.kind)) {
-        if (def.references(r.spec).some((ref) => (ref.kind === kind || ref.orKind === kind) && ref.name === name)) referrers.push(`${def.kind} "${r.name}"`);
+        if (def.references(r.spec).some((ref) => (ref.kind === kind && ref.name === name) || (ref.orKind === kind && (ref.orName ?? ref.name) === name))) referrers.push(`${def.kind} "${r.name}"`);
         if (referrers.length > MAX_LISTED) break;
       }
     }

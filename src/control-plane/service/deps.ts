@@ -1,4 +1,5 @@
 import type { Clock } from '../../kernel/clock.js';
+import type { Envelope } from '../../kernel/envelope.js';
 import type { AuditDraft, ResourceStore, StoredResource } from '../../storage/ports/resource-store.js';
 import type { Actor } from '../rbac/roles.js';
 import type { ValidateDocuments } from '../resources/validate.js';
@@ -22,6 +23,26 @@ export interface ServiceDeps {
   readonly envAllowedText: string;
   /** Platform roles granted by SSO groups (GANTRY_OIDC_ROLE_MAP). */
   readonly ssoRoleMap?: ReadonlyMap<string, string>;
+  /** Whether an McpServer applied through the API may start this command (GANTRY_MCP_STDIO_ALLOW); undefined: none may. */
+  readonly mcpStdioAllowed?: (command: string) => boolean;
+  readonly mcpStdioAllowedText?: string;
+  /** The server's environment: Secrets with `fromEnv` read their value from it at apply time. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Encryption of Secret values under the master key (main/master-key.ts); undefined: Secret values cannot be stored. */
+  readonly secrets?: SecretCrypto;
+}
+
+/** Envelope encryption of Secret versions, bound to the Secret's name and version (docs/secrets.md). */
+export interface SecretCrypto {
+  /** Id of the current master key (never the key). */
+  readonly kid: string;
+  encrypt(name: string, version: number, value: string): Envelope;
+  /** Throws GatewayError GW_SECRET_UNAVAILABLE (wrong master key, altered or moved ciphertext). */
+  decrypt(name: string, version: number, envelope: unknown): string;
+  /** The envelope with its data key wrapped by the current master key (the value is not decrypted). */
+  rewrap(name: string, version: number, envelope: unknown): Envelope;
+  /** Keyed fingerprint of a value (HMAC under the key-hash secret): tells a new value from the stored one without decrypting. */
+  fingerprint(name: string, value: string): string;
 }
 
 /** Where a call came from, for the audit log. */

@@ -19,3 +19,19 @@ export function createEnvPolicy(raw: string | undefined): { allowed: (name: stri
     text: patterns.length > 0 ? patterns.join(', ') : 'none',
   };
 }
+
+/**
+ * Which programs an McpServer applied through the admin API may start (spec.command). A stdio
+ * McpServer runs a process on the Gantry host, so by default none may (gantry.yaml, the operator's
+ * file, may run any): the operator lists them in GANTRY_MCP_STDIO_ALLOW, comma-separated. An entry
+ * with a slash allows exactly that path; one without allows that bare name (found on PATH), never
+ * a program of that name elsewhere.
+ */
+export function createMcpStdioPolicy(raw: string | undefined): { allowed: (command: string) => boolean; text: string } {
+  const entries = raw?.trim() ? raw.split(',').map((p) => p.trim()).filter(Boolean) : [];
+  const allowed = new Set(entries);
+  return {
+    allowed: (command) => allowed.has(command),
+    text: entries.length > 0 ? entries.join(', ') : 'none',
+  };
+}

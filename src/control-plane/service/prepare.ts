@@ -8,6 +8,9 @@ import type { ApiKeySecret, ApiKeySpec, ApiKeyStatus } from '../resources/kinds/
 import type { UserSpec } from '../resources/kinds/user.js';
 import type { ValidDoc } from '../resources/validate.js';
 import type { ServiceDeps } from './deps.js';
+import type { GrantSpec } from '../resources/kinds/grant.js';
+import { prepareGrant } from './prepare-grant.js';
+import { prepareSecret } from './prepare-secret.js';
 
 /** What a document becomes once the server-managed parts are filled in. */
 export interface Prepared {
@@ -21,13 +24,18 @@ export interface Prepared {
   readonly forbidden?: string;
 }
 
-export function prepareDoc(deps: ServiceDeps, actor: Actor, doc: ValidDoc, existing: StoredResource | undefined, dryRun: boolean): Prepared {
+/** `seed`: the operator's gantry.yaml at start (a Secret's fromEnv may read any variable). */
+export function prepareDoc(deps: ServiceDeps, actor: Actor, doc: ValidDoc, existing: StoredResource | undefined, dryRun: boolean, seed = false): Prepared {
   const keep = { spec: doc.spec, status: existing?.status, secret: existing?.secret, problems: [] };
   switch (doc.kind) {
     case 'ApiKey':
       return prepareKey(deps, actor, doc.spec as unknown as ApiKeySpec, existing, dryRun);
     case 'Agent':
       return prepareAgent(actor, doc.spec as unknown as AgentSpec, existing, deps.clock.now(), undefined);
+    case 'Grant':
+      return prepareGrant(actor, doc.spec as unknown as GrantSpec, existing, deps.clock.now());
+    case 'Secret':
+      return prepareSecret(deps, actor, doc, existing, seed);
     case 'User': {
       const next = doc.spec as UserSpec;
       const prev = existing?.spec as UserSpec | undefined;

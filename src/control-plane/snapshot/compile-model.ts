@@ -1,3 +1,4 @@
+import { GatewayError, toGatewayError } from '../../kernel/errors/index.js';
 import type { TokenPrices } from '../../kernel/money.js';
 import type { CompiledCache, CompiledDeployment, CompiledModel, CompiledRouting, ModelPricing } from '../../data-plane/snapshot.js';
 import type { Provider, Timeouts } from '../../providers/contract.js';
@@ -6,13 +7,50 @@ import { type PriceContext, resolveLimits, resolvePricing } from '../pricing/res
 import { toTokenPrices } from '../pricing/token-prices.js';
 import type { CacheSpec, DeploymentSpec, ModelSpec, RoutingSpec } from '../resources/kinds/model.js';
 import type { ProviderSpec, TimeoutsSpec } from '../resources/kinds/provider.js';
+import type { SecretResolver } from '../secrets/types.js';
 
 export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 5_000, headersMs: 120_000, bodyIdleMs: 120_000 };
 
+/**
+ * A Provider's `apiKey: {secretRef}` resolved at compile time: the value, or why there is none.
+ * `revision` (Secret uid and version, never the value) tells the provider registry a rotation needs
+ * a new provider instance.
+ */
+export type SecretApiKey =
+  | { readonly secret: string; readonly revision: string; readonly value: string }
+  | { readonly secret: string; readonly revision: string; readonly error: GatewayError };
+
+export type ProviderFor = (name: string, spec: ProviderSpec, apiKey?: SecretApiKey) => Provider;
+
 export interface ModelCompileInput {
   readonly resources: { get(kind: string, name: string): StoredResource | undefined };
-  readonly providerFor: (name: string, spec: ProviderSpec) => Provider;
+  readonly providerFor: ProviderFor;
   readonly prices: PriceContext;
+  /** Decrypts Secrets (undefined: no master key, so a secretRef cannot be resolved). */
+  readonly secrets?: SecretResolver;
+}
+
+/** The Secret a Provider's apiKey names, if any. */
+export function providerSecret(spec: ProviderSpec): string | undefined {
+  return spec.apiKey && 'secretRef' in spec.apiKey ? spec.apiKey.secretRef : undefined;
+}
+
+function resolveApiKey(input: ModelCompileInput, secret: string): SecretApiKey {
+  const row = input.resources.get('Secret', secret);
+  const unavailable = (why: string, message: string): SecretApiKey => ({
+    secret,
+    revision: `${row?.uid ?? 'none'}@${row?.generation ?? 0}!${why}`,
+    error: new GatewayError('GW_SECRET_UNAVAILABLE', message),
+  });
+  if (!input.secrets) return unavailable('no-master-key', `Secret "${secret}" cannot be used: this process has no master key.`);
+  try {
+    const resolved = input.secrets.resolve(secret);
+    if (!row || !resolved) return unavailable('missing', `Secret "${secret}" does not exist.`);
+    return { secret, revision: `${row.uid}#${resolved.version}`, value: resolved.value };
+  } catch (err) {
+    const e = toGatewayError(err);
+    return { ...unavailable('unavailable', e.message), error: e };
+  }
 }
 
 function timeouts(...layers: (TimeoutsSpec | undefined)[]): Timeouts {
@@ -73,6 +111,7 @@ export function compileModel(r: StoredResource, input: ModelCompileInput): Compi
   const spec = r.spec as ModelSpec;
   const entries: DeploymentSpec[] = spec.deployments ?? [{ provider: spec.provider ?? '', upstreamModel: spec.upstreamModel }];
   const deployments: CompiledDeployment[] = [];
+  const secrets = new Set<string>();
   for (const [index, d] of entries.entries()) {
     const providerRes = input.resources.get('Provider', d.provider);
     // A deployment whose provider is gone is left out rather than failing the whole snapshot.
@@ -80,8 +119,10 @@ export function compileModel(r: StoredResource, input: ModelCompileInput): Compi
     const providerSpec = providerRes.spec as ProviderSpec;
     const upstreamModel = d.upstreamModel ?? spec.upstreamModel ?? r.name;
     const caps = d.capabilities ?? {};
+    const secret = providerSecret(providerSpec);
+    if (secret !== undefined) secrets.add(secret);
     deployments.push({
-      provider: input.providerFor(d.provider, providerSpec),
+      provider: input.providerFor(d.provider, providerSpec, secret === undefined ? undefined : resolveApiKey(input, secret)),
       target: {
         id: d.name ?? `${d.provider}/${upstreamModel}`,
         provider: d.provider,
@@ -103,8 +144,7 @@ export function compileModel(r: StoredResource, input: ModelCompileInput): Compi
   const unpriced = deployments.some((d) => d.pricing === undefined);
   return {
     name: r.name,
-    // Filled by the secrets work (providers with apiKey.secretRef).
-    secrets: [],
+    secrets: [...secrets].sort(),
     type: spec.type ?? 'chat',
     deployments,
     pricing: unpriced ? undefined : first.pricing,

@@ -1,17 +1,18 @@
 import type { CompiledAgent, CompiledModel, RuntimeSnapshot } from '../../data-plane/snapshot.js';
-import type { Provider } from '../../providers/contract.js';
 import type { StoredResource } from '../../storage/ports/resource-store.js';
 import { createPriceBookIndexer } from '../pricing/price-books.js';
 import type { PriceContext } from '../pricing/resolve-price.js';
 import { type AgentSpec, SERVING_STATES } from '../resources/kinds/agent.js';
-import type { ProviderSpec } from '../resources/kinds/provider.js';
 import type { TeamSpec } from '../resources/kinds/team.js';
 import type { UserSpec } from '../resources/kinds/user.js';
-import { compileModel, withFallbackBounds } from './compile-model.js';
+import type { SecretResolver } from '../secrets/types.js';
+import { compileModel, type ProviderFor, withFallbackBounds } from './compile-model.js';
 import { createPolicyCompiler } from './compile-policies.js';
 import { compileRoutes } from './compile-routes.js';
 import { createLimitsCompiler } from './compile-limits.js';
 import { createGuardrailsCompiler } from './compile-guardrails.js';
+import { createGrantsCompiler } from './compile-grants.js';
+import { compileMcpServers, type McpUpstreamFor } from './compile-mcp.js';
 import { createKeyIndex } from './key-index.js';
 
 /** Read access to the resources to compile (the resource cache). */
@@ -38,18 +39,28 @@ function compileAgent(r: StoredResource): CompiledAgent {
  */
 export { DEFAULT_TIMEOUTS } from './compile-model.js';
 
-export function createSnapshotCompiler(deps: { readonly providerFor: (name: string, spec: ProviderSpec) => Provider; readonly createdAt: number }) {
+export function createSnapshotCompiler(deps: {
+  readonly providerFor: ProviderFor;
+  readonly createdAt: number;
+  /** Decrypts Secrets (provider apiKeys, MCP server credentials); undefined: no master key. */
+  readonly secrets?: SecretResolver;
+  /** Creates the live upstreams of McpServers (main/mcp-upstreams.ts); undefined: no McpServer is served. */
+  readonly mcpUpstreamFor?: McpUpstreamFor;
+  /** After each compile: the McpServers left out and why (logged, shown by GET /mcpservers/status). */
+  readonly onMcpProblems?: (problems: ReadonlyMap<string, string>) => void;
+}) {
   const keyIndex = createKeyIndex();
   const priceBooks = createPriceBookIndexer();
   const compileLimits = createLimitsCompiler();
   const guardrailsOf = createGuardrailsCompiler();
   const compilePolicies = createPolicyCompiler();
+  const compileGrants = createGrantsCompiler();
   return function compile(generation: number, resources: CompileSource, changed: readonly StoredResource[]): RuntimeSnapshot {
     const prices: PriceContext = { gpuPool: (name) => resources.get('GpuPool', name), priceBooks: priceBooks(resources.all('PriceBook')) };
     const own = new Map<string, CompiledModel>();
     const modelRows = [...resources.all('Model')].sort((a, b) => (a.name < b.name ? -1 : 1));
     for (const r of modelRows) {
-      const m = compileModel(r, { resources, providerFor: deps.providerFor, prices });
+      const m = compileModel(r, { resources, providerFor: deps.providerFor, prices, secrets: deps.secrets });
       if (m) own.set(r.name, m);
     }
     const models = withFallbackBounds(own);
@@ -70,6 +81,8 @@ export function createSnapshotCompiler(deps: { readonly providerFor: (name: stri
     }
     const keys = keyIndex.update(changed, (name) => resources.get('ApiKey', name), { agents, activeUsers });
     const { budgets, rateLimits } = compileLimits(resources, changed);
-    return Object.freeze({ generation, models, modelListBody, keys, agents, budgets, rateLimits, routes, cacheOptOutTeams, policies: compilePolicies(resources, changed), guardrails: guardrailsOf(resources, changed), mcpServers: new Map(), grants: [] });
+    const mcp = compileMcpServers(resources, { secrets: deps.secrets, upstreamFor: deps.mcpUpstreamFor });
+    deps.onMcpProblems?.(mcp.problems);
+    return Object.freeze({ generation, models, modelListBody, keys, agents, budgets, rateLimits, routes, cacheOptOutTeams, policies: compilePolicies(resources, changed), guardrails: guardrailsOf(resources, changed), mcpServers: mcp.servers, grants: compileGrants(resources, changed) });
   };
 }

@@ -115,11 +115,16 @@ export function createMeter({ usageSink, channels, clock }: MeterDeps): Meter {
 }
 
 /**
- * `deny:<ids>` when an enforced policy refused the request, else `would_deny:<ids>` from dry-run
- * policies on the model that served (a fallback model's own entry when one did).
+ * `deny:<ids>` when an enforced policy refused the request; else `grant:<names>` when Grants let it
+ * through a refusal (a policy, a key's or agent's model list; a fallback model's own grant when that
+ * model served); else `would_deny:<ids>` from dry-run policies on the model that served (a fallback
+ * model's own entry when one did).
  */
 function policyEvidence(ctx: RequestContext): string | undefined {
   if (ctx.policyDeniedBy && ctx.policyDeniedBy.length > 0) return `deny:${ctx.policyDeniedBy.join(',')}`;
+  const fallbackGrant = ctx.servedModel ? ctx.grantedByModel?.get(ctx.servedModel.name) : undefined;
+  const granted = fallbackGrant === undefined || ctx.grantedBy?.split(',').includes(fallbackGrant) ? ctx.grantedBy : ctx.grantedBy === undefined ? fallbackGrant : `${ctx.grantedBy},${fallbackGrant}`;
+  if (granted !== undefined) return `grant:${granted}`;
   const wouldDeny = ctx.servedModel ? ctx.policyWouldDenyByModel?.get(ctx.servedModel.name) : ctx.policyWouldDeny;
   if (wouldDeny && wouldDeny.length > 0) return `would_deny:${wouldDeny.join(',')}`;
   return undefined;

@@ -3,6 +3,7 @@ import { RAW_JSON } from '../../kernel/wire/openai.js';
 import type { RequestContext } from '../context.js';
 import { parseJsonBody, readBody } from '../http/read-body.js';
 import { openAiErrorBody, sendJson } from '../http/respond.js';
+import type { DriftReporter } from '../stages/agent-drift.js';
 import { type AuthorizeModel, createResolveModel } from '../stages/resolve-model.js';
 import { createSseWriter, SSE_HEADERS } from '../streaming/sse-writer.js';
 import { validateChatRequest } from '../validation/chat-request.js';
@@ -39,8 +40,8 @@ export function openAiChatOutput(includeUsage: boolean): ChatOutput {
   };
 }
 
-export function createChatCompletionsRoute(deps: ChatServeDeps & { readonly maxBodyBytes: number; readonly authorize?: AuthorizeModel }): Route {
-  const resolveModel = createResolveModel(deps.authorize);
+export function createChatCompletionsRoute(deps: ChatServeDeps & { readonly maxBodyBytes: number; readonly authorize?: AuthorizeModel; readonly drift?: DriftReporter }): Route {
+  const resolveModel = createResolveModel(deps.authorize, deps.drift);
   const serveChat = createChatServer(deps);
   return {
     endpoint: 'chat.completions',

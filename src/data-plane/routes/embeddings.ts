@@ -8,6 +8,7 @@ import { parseJsonBody, readBody } from '../http/read-body.js';
 import { sendJson } from '../http/respond.js';
 import type { Limits } from '../limits/limits.js';
 import type { Meter } from '../metering/meter.js';
+import type { DriftReporter } from '../stages/agent-drift.js';
 import { type AuthorizeModel, createResolveModel } from '../stages/resolve-model.js';
 import { validateEmbeddingRequest } from '../validation/embedding-request.js';
 import type { UpstreamCaller } from '../routing/upstream-caller.js';
@@ -35,8 +36,8 @@ function asPolicyInput(request: EmbeddingRequest): ChatCompletionRequest {
   return { model: request.model, messages: items.map((item) => ({ role: 'user', content: typeof item === 'string' ? item : JSON.stringify(item) })) };
 }
 
-export function createEmbeddingsRoute(deps: { meter: Meter; limits: Limits; clock: { monotonic(): number }; maxBodyBytes: number; caller: UpstreamCaller; guardrails?: GuardrailPipeline; authorize?: AuthorizeModel }): Route {
-  const resolveModel = createResolveModel(deps.authorize);
+export function createEmbeddingsRoute(deps: { meter: Meter; limits: Limits; clock: { monotonic(): number }; maxBodyBytes: number; caller: UpstreamCaller; guardrails?: GuardrailPipeline; authorize?: AuthorizeModel; drift?: DriftReporter }): Route {
+  const resolveModel = createResolveModel(deps.authorize, deps.drift);
   const guardrails = deps.guardrails ?? createGuardrailPipeline();
   return {
     endpoint: 'embeddings',

@@ -22,6 +22,8 @@ describe('classifyFailure', () => {
 
   it('fails over without retrying when the deployment cannot serve (credentials)', () => {
     expect(classify(upstreamStatusError(401, 'bad key'))).toEqual({ action: 'failover', reason: 'error', unhealthy: true });
+    // A provider whose Secret cannot be decrypted here: another deployment may use another credential.
+    expect(classify(new GatewayError('GW_SECRET_UNAVAILABLE'))).toEqual({ action: 'failover', reason: 'error', unhealthy: true });
   });
 
   it('recognises context-window overflow by the upstream code or its words, and does not blame the deployment', () => {

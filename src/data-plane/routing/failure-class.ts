@@ -29,7 +29,7 @@ const FILTER_WORDS = /content_filter|content_policy_violation|content management
 
 const RETRYABLE = new Set(['GW_UPSTREAM_UNREACHABLE', 'GW_UPSTREAM_TIMEOUT', 'GW_UPSTREAM_RATE_LIMITED', 'GW_UPSTREAM_ERROR', 'GW_UPSTREAM_STREAM_INTERRUPTED']);
 /** The deployment is misconfigured: another one may be fine, retrying this one is not. */
-const DEPLOYMENT_BROKEN = new Set(['GW_UPSTREAM_AUTH', 'GW_PROVIDER_MISCONFIGURED']);
+const DEPLOYMENT_BROKEN = new Set(['GW_UPSTREAM_AUTH', 'GW_PROVIDER_MISCONFIGURED', 'GW_SECRET_UNAVAILABLE']);
 
 const FATAL: Failure = { action: 'fatal', reason: 'error', unhealthy: false };
 

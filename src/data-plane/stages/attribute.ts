@@ -1,6 +1,7 @@
 import { GatewayError } from '../../kernel/errors/index.js';
 import type { Attribution } from '../../kernel/types.js';
 import type { RequestContext } from '../context.js';
+import type { DriftReporter } from './agent-drift.js';
 
 const VALUE = /^[\w.:@/-]{1,128}$/;
 const TAG_KEY = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -79,8 +80,11 @@ function resolveAgent(ctx: RequestContext, named: string | undefined): string | 
   return named;
 }
 
-/** Records who the request is for (agent / workflow / run / tags) from the x-gantry-* headers. */
-export function createAttribute(deps: { activity?: KeyActivity } = {}) {
+/**
+ * Records who the request is for (agent / workflow / run / tags) from the x-gantry-* headers. An agent
+ * name that is not registered is served as before and reported as drift (shadow AI).
+ */
+export function createAttribute(deps: { activity?: KeyActivity; drift?: Pick<DriftReporter, 'unregisteredAgent'> } = {}) {
   return function attribute(ctx: RequestContext): void {
     const agent = resolveAgent(ctx, header(ctx, 'x-gantry-agent'));
     if (ctx.principal) deps.activity?.used(ctx.principal.keyName, agent);
@@ -91,5 +95,7 @@ export function createAttribute(deps: { activity?: KeyActivity } = {}) {
       tags: parseTags(ctx.headers['x-gantry-tags']),
     };
     ctx.attribution = attribution;
+    // After the headers parsed: a request refused for a bad header is not traffic of that agent.
+    if (agent !== undefined && deps.drift && !ctx.snapshot.agents.has(agent)) deps.drift.unregisteredAgent(ctx, agent);
   };
 }

@@ -1,11 +1,13 @@
 import { GatewayError } from '../../kernel/errors/index.js';
 import type { ChatCompletionRequest } from '../../kernel/wire/openai.js';
-import type { PolicyRequest, PolicyValue, PrincipalType } from '../../policy/types.js';
+import type { PolicyDecision, PolicyEngine, PolicyRequest, PolicyValue } from '../../policy/types.js';
 import type { PolicyDecisionMessage, TelemetryChannels } from '../../telemetry/channels.js';
 import type { RequestContext } from '../context.js';
 import type { CompiledModel } from '../snapshot.js';
 import { worstCaseMicros } from '../limits/worst-case.js';
 import type { AuthorizeModel } from './resolve-model.js';
+import { dataClassOf, principalOf } from './policy-principal.js';
+import { activeGrant, noteGrant } from './grant-check.js';
 
 /** The team's month-to-date spend, from a per-process view refreshed off the request path. */
 export interface SpendView {
@@ -17,34 +19,6 @@ export interface AuthorizeDeps {
   readonly spend: SpendView;
 }
 
-
-const DATA_CLASSES: ReadonlySet<string> = new Set(['public', 'internal', 'confidential', 'restricted']);
-
-/** x-gantry-data-class, else the `data` tag, else internal (design-9). */
-function dataClassOf(ctx: RequestContext): string {
-  const header = ctx.headers['x-gantry-data-class'];
-  const raw = (typeof header === 'string' ? header : ctx.attribution?.tags.data) ?? 'internal';
-  const value = raw.trim().toLowerCase();
-  if (!DATA_CLASSES.has(value)) {
-    throw new GatewayError('GW_REQUEST_INVALID', `Data class "${raw}" is not one of public, internal, confidential, restricted (x-gantry-data-class header or the "data" tag).`);
-  }
-  return value;
-}
-
-/**
- * The agent when the request is attributed to one, else the user of a personal key, else the key.
- * Only a known agent (the key's own, or a registered one, which attribute.ts checked is of the key's
- * team) is a principal: a free-form x-gantry-agent name would otherwise let any caller step out of
- * policies on its key or user by sending a header.
- */
-function principalOf(ctx: RequestContext): { type: PrincipalType; id: string; team: string } {
-  const p = ctx.principal;
-  const team = p?.team ?? 'unknown';
-  const agent = ctx.attribution?.agent;
-  if (agent !== undefined && (agent === p?.agent || ctx.snapshot.agents.has(agent))) return { type: 'Agent', id: agent, team };
-  if (p?.user !== undefined) return { type: 'User', id: p.user, team };
-  return { type: 'ApiKey', id: p?.keyName ?? 'unknown', team };
-}
 
 /** Prompt size as ceil(UTF-8 bytes / 4) of the messages (the routing features' cheap estimate, not the tokenizer). */
 function promptTokensOf(request: ChatCompletionRequest | undefined): number {
@@ -64,44 +38,106 @@ function budgetMicrosOf(ctx: RequestContext, team: string): number {
   return limit;
 }
 
+type Publish = (ctx: RequestContext, request: PolicyRequest, outcome: PolicyDecisionMessage['outcome'], policyIds: readonly string[]) => void;
+
+/** The caller as a policy principal (policyRequest.principal). */
+type Principal = PolicyRequest['principal'];
+
+/** A decision, with its evaluation errors published (a skipped policy is counted and logged by subscribers). */
+function decide(ctx: RequestContext, engine: PolicyEngine, request: PolicyRequest, publish: Publish): PolicyDecision {
+  const decision = engine.decide(request);
+  if (decision.errors.length > 0) publish(ctx, request, 'error', decision.errors);
+  return decision;
+}
+
+/** What reading a model's Secrets comes to: refused by a policy, or allowed (with the grants it needed). */
+type SecretsVerdict =
+  | { readonly denied: readonly string[]; readonly secret: string; readonly request: PolicyRequest }
+  | { readonly denied: undefined; readonly grants: readonly string[]; readonly wouldDeny: readonly string[] };
+
+const NO_SECRETS: SecretsVerdict = { denied: undefined, grants: [], wouldDeny: [] };
+
 /**
- * A fallback model serves the request when the chosen one fails: one an enforced policy forbids is
- * left out of this request's fallbacks (else restricted data or a forbidden model is one upstream
- * error away). ctx.model becomes a copy only then; the snapshot's model is never changed. Kept ones a
- * dry-run policy would deny go on ctx.policyWouldDenyByModel: the usage event's evidence if one serves.
+ * read_secret(principal, Secret::<name>) for each Secret the model's providers use (design-10: the
+ * request reads them through the gateway). Asked only when some policy can apply to read_secret
+ * (PolicyEngine.coversAction), so it costs nothing otherwise. An enforced denial stands unless an
+ * active read_secret Grant names that Secret. For the requested model (`served`), dry-run denials are
+ * published like invoke_model's; a fallback's only count as its evidence if it serves.
  */
-function checkFallbacks(ctx: RequestContext, model: CompiledModel, request: PolicyRequest, onErrors: (request: PolicyRequest, errors: readonly string[]) => void): void {
-  const engine = ctx.snapshot.policies;
+function checkSecrets(ctx: RequestContext, engine: PolicyEngine, principal: Principal, model: CompiledModel, publish: Publish, served: boolean): SecretsVerdict {
+  if (model.secrets.length === 0 || !engine.coversAction('read_secret')) return NO_SECRETS;
+  const grants: string[] = [];
+  const wouldDeny: string[] = [];
+  for (const secret of model.secrets) {
+    const request: PolicyRequest = { principal, action: 'read_secret', resource: { type: 'Secret', id: secret }, context: { tags: ctx.attribution?.tags ?? {} } };
+    const decision = decide(ctx, engine, request, publish);
+    if (decision.wouldDenyBy.length > 0) {
+      wouldDeny.push(...decision.wouldDenyBy);
+      if (served) publish(ctx, request, 'would_deny', decision.wouldDenyBy);
+    }
+    if (decision.allowed) continue;
+    const grant = activeGrant(ctx, 'read_secret', secret);
+    if (!grant) return { denied: decision.deniedBy, secret, request };
+    grants.push(grant.name);
+  }
+  return { denied: undefined, grants, wouldDeny };
+}
+
+/**
+ * A fallback model serves the request when the chosen one fails: one an enforced policy forbids
+ * (invoke_model on it, or read_secret on a Secret it uses) is left out of this request's fallbacks
+ * (else restricted data or a forbidden model is one upstream error away) — unless an active Grant
+ * covers it, recorded on ctx.grantedByModel as the evidence if it serves. ctx.model becomes a copy
+ * only when one is left out; the snapshot's model is never changed. Kept ones a dry-run policy would
+ * deny go on ctx.policyWouldDenyByModel: the usage event's evidence if one serves.
+ */
+function checkFallbacks(ctx: RequestContext, engine: PolicyEngine, model: CompiledModel, request: PolicyRequest, publish: Publish): void {
   const { fallbacks } = model.routing;
-  if (!engine || fallbacks.length === 0) return;
+  if (fallbacks.length === 0) return;
   const allowed: string[] = [];
   let wouldDeny: Map<string, readonly string[]> | undefined;
+  let granted: Map<string, string> | undefined;
   for (const name of fallbacks) {
-    if (!ctx.snapshot.models.has(name)) {
+    const fallbackModel = ctx.snapshot.models.get(name);
+    if (!fallbackModel) {
       allowed.push(name);
       continue;
     }
-    const fallback: PolicyRequest = { ...request, resource: { type: 'Model', id: name } };
-    const decision = engine.decide(fallback);
-    if (decision.errors.length > 0) onErrors(fallback, decision.errors);
-    if (!decision.allowed) continue;
+    const decision = decide(ctx, engine, { ...request, resource: { type: 'Model', id: name } }, publish);
+    const grants: string[] = [];
+    if (!decision.allowed) {
+      const grant = activeGrant(ctx, 'invoke_model', name);
+      if (!grant) continue;
+      grants.push(grant.name);
+    }
+    const secrets = checkSecrets(ctx, engine, request.principal, fallbackModel, publish, false);
+    if (secrets.denied) continue;
     allowed.push(name);
-    if (decision.wouldDenyBy.length > 0) {
+    grants.push(...secrets.grants);
+    const wouldDenyBy = [...decision.wouldDenyBy, ...secrets.wouldDeny];
+    if (wouldDenyBy.length > 0) {
       wouldDeny ??= new Map();
-      wouldDeny.set(name, decision.wouldDenyBy);
+      wouldDeny.set(name, wouldDenyBy);
+    }
+    if (grants.length > 0) {
+      granted ??= new Map();
+      granted.set(name, [...new Set(grants)].join(','));
     }
   }
   ctx.policyWouldDenyByModel = wouldDeny;
+  ctx.grantedByModel = granted;
   if (allowed.length < fallbacks.length) ctx.model = { ...model, routing: { ...model.routing, fallbacks: allowed } };
 }
 
 /**
  * The policy decision for invoke_model, run at the end of resolveModel (design-9 order: model →
- * policy → guardrails → limits). No Policy resource: nothing at all. An enforced denial throws
- * GW_POLICY_DENIED naming the policy ids (never their text); dry-run denials go on ctx.policyWouldDeny.
+ * policy → guardrails → limits), then read_secret for the Secrets the model uses when a policy can
+ * apply to it. No Policy resource: nothing at all. An enforced denial throws GW_POLICY_DENIED naming
+ * the policy ids (never their text) unless an active Grant overrides it (evidence `grant:<name>`,
+ * message outcome `granted`); dry-run denials go on ctx.policyWouldDeny.
  */
 export function createAuthorize(deps: AuthorizeDeps): AuthorizeModel {
-  const publish = (ctx: RequestContext, request: PolicyRequest, outcome: PolicyDecisionMessage['outcome'], policyIds: readonly string[]) => {
+  const publish: Publish = (ctx, request, outcome, policyIds) => {
     if (!deps.channels.policyDecision.hasSubscribers) return;
     const message: PolicyDecisionMessage = {
       outcome,
@@ -113,6 +149,14 @@ export function createAuthorize(deps: AuthorizeDeps): AuthorizeModel {
       requestId: ctx.requestId,
     };
     deps.channels.policyDecision.publish(message);
+  };
+
+  const refuse = (ctx: RequestContext, request: PolicyRequest, deniedBy: readonly string[], what: string): never => {
+    ctx.policyDeniedBy = deniedBy;
+    publish(ctx, request, 'deny', deniedBy);
+    const { principal } = request;
+    const who = principal.type === 'ApiKey' ? `key "${principal.id}"` : `${principal.type === 'Agent' ? 'agent' : 'user'} "${principal.id}"`;
+    throw new GatewayError('GW_POLICY_DENIED', `Policy "${deniedBy.join('", "')}" denies ${what} for ${who} of team "${principal.team}". Ask your platform team about the policy, or request a Grant (docs/grants.md).`);
   };
 
   return function authorize(ctx, chat): void {
@@ -139,20 +183,26 @@ export function createAuthorize(deps: AuthorizeDeps): AuthorizeModel {
       stream: ctx.stream,
     };
     const policyRequest: PolicyRequest = { principal, action: 'invoke_model', resource: { type: 'Model', id: model.name }, context };
-    const decision = engine.decide(policyRequest);
-    // A policy that failed to evaluate was skipped: counted and logged (rate-limited) by subscribers.
-    if (decision.errors.length > 0) publish(ctx, policyRequest, 'error', decision.errors);
+    const decision = decide(ctx, engine, policyRequest, publish);
     if (decision.wouldDenyBy.length > 0) {
       ctx.policyWouldDeny = decision.wouldDenyBy;
       publish(ctx, policyRequest, 'would_deny', decision.wouldDenyBy);
     }
-    if (decision.allowed) {
-      checkFallbacks(ctx, model, policyRequest, (fallback, errors) => publish(ctx, fallback, 'error', errors));
-      return;
+    if (!decision.allowed) {
+      // A grant may name the Model or the Route the client asked for.
+      const grant = activeGrant(ctx, 'invoke_model', model.name, ctx.route?.name);
+      if (!grant) refuse(ctx, policyRequest, decision.deniedBy, `invoke_model on Model "${model.name}"`);
+      else {
+        noteGrant(ctx, grant.name);
+        publish(ctx, policyRequest, 'granted', decision.deniedBy);
+      }
     }
-    ctx.policyDeniedBy = decision.deniedBy;
-    publish(ctx, policyRequest, 'deny', decision.deniedBy);
-    const who = principal.type === 'ApiKey' ? `key "${principal.id}"` : `${principal.type === 'Agent' ? 'agent' : 'user'} "${principal.id}"`;
-    throw new GatewayError('GW_POLICY_DENIED', `Policy "${decision.deniedBy.join('", "')}" denies invoke_model on Model "${model.name}" for ${who} of team "${principal.team}". Ask your platform team about the policy.`);
+    const secrets = checkSecrets(ctx, engine, principal, model, publish, true);
+    if (secrets.denied) refuse(ctx, secrets.request, secrets.denied, `read_secret on Secret "${secrets.secret}" (used by Model "${model.name}")`);
+    else if (secrets.grants.length > 0 || secrets.wouldDeny.length > 0) {
+      for (const g of secrets.grants) noteGrant(ctx, g);
+      if (secrets.wouldDeny.length > 0) ctx.policyWouldDeny = [...(ctx.policyWouldDeny ?? []), ...secrets.wouldDeny];
+    }
+    checkFallbacks(ctx, engine, model, policyRequest, publish);
   };
 }

@@ -3,20 +3,23 @@ import type { ChatCompletionRequest } from '../../kernel/wire/openai.js';
 import type { RequestContext } from '../context.js';
 import { requestFeatures } from '../routing/features.js';
 import type { CompiledModel, CompiledRoute } from '../snapshot.js';
+import type { DriftReporter } from './agent-drift.js';
+import { activeGrant, noteGrant } from './grant-check.js';
 
 /** The chat request a Route decides on; a function when building it costs something (read only for a Route). */
 export type RouteInput = ChatCompletionRequest | (() => ChatCompletionRequest);
+
+/** The policy decision, run once the model is known (stages/authorize.ts); absent: no policies. */
+export type AuthorizeModel = (ctx: RequestContext, chat?: RouteInput) => void;
 
 /**
  * Finds the model in the snapshot, checks it serves this endpoint and has a price (fail closed:
  * an unpriced model is never served as $0), and picks its deployment. A Route name is resolved to
  * the Model it decides on first (ctx.route records the decision); the rest is as if the client had
- * asked for that Model.
+ * asked for that Model. A model outside the key's or the agent's list is refused unless an active
+ * invoke_model Grant names it (or the Route asked); the agent's case is drift either way.
  */
-/** The policy decision, run once the model is known (stages/authorize.ts); absent: no policies. */
-export type AuthorizeModel = (ctx: RequestContext, chat?: RouteInput) => void;
-
-export function createResolveModel(authorize?: AuthorizeModel) {
+export function createResolveModel(authorize?: AuthorizeModel, drift?: DriftReporter) {
   return function resolveModel(ctx: RequestContext, chat?: RouteInput): void {
     const asked = ctx.requestedModel ?? '';
     const route = ctx.snapshot.routes.get(asked);
@@ -30,14 +33,22 @@ export function createResolveModel(authorize?: AuthorizeModel) {
     // Through a Route: a scope naming the route allows whatever it picks; else the picked model must be in it.
     const via = route ? ` that Route "${asked}" chose (${ctx.route?.reason})` : '';
     const allows = (scope: ReadonlySet<string>) => scope.has(name) || (route !== undefined && scope.has(asked));
+    const agentName = ctx.attribution?.agent;
+    const agent = agentName === undefined ? undefined : ctx.snapshot.agents.get(agentName);
+    const agentModels = agent?.models;
+    const undeclared = agentModels !== undefined && !allows(agentModels);
+    // Drift whichever check refuses first (an agent's key is usually scoped to the agent's models).
+    if (undeclared) drift?.undeclaredModel(ctx, name);
     const scope = ctx.principal?.models;
     if (scope && !allows(scope)) {
-      throw new GatewayError('GW_MODEL_NOT_ALLOWED', `This API key may not use the model "${name}"${via}; it is scoped to ${[...scope].join(', ') || 'no models'}.`, { param: 'model' });
+      const grant = activeGrant(ctx, 'invoke_model', name, route ? asked : undefined);
+      if (!grant) throw new GatewayError('GW_MODEL_NOT_ALLOWED', `This API key may not use the model "${name}"${via}; it is scoped to ${[...scope].join(', ') || 'no models'}.`, { param: 'model' });
+      noteGrant(ctx, grant.name);
     }
-    const agentName = ctx.attribution?.agent;
-    const agentModels = agentName === undefined ? undefined : ctx.snapshot.agents.get(agentName)?.models;
-    if (agentModels && !allows(agentModels)) {
-      throw new GatewayError('GW_MODEL_NOT_ALLOWED', `Agent "${agentName}" may not use the model "${name}"${via}; it is allowed ${[...agentModels].join(', ') || 'no models'}.`, { param: 'model' });
+    if (agentModels && undeclared) {
+      const grant = activeGrant(ctx, 'invoke_model', name, route ? asked : undefined);
+      if (!grant) throw new GatewayError('GW_MODEL_NOT_ALLOWED', `Agent "${agentName}" may not use the model "${name}"${via}; it is allowed ${[...agentModels].join(', ') || 'no models'}.`, { param: 'model' });
+      noteGrant(ctx, grant.name);
     }
     const wanted = ctx.endpoint === 'embeddings' ? 'embedding' : 'chat';
     if (model.type !== wanted) {
@@ -56,7 +67,18 @@ export function createResolveModel(authorize?: AuthorizeModel) {
     }
     ctx.deployment = model.deployments[0];
     authorize?.(ctx, chat);
+    // Only an agent that declares tools can drift on them: the common request never builds the chat request here.
+    if (drift && agent?.tools !== undefined && chat !== undefined) reportOfferedTools(ctx, drift, chat);
   };
+}
+
+/** The function tools a chat request offers the model, for drift against the agent's spec.tools. */
+function reportOfferedTools(ctx: RequestContext, drift: DriftReporter, chat: RouteInput): void {
+  const tools = (typeof chat === 'function' ? chat() : chat).tools;
+  if (!tools || tools.length === 0) return;
+  const names: string[] = [];
+  for (const t of tools) if (t.type === 'function') names.push(t.function.name);
+  drift.offeredTools(ctx, names);
 }
 
 /** Lets the Route decide from the request's features; records the decision and the savings baseline on the context. */

@@ -227,7 +227,7 @@ export const ERROR_CATALOGUE = {
     status: 409,
     type: 'invalid_request_error',
     message: 'That lifecycle transition is not allowed.',
-    when: 'An Agent lifecycle change skips a step (proposed → approved → active ⇄ suspended → deprecated → retired).',
+    when: 'An Agent lifecycle change skips a step (proposed → approved → active ⇄ suspended → deprecated → retired), or a Grant is approved, revoked or extended from a state that does not allow it.',
   },
   GW_KEY_EXPIRED: {
     status: 401,
@@ -287,7 +287,7 @@ export const ERROR_CATALOGUE = {
   GW_MCP_SERVER_NOT_FOUND: {
     status: 404,
     type: 'invalid_request_error',
-    message: 'There is no such MCP server. GET /mcp lists the tools you can use; `gantry get mcpservers` lists the servers.',
+    message: 'There is no such MCP server. tools/list on POST /mcp lists the tools you can use; `gantry get mcpservers` lists the servers.',
     when: 'A request to /mcp/<server> names an McpServer that does not exist (or whose upstream could not be set up).',
   },
   GW_TOOL_NOT_FOUND: {

@@ -54,10 +54,13 @@ export function dollars(micros: number): string {
 
 function headline(m: AlertMessage): string {
   if (m.type === 'budget_threshold') return `Budget ${m.subject}: ${m.thresholdPercent ?? '?'}% reached`;
+  if (m.type === 'agent_drift') return `Agent drift: ${m.subject}`;
   return `Spend anomaly: ${m.subject}`;
 }
 
 function facts(m: AlertMessage): string {
+  // Drift is about behaviour, not money: no amounts.
+  if (m.type === 'agent_drift') return `day ${m.window} (UTC) · alert ${m.id}`;
   const reference = m.type === 'budget_threshold' ? `limit ${dollars(m.referenceMicros)}` : `7-day daily average ${dollars(m.referenceMicros)}`;
   const enforcement = m.enforcement ? ` · ${m.enforcement} budget` : '';
   return `spent ${dollars(m.spentMicros)} · ${reference} · window ${m.window}${enforcement} · alert ${m.id}`;

@@ -11,6 +11,8 @@ export interface DriftObservation {
   readonly item: string;
   /** Epoch ms of the newest occurrence in this batch. */
   readonly at: number;
+  /** Epoch ms of the oldest occurrence in this batch (default: at). */
+  readonly firstAt?: number;
   readonly count: number;
 }
 
@@ -44,4 +46,43 @@ export interface DriftStore {
   record(observations: readonly DriftObservation[]): Promise<void>;
   /** Newest lastSeen first. */
   list(q: DriftQuery): Promise<DriftFinding[]>;
+  /** Releases connections (Postgres); the SQLite and memory adapters have nothing to release. */
+  close?(): Promise<void>;
 }
+
+/**
+ * One observation per (agent, kind, item), in key order: adapters upsert each key once per statement
+ * (Postgres refuses to update a row twice in one INSERT … ON CONFLICT) and in one lock order.
+ */
+export function mergeDriftObservations(observations: readonly DriftObservation[]): DriftObservation[] {
+  const byKey = new Map<string, DriftObservation>();
+  for (const o of observations) {
+    const key = `${o.agent}\u0000${o.kind}\u0000${o.item}`;
+    const prev = byKey.get(key);
+    const firstAt = o.firstAt ?? o.at;
+    if (!prev) {
+      byKey.set(key, { ...o, firstAt });
+      continue;
+    }
+    const newer = o.at >= prev.at;
+    byKey.set(key, {
+      agent: o.agent,
+      kind: o.kind,
+      item: o.item,
+      team: newer ? o.team : prev.team,
+      at: Math.max(prev.at, o.at),
+      firstAt: Math.min(prev.firstAt ?? prev.at, firstAt),
+      count: prev.count + o.count,
+    });
+  }
+  return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, o]) => o);
+}
+
+/** Newest lastSeen first, then by agent, kind and item (the same order in every adapter). */
+export function compareFindings(a: DriftFinding, b: DriftFinding): number {
+  if (a.lastSeen !== b.lastSeen) return b.lastSeen - a.lastSeen;
+  for (const k of ['agent', 'kind', 'item'] as const) if (a[k] !== b[k]) return a[k] < b[k] ? -1 : 1;
+  return 0;
+}
+
+export const DEFAULT_DRIFT_LIMIT = 1000;

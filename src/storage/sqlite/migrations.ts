@@ -175,6 +175,24 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE usage_events ADD COLUMN guardrail_evidence TEXT;
     `,
   },
+  {
+    id: 8,
+    name: 'agent-drift',
+    // One row per (agent, kind, item) of agent drift (docs/agents.md#drift-detection), upserted in batches.
+    sql: `
+      CREATE TABLE agent_drift (
+        agent TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        item TEXT NOT NULL,
+        team TEXT NOT NULL,
+        first_seen INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (agent, kind, item)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX agent_drift_last_seen ON agent_drift (last_seen);
+    `,
+  },
 ];
 
 export function applyMigrations(db: Database, migrations: readonly Migration[]): number[] {

@@ -2,7 +2,9 @@ import diagnosticsChannel from 'node:diagnostics_channel';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { DeploymentHealthReader } from '../../data-plane/routing/deployment-health.js';
 import { type AlertMessage, CHANNEL_NAMES, type LimitRefusedMessage, type RequestEndMessage, type SnapshotSwapMessage } from '../channels.js';
+import { createDriftMetrics } from './drift-metrics.js';
 import { createGuardrailMetrics } from './guardrail-metrics.js';
+import { createMcpMetrics } from './mcp-metrics.js';
 import { createPolicyMetrics } from './policy-metrics.js';
 import { createRoutingMetrics } from './routing-metrics.js';
 
@@ -29,6 +31,8 @@ export function createPrometheusMetrics(options: { defaultMetrics?: boolean; dep
   const routing = createRoutingMetrics(registry, options.deploymentHealth);
   const policy = createPolicyMetrics(registry);
   const guardrails = createGuardrailMetrics(registry);
+  const mcp = createMcpMetrics(registry);
+  const drift = createDriftMetrics(registry);
 
   const requests = new Counter({
     name: 'gantry_requests_total',
@@ -125,7 +129,7 @@ export function createPrometheusMetrics(options: { defaultMetrics?: boolean; dep
 
   const alerts = new Counter({
     name: 'gantry_alerts_total',
-    help: 'Alerts raised (budget thresholds, spend anomalies), by type and subject (budget name or scope). Counted by the process that raised it.',
+    help: 'Alerts raised (budget thresholds, spend anomalies, agent drift), by type and subject (budget name or scope). Counted by the process that raised it.',
     labelNames: ['type', 'subject'] as const,
     registers: [registry],
   });
@@ -202,6 +206,8 @@ export function createPrometheusMetrics(options: { defaultMetrics?: boolean; dep
       diagnosticsChannel.unsubscribe(CHANNEL_NAMES.limitRefused, onLimitRefused);
       routing.close();
       guardrails.close();
+      mcp.close();
+      drift.close();
       policy.close();
     },
   };

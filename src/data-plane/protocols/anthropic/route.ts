@@ -4,6 +4,7 @@ import { parseJsonBody, readBody } from '../../http/read-body.js';
 import { type ChatServeDeps, createChatServer } from '../../routes/chat-completions.js';
 import type { Route } from '../../routes/route.js';
 import type { CompiledModel, RuntimeSnapshot } from '../../snapshot.js';
+import type { DriftReporter } from '../../stages/agent-drift.js';
 import { type AuthorizeModel, createResolveModel } from '../../stages/resolve-model.js';
 import { anthropicErrorBody } from './errors.js';
 import { anthropicChatOutput } from './stream-output.js';
@@ -17,8 +18,8 @@ import { validateMessagesRequest } from './validate.js';
  * only the wire format in and out differs. `anthropic-version` and `anthropic-beta` headers are
  * accepted and ignored: Gantry speaks one version of the format (docs/protocols.md).
  */
-export function createMessagesRoute(deps: ChatServeDeps & { readonly maxBodyBytes: number; readonly authorize?: AuthorizeModel }): Route {
-  const resolveModel = createResolveModel(deps.authorize);
+export function createMessagesRoute(deps: ChatServeDeps & { readonly maxBodyBytes: number; readonly authorize?: AuthorizeModel; readonly drift?: DriftReporter }): Route {
+  const resolveModel = createResolveModel(deps.authorize, deps.drift);
   const serveChat = createChatServer(deps);
   return {
     endpoint: 'messages',

@@ -5,6 +5,7 @@ import type { RequestContext } from '../../context.js';
 import { parseJsonBody, readBody } from '../../http/read-body.js';
 import { type ChatServeDeps, createChatServer } from '../../routes/chat-completions.js';
 import type { Route } from '../../routes/route.js';
+import type { DriftReporter } from '../../stages/agent-drift.js';
 import { type AuthorizeModel, createResolveModel } from '../../stages/resolve-model.js';
 import { responsesChatOutput } from './chat-output.js';
 import { type NewId, responseShell } from './from-chat.js';
@@ -20,6 +21,8 @@ export interface ResponsesRouteDeps extends ChatServeDeps {
   readonly ttlMs: number;
   /** The policy decision (stages/authorize.ts); absent: no policies. */
   readonly authorize?: AuthorizeModel;
+  /** Where traffic outside an agent's registration is reported (stages/agent-drift.ts). */
+  readonly drift?: DriftReporter;
 }
 
 export function responseNotFound(id: string, param?: string): GatewayError {
@@ -43,7 +46,7 @@ function principalOf(ctx: RequestContext) {
  * response object or its typed events; then it is stored for continuation unless `store: false`.
  */
 export function createResponsesRoute(deps: ResponsesRouteDeps): Route {
-  const resolveModel = createResolveModel(deps.authorize);
+  const resolveModel = createResolveModel(deps.authorize, deps.drift);
   const serveChat = createChatServer(deps);
   return {
     endpoint: 'responses',

@@ -160,4 +160,22 @@ export const POSTGRES_MIGRATIONS: readonly SqlMigration[] = [
         sql`ALTER TABLE usage_events ADD COLUMN guardrail_evidence text`,
       ]),
   },
+  {
+    // One row per (agent, kind, item) of agent drift (docs/agents.md#drift-detection), upserted in batches.
+    id: '0005_agent_drift',
+    up: (db) =>
+      statements(db, [
+        sql`CREATE TABLE agent_drift (
+          agent text COLLATE "C" NOT NULL,
+          kind text COLLATE "C" NOT NULL,
+          item text COLLATE "C" NOT NULL,
+          team text COLLATE "C" NOT NULL,
+          first_seen bigint NOT NULL,
+          last_seen bigint NOT NULL,
+          count bigint NOT NULL,
+          PRIMARY KEY (agent, kind, item)
+        )`,
+        sql`CREATE INDEX agent_drift_last_seen ON agent_drift (last_seen)`,
+      ]),
+  },
 ];

@@ -1,0 +1,90 @@
+import { GatewayError } from '../../kernel/errors/index.js';
+import type { PolicyRequest } from '../../policy/types.js';
+import type { PolicyDecisionMessage, TelemetryChannels } from '../../telemetry/channels.js';
+import type { RequestContext } from '../context.js';
+import type { CompiledGrant, CompiledMcpServer } from '../snapshot.js';
+import { activeGrant, noteGrant } from '../stages/grant-check.js';
+import { dataClassOf, principalOf } from '../stages/policy-principal.js';
+
+type Principal = ReturnType<typeof principalOf>;
+
+export interface ToolPolicy {
+  /** tools/list: false when an enforced call_tool policy denies the tool and no Grant overrides it. Publishes nothing. */
+  visible(ctx: RequestContext, principal: Principal, tool: string): boolean;
+  /**
+   * tools/call: call_tool on the tool, then read_secret on each Secret the server uses. An enforced
+   * denial throws GW_POLICY_DENIED (published like invoke_model denials, so the policy audit records
+   * it) unless an active Grant overrides it (then noted on ctx.grantedBy: the usage event's evidence).
+   */
+  authorizeCall(ctx: RequestContext, server: CompiledMcpServer, tool: string): void;
+}
+
+const who = (p: Principal) => (p.type === 'ApiKey' ? `key "${p.id}"` : `${p.type === 'Agent' ? 'agent' : 'user'} "${p.id}"`);
+
+export function createToolPolicy(deps: { readonly channels: Pick<TelemetryChannels, 'policyDecision'> }): ToolPolicy {
+  const publish = (ctx: RequestContext, request: PolicyRequest, outcome: PolicyDecisionMessage['outcome'], policyIds: readonly string[]) => {
+    if (!deps.channels.policyDecision.hasSubscribers) return;
+    const message: PolicyDecisionMessage = {
+      outcome,
+      policyIds,
+      action: request.action,
+      principal: `${request.principal.type}:${request.principal.id}`,
+      resource: `${request.resource.type}:${request.resource.id}`,
+      team: request.principal.team,
+      requestId: ctx.requestId,
+    };
+    deps.channels.policyDecision.publish(message);
+  };
+
+  const toolRequest = (ctx: RequestContext, principal: Principal, tool: string): PolicyRequest => ({
+    principal,
+    action: 'call_tool',
+    resource: { type: 'Tool', id: tool },
+    context: { dataClass: dataClassOf(ctx), tags: ctx.attribution?.tags ?? {} },
+  });
+
+  /** One decision: dry-run evidence kept, errors published; an enforced denial throws unless a Grant overrides it. */
+  function decide(ctx: RequestContext, request: PolicyRequest, grant: () => CompiledGrant | undefined): void {
+    const engine = ctx.snapshot.policies;
+    if (!engine) return;
+    const decision = engine.decide(request);
+    if (decision.errors.length > 0) publish(ctx, request, 'error', decision.errors);
+    if (decision.wouldDenyBy.length > 0) {
+      ctx.policyWouldDeny = [...(ctx.policyWouldDeny ?? []), ...decision.wouldDenyBy];
+      publish(ctx, request, 'would_deny', decision.wouldDenyBy);
+    }
+    if (decision.allowed) return;
+    const granted = grant();
+    if (granted) {
+      noteGrant(ctx, granted.name);
+      return;
+    }
+    ctx.policyDeniedBy = decision.deniedBy;
+    publish(ctx, request, 'deny', decision.deniedBy);
+    throw new GatewayError(
+      'GW_POLICY_DENIED',
+      `Policy "${decision.deniedBy.join('", "')}" denies ${request.action} on ${request.resource.type} "${request.resource.id}" for ${who(request.principal)} of team "${request.principal.team}". Ask your platform team about the policy, or for a Grant.`,
+    );
+  }
+
+  return {
+    visible(ctx, principal, tool) {
+      const engine = ctx.snapshot.policies;
+      if (!engine) return true;
+      return engine.decide(toolRequest(ctx, principal, tool)).allowed || activeGrant(ctx, 'call_tool', tool) !== undefined;
+    },
+
+    authorizeCall(ctx, server, tool) {
+      if (!ctx.snapshot.policies) return;
+      const principal = principalOf(ctx);
+      decide(ctx, toolRequest(ctx, principal, tool), () => activeGrant(ctx, 'call_tool', tool));
+      // read_secret is decided only when a policy can apply to it (no cost otherwise).
+      if (server.secrets.length === 0 || !ctx.snapshot.policies.coversAction('read_secret')) return;
+      const tags = ctx.attribution?.tags ?? {};
+      for (const secret of server.secrets) {
+        const request: PolicyRequest = { principal, action: 'read_secret', resource: { type: 'Secret', id: secret }, context: { tags } };
+        decide(ctx, request, () => activeGrant(ctx, 'read_secret', secret));
+      }
+    },
+  };
+}

@@ -1,0 +1,123 @@
+import type { McpServerStatus } from '../control-plane/admin-api/mcp-status-routes.js';
+import type { McpServerSpec } from '../control-plane/resources/kinds/mcp-server.js';
+import type { ResolvedMcpSecret } from '../control-plane/snapshot/compile-mcp.js';
+import type { Clock } from '../kernel/clock.js';
+import type { Logger } from '../kernel/logger.js';
+import { createHttpUpstream, createStdioUpstream, type McpUpstream, type UpstreamCredential } from '../mcp/index.js';
+
+/** An McpServer whose upstream cannot be created (the compile leaves it out and logs this message; it never holds a secret value). */
+export class McpSetupError extends Error {}
+
+
+function secretValue(server: string, name: string, resolved: ReadonlyMap<string, ResolvedMcpSecret>, path: string): ResolvedMcpSecret {
+  const secret = resolved.get(name);
+  if (!secret) throw new McpSetupError(`McpServer "${server}": ${path} names Secret "${name}", which does not exist or could not be read.`);
+  return secret;
+}
+
+/** The McpServer's upstream credential (HTTP), with the previous value while its grace window lasts. */
+function credentialOf(server: string, spec: McpServerSpec, resolved: ReadonlyMap<string, ResolvedMcpSecret>): UpstreamCredential | undefined {
+  if (!spec.auth) return undefined;
+  const secret = secretValue(server, spec.auth.secretRef, resolved, 'spec.auth.secretRef');
+  return {
+    header: (spec.auth.header ?? 'authorization').toLowerCase(),
+    scheme: spec.auth.scheme ?? 'Bearer',
+    value: secret.value,
+    previous: secret.previous ? { value: secret.previous.value, validUntil: secret.previous.validUntil } : undefined,
+  };
+}
+
+/** spec.env with secretRefs replaced by their values, and the values to redact from the process's stderr. */
+function envOf(server: string, spec: McpServerSpec, resolved: ReadonlyMap<string, ResolvedMcpSecret>): { env: Record<string, string>; secretValues: string[] } {
+  const env: Record<string, string> = {};
+  const secretValues: string[] = [];
+  for (const [key, v] of Object.entries(spec.env ?? {})) {
+    if (typeof v === 'string') env[key] = v;
+    else {
+      const value = secretValue(server, v.secretRef, resolved, `spec.env.${key}.secretRef`).value;
+      env[key] = value;
+      secretValues.push(value);
+    }
+  }
+  return { env, secretValues };
+}
+
+/** Which secret versions an upstream was built with: a rotation makes a new upstream (never the values themselves). */
+function versionsOf(resolved: ReadonlyMap<string, ResolvedMcpSecret>): string {
+  return [...resolved]
+    .map(([name, s]) => `${name}=${s.revision}`)
+    .sort()
+    .join(',');
+}
+
+export interface McpUpstreamRegistryDeps {
+  /** Gantry's environment: stdio servers get only its safe base (PATH, HOME, LANG…), never the rest. */
+  readonly env: NodeJS.ProcessEnv;
+  readonly logger: Logger;
+  readonly clock: Clock;
+}
+
+/**
+ * Live upstream connections (stdio processes, HTTP clients) for the McpServers of the current
+ * snapshot, like providers.ts for Providers: an upstream is kept while its spec and the versions of
+ * its Secrets are unchanged; a changed spec or a rotated Secret creates a new one, and sweep() after
+ * each compile closes those no longer used (a replaced stdio process is stopped).
+ */
+export function createMcpUpstreamRegistry(deps: McpUpstreamRegistryDeps) {
+  const live = new Map<string, { name: string; upstream: McpUpstream }>();
+  let used = new Set<string>();
+
+  function create(name: string, spec: McpServerSpec, resolved: ReadonlyMap<string, ResolvedMcpSecret>): McpUpstream {
+    const now = () => deps.clock.monotonic();
+    if (spec.url !== undefined && spec.command === undefined) {
+      try {
+        new URL(spec.url);
+      } catch {
+        throw new McpSetupError(`McpServer "${name}": spec.url is not a valid URL.`);
+      }
+      return createHttpUpstream({ server: name, url: spec.url, headers: spec.headers, credential: credentialOf(name, spec, resolved), logger: deps.logger, now, wallClock: () => deps.clock.now() });
+    }
+    if (spec.command !== undefined && spec.url === undefined) {
+      const { env, secretValues } = envOf(name, spec, resolved);
+      return createStdioUpstream({ server: name, command: spec.command, args: spec.args, cwd: spec.cwd, env, secretValues, parentEnv: deps.env, logger: deps.logger, now });
+    }
+    throw new McpSetupError(`McpServer "${name}": set exactly one of spec.url (Streamable HTTP) and spec.command (stdio).`);
+  }
+
+  return {
+    /** The upstream for this McpServer (created, or reused while unchanged); throws McpSetupError. */
+    upstreamFor(name: string, spec: McpServerSpec, resolved: ReadonlyMap<string, ResolvedMcpSecret>): McpUpstream {
+      const key = `${name}\n${JSON.stringify(spec)}\n${versionsOf(resolved)}`;
+      let entry = live.get(key);
+      if (!entry) {
+        entry = { name, upstream: create(name, spec, resolved) };
+        live.set(key, entry);
+      }
+      used.add(key);
+      return entry.upstream;
+    },
+    /** Closes the upstreams the last compile did not use (stops their processes). */
+    sweep(): void {
+      for (const [key, entry] of live) {
+        if (used.has(key)) continue;
+        live.delete(key);
+        entry.upstream.close().catch((err: unknown) => deps.logger.warn({ err, mcpServer: entry.name }, 'closing a replaced MCP upstream failed'));
+      }
+      used = new Set();
+    },
+    /** Every live upstream's status (the newest per name), sorted by name. */
+    status(): McpServerStatus[] {
+      const byName = new Map<string, McpServerStatus>();
+      for (const entry of live.values()) byName.set(entry.name, { name: entry.name, ...entry.upstream.status() });
+      return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    },
+    async closeAll(): Promise<void> {
+      const all = [...live.values()];
+      live.clear();
+      used = new Set();
+      await Promise.all(all.map((e) => e.upstream.close()));
+    },
+  };
+}
+
+export type McpUpstreamRegistry = ReturnType<typeof createMcpUpstreamRegistry>;

@@ -1,0 +1,4 @@
+import { describeDriftStoreContract } from '../contract/drift-store.contract.js';
+import { createMemoryDriftStore } from './drift-store.js';
+
+describeDriftStoreContract('memory', createMemoryDriftStore);
