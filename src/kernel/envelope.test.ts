@@ -58,6 +58,15 @@ describe('envelope encryption', () => {
     expect(thrown(() => cipher.open(undefined, aad)).message).toMatch(/malformed/);
   });
 
+  it('refuses a truncated GCM tag (a 4-byte prefix would verify, leaving 32-bit authentication)', () => {
+    const e = cipher.seal(VALUE, aad);
+    const cut = (b64: string, n: number) => Buffer.from(b64, 'base64').subarray(0, n).toString('base64');
+    for (const n of [4, 12]) {
+      expect(thrown(() => cipher.open({ ...e, tag: cut(e.tag, n) }, aad)).message).toMatch(/failed authentication/);
+      expect(thrown(() => cipher.open({ ...e, wrapTag: cut(e.wrapTag, n) }, aad)).message).toMatch(/failed authentication/);
+    }
+  });
+
   it('binds the ciphertext to its Secret name and version (AAD)', () => {
     const e = cipher.seal(VALUE, aad);
     expect(thrown(() => cipher.open(e, secretAad('openai-dev', 1))).message).toMatch(/copied from another Secret or version/);

@@ -26,6 +26,8 @@ export interface Envelope {
 export const MASTER_KEY_BYTES = 32;
 const ALGORITHM = 'aes-256-gcm';
 const IV_BYTES = 12;
+/** GCM's full tag. Fixed on decryption: otherwise node accepts a stored tag cut to 4 bytes (a 2^-32 forgery). */
+const TAG_BYTES = 16;
 
 /** A short, non-secret id of a master key (HMAC of a label under the key): safe to store and log. */
 export function keyId(masterKey: Buffer): string {
@@ -47,7 +49,7 @@ function encrypt(key: Buffer, plaintext: Buffer, aad: string): { ct: Buffer; iv:
 
 /** Throws when authentication fails (wrong key, altered bytes, other AAD). */
 function decrypt(key: Buffer, ct: Buffer, iv: Buffer, tag: Buffer, aad: string): Buffer {
-  const decipher = createDecipheriv(ALGORITHM, key, iv);
+  const decipher = createDecipheriv(ALGORITHM, key, iv, { authTagLength: TAG_BYTES });
   decipher.setAAD(Buffer.from(aad, 'utf8'));
   decipher.setAuthTag(tag);
   return Buffer.concat([decipher.update(ct), decipher.final()]);

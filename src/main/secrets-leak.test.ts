@@ -295,8 +295,10 @@ describe('Secrets never appear in clear outside the provider call', () => {
       await admin(g, 'POST', '/secrets', { name: 'Not A Name', value: VALUES.refused }),
       await admin(g, 'POST', '/secrets/nope/rotate', { value: VALUES.refused }),
       await admin(g, 'POST', '/secrets', `{"name":"x","value":"${VALUES.refused}`),
+      // An unquoted YAML value starting with `*` is an alias: the YAML library's error quotes it.
+      await admin(g, 'POST', '/apply', `apiVersion: gantry/v1alpha1\nkind: Secret\nmetadata: {name: bad}\nspec:\n  value: *${VALUES.refused}\n`, 'application/yaml'),
     ];
-    expect(refused.map((r) => r.status)).toEqual([400, 400, 400, 409, 400, 404, 400]);
+    expect(refused.map((r) => r.status)).toEqual([400, 400, 400, 409, 400, 404, 400, 400]);
 
     // Audit (every entry), /metrics, then the files while the process runs (database + WAL).
     const audit = await admin(g, 'GET', '/audit?limit=1000');

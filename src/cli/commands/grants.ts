@@ -169,7 +169,8 @@ use a model, call a tool or read a secret that a policy, the agent's declaration
 scope would refuse. It ends at --expires (at most 30 days), in every process, without a restart.
 request  creates it: pending until approved, or approved at once when a platform admin requests it
          without naming another approver.
-approve  a platform admin other than the requester, or the user named with --approver.
+approve  a platform admin other than the requester, or the user named with --approver (which
+         only a platform admin may name).
 revoke   the requester, a team admin of the team or a platform admin; takes effect at once.
 list     NAME PRINCIPAL ACTION RESOURCE STATE EXPIRES REASON; --active: approved and not expired.
 Budgets, rate limits and guardrails still apply to requests a grant lets through.

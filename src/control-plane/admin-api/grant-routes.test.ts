@@ -106,6 +106,36 @@ describe('Grant lifecycle through the admin API', () => {
     expect(bySam.body.status).toMatchObject({ state: 'approved', approvedBy: 'user:sam' });
   });
 
+  it('only a platform admin names an approver: a team admin cannot pick a colleague to approve their request', async () => {
+    const r = await apply('alice', grantDoc('by-proxy', { approver: 'dave' }));
+    expect(r.status).toBe(400);
+    expect(r.body.error.details.map((d: { path: string }) => d.path)).toEqual(['spec.approver']);
+    expect((await cp.call('GET', '/grants/by-proxy', TEST_ADMIN_TOKEN)).status).toBe(404);
+    // Nor by editing a pending grant afterwards; a platform admin's delegation stays and still works.
+    expect((await apply('alice', grantDoc('proxy-later'))).status).toBe(200);
+    expect((await apply('alice', grantDoc('proxy-later', { approver: 'dave' }))).status).toBe(400);
+    expect((await apply('pat', grantDoc('delegated', { approver: 'dave' }))).status).toBe(200);
+    const edited = await apply('alice', grantDoc('delegated', { approver: 'dave', expiresAt: Date.now() + 3 * HOUR }));
+    expect(edited.status, JSON.stringify(edited.body)).toBe(200);
+    expect((await cp.call('POST', '/grants/proxy-later/approve', as('dave'))).status).toBe(403);
+    expect((await cp.call('POST', '/grants/delegated/approve', as('dave'))).status).toBe(200);
+  });
+
+  it("refuses a grant for the team that narrows to another team's agent, user or key", async () => {
+    const agent = 'apiVersion: gantry/v1alpha1\nkind: Agent\nmetadata: {name: sales-bot}\nspec: {owner: sales, sponsor: sam, lifecycle: active}\n';
+    expect((await cp.call('POST', '/apply', TEST_ADMIN_TOKEN, agent)).status).toBe(200);
+    const narrowed = (principal: string) => grantDoc('cross-team').replace('principal: {team: research}', `principal: {team: research, ${principal}}`);
+    for (const [principal, path] of [
+      ['agent: sales-bot', 'spec.principal.agent'],
+      ['user: sam', 'spec.principal.user'],
+    ]) {
+      const r = await apply('alice', narrowed(principal as string));
+      expect(r.status, JSON.stringify(r.body)).toBe(400);
+      expect(r.body.error.details.map((d: { path: string }) => d.path)).toEqual([path]);
+    }
+    expect((await apply('alice', narrowed('user: dave'))).status).toBe(200);
+  });
+
   it('refuses naming yourself as approver, an expiry in the past or beyond 30 days, and a resource that does not fit the action', async () => {
     const problems = async (user: string, yaml: string) => {
       const r = await apply(user, yaml);

@@ -125,6 +125,39 @@ describe('Secrets through the admin API', () => {
     expect(await version()).toBe(3);
   });
 
+  it('applying back what a read returned (gantry get secret -o yaml | gantry apply) neither rotates nor wipes the value', async () => {
+    const cp = await start();
+    await cp.call('POST', '/secrets', T, { name: 'round', value: 'round-trip-v1-pppp', rotationGraceSeconds: 60 });
+    await cp.call('POST', '/secrets/round/rotate', T, { value: 'round-trip-v2-qqqq' });
+    const before = (await cp.store.get('Secret', 'round'))?.secret;
+    const read = (await cp.call('GET', '/secrets/round', T)).body;
+    const back = await cp.call('POST', '/apply', T, JSON.stringify(read));
+    expect(back.status, JSON.stringify(back.body)).toBe(200);
+    expect(back.body.results[0]).toMatchObject({ kind: 'Secret', name: 'round', action: 'unchanged' });
+    expect((await cp.store.get('Secret', 'round'))?.secret).toEqual(before);
+    expect((await cp.call('GET', '/secrets/round', T)).body.status).toEqual(read.status);
+  });
+
+  it('gantry.yaml giving the current value (created through the API) does not undo a later API rotation at the next start', async () => {
+    const env: Record<string, string> = { OPENAI_KEY: 'same-as-api-value-nnnn' };
+    const cp = await start(createMemoryResourceStore(), createMemoryLedgerStore(), { env });
+    const seed = () =>
+      cp.control.apply.applyText(systemActor('system:gantry.yaml'), doc('openai', '{fromEnv: {fromEnv: OPENAI_KEY}}'), { dryRun: false, seed: true }, { requestId: 'startup', sourceIp: undefined });
+    const version = async () => (await cp.call('GET', '/secrets/openai', T)).body.status.currentVersion;
+    await cp.call('POST', '/secrets', T, { name: 'openai', value: 'same-as-api-value-nnnn' });
+    // The file now manages it, with the value it already has: no new version.
+    await seed();
+    expect(await version()).toBe(1);
+    expect((await seed()).results[0]?.action).toBe('unchanged');
+    // Rotated through the API (say the old credential leaked); a restart with the same file keeps it.
+    await cp.call('POST', '/secrets/openai/rotate', T, { value: 'rotated-after-leak-oooo' });
+    expect((await seed()).results[0]?.action).toBe('unchanged');
+    expect(await version()).toBe(2);
+    const crypto = createSecretCrypto({ current: TEST_MASTER_KEY, previous: undefined }, createKeyHasher('test-key-hash-secret'));
+    const column = (await cp.store.get('Secret', 'openai'))?.secret as SecretColumn;
+    expect(crypto.decrypt('openai', 2, column.versions[0]?.envelope)).toBe('rotated-after-leak-oooo');
+  });
+
   it('rotates to a new value: the previous version stays for the grace period, or ends at once with 0', async () => {
     const cp = await start();
     await cp.call('POST', '/secrets', T, { name: 'svc', value: 'rotate-v1-eeee' });
@@ -143,6 +176,9 @@ describe('Secrets through the admin API', () => {
     // v2 ends now (grace 0); v1 keeps its own window.
     expect(now.body.status.versions.map((v: { version: number }) => v.version)).toEqual([3, 1]);
     expect((await cp.call('POST', '/secrets/nope/rotate', T, { value: 'x' })).status).toBe(404);
+    // The bound a created value has (the Secret schema) holds for a rotated one too.
+    const huge = await cp.call('POST', '/secrets/svc/rotate', T, { value: 'h'.repeat(65_537) });
+    expect([huge.status, huge.body.error.param]).toEqual([400, 'value']);
     expectAbsent(JSON.stringify([r.body, same.body, now.body, await auditText(cp)]), 'rotate-v1-eeee', 'rotate-v2-ffff', 'rotate-v3-gggg');
     const actions = JSON.parse(await auditText(cp)).items.map((e: { action: string }) => e.action);
     expect(actions.filter((a: string) => a === 'secrets.rotate')).toHaveLength(2);

@@ -7,7 +7,8 @@ import { actorOf, jsonBody, metaOf, optionalInt, optionalString } from './reques
 import type { AdminRoute } from './types.js';
 
 // Request bodies, for the OpenAPI document (the handlers check the same fields with clear messages).
-const Value = T.String({ minLength: 1, maxLength: 65_536, description: 'the value (write-only: never returned)' });
+const MAX_VALUE_LENGTH = 65_536;
+const Value = T.String({ minLength: 1, maxLength: MAX_VALUE_LENGTH, description: 'the value (write-only: never returned)' });
 const CreateBody = T.Object({
   name: Ident,
   value: Value,
@@ -20,6 +21,8 @@ const RotateBody = T.Object({ value: Value, gracePeriodSeconds: T.Optional(T.Int
 function secretValue(body: Record<string, unknown>): string {
   const v = body.value;
   if (typeof v !== 'string' || v === '') throw new GatewayError('GW_REQUEST_INVALID', 'value is required: the Secret\'s value, as a non-empty string.', { param: 'value' });
+  // Rotation does not pass through the Secret schema: the same bound, checked here.
+  if (v.length > MAX_VALUE_LENGTH) throw new GatewayError('GW_REQUEST_INVALID', `value must be at most ${MAX_VALUE_LENGTH} characters.`, { param: 'value' });
   return v;
 }
 

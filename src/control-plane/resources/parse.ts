@@ -40,7 +40,19 @@ export function parseResourceText(text: string): ParsedText {
         });
       }
       if (doc.errors.length > 0) return;
-      const value: unknown = doc.toJS({ maxAliasCount: 100 });
+      let value: unknown;
+      try {
+        value = doc.toJS({ maxAliasCount: 100 });
+      } catch {
+        // Never the library's message: for `value: *sk-…` (an unquoted value starting with `*`) it
+        // quotes the "alias", i.e. a Secret's value, and an uncaught error is logged as internal.
+        problems.push({
+          document: `document ${i + 1}`,
+          path: '',
+          message: 'YAML alias error: an alias (*name) has no anchor, or aliases expand too much; quote a value that starts with *',
+        });
+        return;
+      }
       if (value !== null && value !== undefined) docs.push(...flatten(value));
     });
   }

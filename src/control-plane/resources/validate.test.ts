@@ -83,6 +83,13 @@ describe('resource validation', () => {
     expect(check('{"apiVersion": ').message).toContain('JSON syntax error');
   });
 
+  it('reports an unresolved YAML alias as a problem without quoting it (an unquoted Secret value starting with *)', () => {
+    const { problems, message } = check(`${header}kind: Secret\nmetadata: {name: s}\nspec:\n  value: *sk-alias-secret-123\n`);
+    expect(problems.map((p) => p.document)).toEqual(['document 1']);
+    expect(message).toContain('YAML alias error');
+    expect(message).not.toContain('sk-alias-secret-123');
+  });
+
   it('refuses an oversized document', () => {
     const big = `${header}kind: Team\nmetadata: {name: big}\nspec: {description: "${'x'.repeat(300_000)}"}\n`;
     expect(check(big).message).toMatch(/at most 262144 bytes/);

@@ -3,6 +3,7 @@ import type { StoredResource } from '../../storage/ports/resource-store.js';
 import type { Problem } from '../resources/problems.js';
 import type { AgentSpec } from '../resources/kinds/agent.js';
 import type { ApiKeySpec } from '../resources/kinds/api-key.js';
+import type { GrantSpec } from '../resources/kinds/grant.js';
 import type { ModelSpec } from '../resources/kinds/model.js';
 import type { McpServerSpec } from '../resources/kinds/mcp-server.js';
 import type { PolicySpec } from '../resources/kinds/policy.js';
@@ -104,10 +105,33 @@ export function createCrossChecks(deps: ServiceDeps) {
         }
         return out;
       }
+      case 'Grant':
+        return (await grantPrincipalProblems(doc.spec as unknown as GrantSpec, batch)).map(([path, message]) => ({ document: doc.where, path, message }));
       default:
         return [];
     }
   };
+
+  /**
+   * The agent, user or key a Grant narrows to belongs to principal.team: a team admin requests grants
+   * for their own team only, and an approver must not be shown one that names another team's agent.
+   */
+  async function grantPrincipalProblems(spec: GrantSpec, batch: readonly ValidDoc[]): Promise<[string, string][]> {
+    const { team, agent, user, apiKey } = spec.principal;
+    if (agent) {
+      const owner = (await specOf<AgentSpec>('Agent', agent, batch))?.owner;
+      if (owner !== undefined && owner !== team) return [['spec.principal.agent', `Agent "${agent}" is owned by team "${owner}", not "${team}"`]];
+    }
+    if (user) {
+      const u = await specOf<UserSpec>('User', user, batch);
+      if (u && !(u.teams ?? []).some((m) => m.team === team)) return [['spec.principal.user', `User "${user}" is not a member of team "${team}"`]];
+    }
+    if (apiKey) {
+      const keyTeam = (await specOf<ApiKeySpec>('ApiKey', apiKey, batch))?.team;
+      if (keyTeam !== undefined && keyTeam !== team) return [['spec.principal.apiKey', `ApiKey "${apiKey}" belongs to team "${keyTeam}", not "${team}"`]];
+    }
+    return [];
+  }
 
   /**
    * An McpServer is either a URL (with auth) or a command (with args, env, cwd). A stdio server

@@ -53,10 +53,10 @@ function expiryProblem(spec: GrantSpec, now: number, requestedAt: number): Probl
  * Grant lifecycle on apply (docs/grants.md). Create: expiresAt in the future and at most 30 days
  * ahead; a platform admin (the gantry.yaml system actor and the admin token included) with no
  * spec.approver, or naming themselves, approves it at once; anyone else's starts pending (approved
- * through POST /grants/{name}/approve). Update: principal/action/resource are immutable (registry);
- * extending an approved grant's expiresAt puts it back to pending unless a platform admin does it; a
- * revoked or expired grant cannot be extended. An unchanged spec keeps the stored status object
- * (so the apply reports `unchanged`).
+ * through POST /grants/{name}/approve). Only a platform admin sets spec.approver. Update:
+ * principal/action/resource are immutable (registry); extending an approved grant's expiresAt puts
+ * it back to pending unless a platform admin does it; a revoked or expired grant cannot be
+ * extended. An unchanged spec keeps the stored status object (so the apply reports `unchanged`).
  */
 export function prepareGrant(actor: Actor, spec: GrantSpec, existing: StoredResource | undefined, now: number): PreparedGrant {
   const out = (status: unknown, problems: Problem[]): PreparedGrant => ({ spec: spec as unknown as Record<string, unknown>, status, secret: undefined, problems });
@@ -64,9 +64,17 @@ export function prepareGrant(actor: Actor, spec: GrantSpec, existing: StoredReso
   const admin = isPlatformAdmin(actor);
   const prev = existing?.spec as GrantSpec | undefined;
   const approverChanged = prev === undefined || prev.approver !== spec.approver;
-  // The requester is never their own approver (a platform admin approving their own request does it at creation).
-  if (!admin && approverChanged && spec.approver !== undefined && spec.approver === actor.user) {
-    problems.push({ path: 'spec.approver', message: 'you cannot approve your own grant; name another user, or leave it empty for any platform admin' });
+  // Naming an approver delegates the approval, which only a platform admin may do: a requester who
+  // picked their own approver (a colleague, a user not yet created) would approve their own request
+  // by proxy and override platform policies. Removing one (back to any platform admin) is fine.
+  if (!admin && approverChanged && spec.approver !== undefined) {
+    const self = spec.approver === actor.user;
+    problems.push({
+      path: 'spec.approver',
+      message: self
+        ? 'you cannot approve your own grant; leave spec.approver empty: a platform admin other than you approves it'
+        : 'only a platform admin names an approver; leave spec.approver empty: a platform admin other than you approves it',
+    });
   }
   if (!existing || !prev) {
     const expiry = expiryProblem(spec, now, now);

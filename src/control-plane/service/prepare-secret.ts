@@ -136,6 +136,9 @@ export function prepareSecret(deps: ServiceDeps, actor: Actor, doc: ValidDoc, ex
     graceSeconds: input.rotationGraceSeconds ?? DEFAULT_ROTATION_GRACE_SECONDS,
     existing,
   });
-  const secret = seedFingerprint !== undefined && next.rotated ? { ...next.secret, seedFingerprint } : next.secret;
-  return { spec, status: next.status, secret, problems: [] };
+  if (seedFingerprint === undefined) return { spec, status: next.status, secret: next.secret, problems: [] };
+  // The file's value is recorded even when it already is the current one (no rotation): otherwise
+  // an API rotation made later would be undone at the next start, the file's value looking new.
+  // A new status object makes the apply write it (once; the next start finds it equal).
+  return { spec, status: next.rotated ? next.status : { ...(next.status as object) }, secret: { ...next.secret, seedFingerprint }, problems: [] };
 }

@@ -9,8 +9,11 @@ import { dataClassOf, principalOf } from '../stages/policy-principal.js';
 type Principal = ReturnType<typeof principalOf>;
 
 export interface ToolPolicy {
-  /** tools/list: false when an enforced call_tool policy denies the tool and no Grant overrides it. Publishes nothing. */
-  visible(ctx: RequestContext, principal: Principal, tool: string): boolean;
+  /**
+   * tools/list: false when a call would be refused by policy — an enforced denial of call_tool on the
+   * tool, or of read_secret on a Secret of its server, that no Grant overrides. Publishes nothing.
+   */
+  visible(ctx: RequestContext, principal: Principal, server: CompiledMcpServer, tool: string): boolean;
   /**
    * tools/call: call_tool on the tool, then read_secret on each Secret the server uses. An enforced
    * denial throws GW_POLICY_DENIED (published like invoke_model denials, so the policy audit records
@@ -43,6 +46,13 @@ export function createToolPolicy(deps: { readonly channels: Pick<TelemetryChanne
     context: { dataClass: dataClassOf(ctx), tags: ctx.attribution?.tags ?? {} },
   });
 
+  /** The read_secret requests a call of `server`'s tools decides (none when no policy can apply to them). */
+  const secretRequests = (ctx: RequestContext, principal: Principal, server: CompiledMcpServer): PolicyRequest[] => {
+    if (server.secrets.length === 0 || !ctx.snapshot.policies?.coversAction('read_secret')) return [];
+    const tags = ctx.attribution?.tags ?? {};
+    return server.secrets.map((secret) => ({ principal, action: 'read_secret', resource: { type: 'Secret', id: secret }, context: { tags } }));
+  };
+
   /** One decision: dry-run evidence kept, errors published; an enforced denial throws unless a Grant overrides it. */
   function decide(ctx: RequestContext, request: PolicyRequest, grant: () => CompiledGrant | undefined): void {
     const engine = ctx.snapshot.policies;
@@ -68,10 +78,12 @@ export function createToolPolicy(deps: { readonly channels: Pick<TelemetryChanne
   }
 
   return {
-    visible(ctx, principal, tool) {
+    visible(ctx, principal, server, tool) {
       const engine = ctx.snapshot.policies;
       if (!engine) return true;
-      return engine.decide(toolRequest(ctx, principal, tool)).allowed || activeGrant(ctx, 'call_tool', tool) !== undefined;
+      // The same decisions as authorizeCall, so a listed tool is one the caller may call.
+      if (!engine.decide(toolRequest(ctx, principal, tool)).allowed && activeGrant(ctx, 'call_tool', tool) === undefined) return false;
+      return secretRequests(ctx, principal, server).every((r) => engine.decide(r).allowed || activeGrant(ctx, 'read_secret', r.resource.id) !== undefined);
     },
 
     authorizeCall(ctx, server, tool) {
@@ -79,12 +91,7 @@ export function createToolPolicy(deps: { readonly channels: Pick<TelemetryChanne
       const principal = principalOf(ctx);
       decide(ctx, toolRequest(ctx, principal, tool), () => activeGrant(ctx, 'call_tool', tool));
       // read_secret is decided only when a policy can apply to it (no cost otherwise).
-      if (server.secrets.length === 0 || !ctx.snapshot.policies.coversAction('read_secret')) return;
-      const tags = ctx.attribution?.tags ?? {};
-      for (const secret of server.secrets) {
-        const request: PolicyRequest = { principal, action: 'read_secret', resource: { type: 'Secret', id: secret }, context: { tags } };
-        decide(ctx, request, () => activeGrant(ctx, 'read_secret', secret));
-      }
+      for (const request of secretRequests(ctx, principal, server)) decide(ctx, request, () => activeGrant(ctx, 'read_secret', request.resource.id));
     },
   };
 }
