@@ -226,7 +226,7 @@ export function createLimits(deps: LimitsDeps): Limits {
       }
 
       if (!result.ok) {
-        if (result.reason === 'budget') throw await budgetError(plan, result, span(inputTokens).min, input.requestedMaxOutput !== undefined);
+        if (result.reason === 'budget') throw await budgetError(plan, result, span(inputTokens).min, input.hasOutput && input.requestedMaxOutput !== undefined);
         ctx.limitHeaders = result.reason === 'rate' ? rateLimitHeaders(result.rates) : undefined;
         throw rateError(plan, result);
       }
