@@ -43,7 +43,7 @@ afterEach(async () => {
 });
 
 describe('agent drift detector', () => {
-  it('aggregates occurrences per (agent, kind, item) and writes them in one batch at flush', async () => {
+  it('aggregates occurrences per (agent, kind, item, team) and writes them in one batch at flush', async () => {
     const batches: DriftObservation[][] = [];
     const store = createMemoryDriftStore();
     const d = detector({ store: { record: async (b) => void batches.push([...b]) } });
@@ -59,7 +59,9 @@ describe('agent drift detector', () => {
     await store.record(batches[0] ?? []);
     expect(await store.list({ since: 0 })).toEqual(
       expect.arrayContaining([
-        { agent: 'helper-bot', team: 'support-2', kind: 'undeclared_tool', item: 'demo__delete_everything', firstSeen: T0, lastSeen: T0 + 1_000, count: 3 },
+        { agent: 'helper-bot', team: 'support', kind: 'undeclared_tool', item: 'demo__delete_everything', firstSeen: T0, lastSeen: T0 + 1_000, count: 2 },
+        // Another team's keys: its own finding (it never sees nor moves the other team's).
+        { agent: 'helper-bot', team: 'support-2', kind: 'undeclared_tool', item: 'demo__delete_everything', firstSeen: T0 + 1_000, lastSeen: T0 + 1_000, count: 1 },
         expect.objectContaining({ agent: 'helper-bot', item: 'demo__echo', count: 1 }),
         expect.objectContaining({ agent: 'shadow-bot', kind: 'unregistered_agent', item: '', count: 1 }),
       ]),

@@ -2,7 +2,7 @@ import diagnosticsChannel from 'node:diagnostics_channel';
 import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/logger.js';
 import type { CounterStore } from '../storage/ports/counter-store.js';
-import type { DriftKind, DriftObservation, DriftStore } from '../storage/ports/drift-store.js';
+import { type DriftKind, type DriftObservation, type DriftStore, driftKey } from '../storage/ports/drift-store.js';
 import type { AgentDriftMessage, AlertMessage, TelemetryChannels } from '../telemetry/channels.js';
 
 const DAY_MS = 86_400_000;
@@ -69,7 +69,7 @@ export function driftAlert(o: DriftObservation, now: number): AlertMessage {
 
 /**
  * Drift detection (docs/agents.md#drift-detection): subscribes to the data plane's agentDrift channel,
- * counts occurrences in memory per (agent, kind, item), and every flushMs writes them to the DriftStore
+ * counts occurrences in memory per (agent, kind, item, team), and every flushMs writes them to the DriftStore
  * in one batch (never per request) and raises an `agent_drift` alert for each finding not yet alerted
  * on that UTC day (claimOnce on the shared counter store: one process of all replicas alerts). The
  * alert reaches the metric, the audit log and the webhook through the alert channel's subscribers.
@@ -87,15 +87,12 @@ export function startAgentDrift(options: AgentDriftOptions): AgentDriftDetector 
   let running: Promise<void> | undefined;
 
   function add(o: Omit<Pending, 'firstAt'> & { firstAt?: number }): boolean {
-    const key = `${o.agent}\u0000${o.kind}\u0000${o.item}`;
+    const key = driftKey(o);
     const entry = pending.get(key);
     if (entry) {
       entry.count += o.count;
       entry.firstAt = Math.min(entry.firstAt, o.firstAt ?? o.at);
-      if (o.at >= entry.at) {
-        entry.at = o.at;
-        entry.team = o.team;
-      }
+      entry.at = Math.max(entry.at, o.at);
       return true;
     }
     if (pending.size >= maxKeys) {

@@ -29,6 +29,12 @@ describe('MCP upstream registry', () => {
       expect(registry.upstreamFor('demo', stdio, secrets(TOKEN, 'uid#1'))).toBe(first);
       registry.sweep();
       expect(first.status().state).toBe('connected');
+      // A new price, timeout or tool filter is snapshot data: the process keeps running (no restart, no call dropped).
+      const pid = first.status().pid;
+      const repriced: McpServerSpec = { ...stdio, description: 'demo', timeoutMs: 5_000, pricing: { perCall: '0.01' }, tools: { deny: ['crash'] } };
+      expect(registry.upstreamFor('demo', repriced, secrets(TOKEN, 'uid#1'))).toBe(first);
+      registry.sweep();
+      expect(first.status()).toMatchObject({ state: 'connected', pid, restarts: 0 });
       // A rotated Secret (new revision) and a changed spec each make a new upstream.
       const rotated = registry.upstreamFor('demo', stdio, secrets('rotated-value', 'uid#2'));
       expect(rotated).not.toBe(first);

@@ -8,7 +8,6 @@ import { createHttpUpstream, createStdioUpstream, type McpUpstream, type Upstrea
 /** An McpServer whose upstream cannot be created (the compile leaves it out and logs this message; it never holds a secret value). */
 export class McpSetupError extends Error {}
 
-
 function secretValue(server: string, name: string, resolved: ReadonlyMap<string, ResolvedMcpSecret>, path: string): ResolvedMcpSecret {
   const secret = resolved.get(name);
   if (!secret) throw new McpSetupError(`McpServer "${server}": ${path} names Secret "${name}", which does not exist or could not be read.`);
@@ -42,6 +41,15 @@ function envOf(server: string, spec: McpServerSpec, resolved: ReadonlyMap<string
   return { env, secretValues };
 }
 
+/**
+ * What an upstream is made of: a change to anything else (pricing, timeoutMs, tools, description) is
+ * applied by the next snapshot without restarting its process or dropping the calls in flight.
+ */
+function connectionOf(spec: McpServerSpec): string {
+  const { url, headers, auth, command, args, env, cwd } = spec;
+  return JSON.stringify({ url, headers, auth, command, args, env, cwd });
+}
+
 /** Which secret versions an upstream was built with: a rotation makes a new upstream (never the values themselves). */
 function versionsOf(resolved: ReadonlyMap<string, ResolvedMcpSecret>): string {
   return [...resolved]
@@ -59,8 +67,8 @@ export interface McpUpstreamRegistryDeps {
 
 /**
  * Live upstream connections (stdio processes, HTTP clients) for the McpServers of the current
- * snapshot, like providers.ts for Providers: an upstream is kept while its spec and the versions of
- * its Secrets are unchanged; a changed spec or a rotated Secret creates a new one, and sweep() after
+ * snapshot, like providers.ts for Providers: an upstream is kept while its connection (url, command,
+ * env…) and the versions of its Secrets are unchanged; a change there or a rotated Secret creates a new one, and sweep() after
  * each compile closes those no longer used (a replaced stdio process is stopped).
  */
 export function createMcpUpstreamRegistry(deps: McpUpstreamRegistryDeps) {
@@ -87,7 +95,7 @@ export function createMcpUpstreamRegistry(deps: McpUpstreamRegistryDeps) {
   return {
     /** The upstream for this McpServer (created, or reused while unchanged); throws McpSetupError. */
     upstreamFor(name: string, spec: McpServerSpec, resolved: ReadonlyMap<string, ResolvedMcpSecret>): McpUpstream {
-      const key = `${name}\n${JSON.stringify(spec)}\n${versionsOf(resolved)}`;
+      const key = `${name}\n${connectionOf(spec)}\n${versionsOf(resolved)}`;
       let entry = live.get(key);
       if (!entry) {
         entry = { name, upstream: create(name, spec, resolved) };

@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MCP_TEST_SERVER } from '../../test/helpers/mcp-test-server.js';
 import { GatewayError } from '../kernel/errors/index.js';
@@ -103,6 +106,14 @@ describe('stdio MCP upstream (a real process)', () => {
     expect(lines.join('\n')).not.toContain(SECRET);
   });
 
+  it('replaces control characters of stderr lines (they reach logs, `gantry mcp status` and terminals)', async () => {
+    const lines: string[] = [];
+    const u = start({ env: { DEMO_MCP_TOKEN: SECRET, STDERR_ON_START: 'boot \u001b]0;owned\u0007\u001b[2Jdone' } }, lines);
+    await call(u, 'echo', { text: 'x' });
+    await vi.waitFor(() => expect(lines.some((l) => l.includes('boot'))).toBe(true), { timeout: 5_000 });
+    expect(lines.find((l) => l.includes('boot'))).toContain('boot ?]0;owned??[2Jdone');
+  });
+
   it('restarts the process after it crashes and serves again; the call that crashed it fails as unavailable', async () => {
     const u = start();
     await connected(u);
@@ -176,5 +187,41 @@ describe('stdio MCP upstream (a real process)', () => {
     await u.close();
     expect(() => process.kill(pid, 0)).toThrow();
     expect(lines.some((l) => l.includes('ignoring SIGTERM'))).toBe(true);
+  });
+
+  describe('a process that never answers initialize (it ignores SIGTERM and stdin EOF)', () => {
+    // Writes its pid to argv[1] and then only lives: a stuck `npx` download or a broken server.
+    const STUCK = "require('node:fs').writeFileSync(process.argv[1], String(process.pid)); process.on('SIGTERM', () => {}); setInterval(() => {}, 1000);";
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    let dir = '';
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+    async function stuck(overrides: Partial<StdioUpstreamOptions>): Promise<{ u: McpUpstream; pid: number }> {
+      dir = mkdtempSync(join(tmpdir(), 'gantry-stuck-'));
+      const pidFile = join(dir, 'pid');
+      const u = start({ args: ['-e', STUCK, pidFile], ...overrides });
+      await vi.waitFor(() => expect(existsSync(pidFile) && readFileSync(pidFile, 'utf8') !== '').toBe(true), { timeout: 10_000, interval: 20 });
+      return { u, pid: Number(readFileSync(pidFile, 'utf8')) };
+    }
+
+    it('close() while it is starting kills it before resolving (no orphan at gateway shutdown)', async () => {
+      const { u, pid } = await stuck({ startTimeoutMs: 60_000 });
+      expect(u.status().state).toBe('connecting');
+      await u.close();
+      expect(alive(pid)).toBe(false);
+      expect(u.status().state).toBe('stopped');
+    });
+
+    it('is killed when startTimeoutMs passes, not left running beside its restart', async () => {
+      const { u, pid } = await stuck({ startTimeoutMs: 300, backoff: { initialMs: 60_000 } });
+      await vi.waitFor(() => expect(u.status().state).toBe('backoff'), { timeout: 10_000, interval: 20 });
+      expect(alive(pid)).toBe(false);
+    });
   });
 });

@@ -34,6 +34,21 @@ export interface StdioUpstreamOptions {
 
 const KILL_AFTER_MS = 2_000;
 const MAX_STDERR_LINE = 2_000;
+/** Control characters (ANSI escapes, BEL, backspace…): a child's stderr reaches `gantry mcp status` and terminals. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/**
+ * The SDK's transport forgets its process as soon as it is closed (pid → null), and a failed connect
+ * closes it: the pid is kept from the spawn so a process that failed to start can still be killed.
+ */
+class TrackedStdioTransport extends StdioClientTransport {
+  spawnedPid: number | undefined;
+  override async start(): Promise<void> {
+    await super.start();
+    this.spawnedPid = this.pid ?? undefined;
+  }
+}
 
 /** SIGTERM, then SIGKILL if the process is still there after KILL_AFTER_MS. */
 async function terminate(pid: number | undefined, exited: Promise<unknown>): Promise<void> {
@@ -66,14 +81,14 @@ export function createStdioUpstream(options: StdioUpstreamOptions): McpUpstream 
   const env = childEnvironment(options.parentEnv, options.env ?? {});
   const startTimeoutMs = options.startTimeoutMs ?? 30_000;
 
-  async function start(): Promise<Incarnation<Client>> {
-    const transport = new StdioClientTransport({ command: options.command, args: [...(options.args ?? [])], cwd: options.cwd, env, stderr: 'pipe' });
+  async function start(stopping: AbortSignal): Promise<Incarnation<Client>> {
+    const transport = new TrackedStdioTransport({ command: options.command, args: [...(options.args ?? [])], cwd: options.cwd, env, stderr: 'pipe' });
     let lastStderr: string | undefined;
     const stderr = transport.stderr as Readable | null;
     if (stderr) {
       const lines = createInterface({ input: stderr, crlfDelay: Number.POSITIVE_INFINITY });
       lines.on('line', (raw) => {
-        const line = redact(raw.length > MAX_STDERR_LINE ? `${raw.slice(0, MAX_STDERR_LINE)}…` : raw);
+        const line = redact(raw.length > MAX_STDERR_LINE ? `${raw.slice(0, MAX_STDERR_LINE)}…` : raw).replace(CONTROL, '?');
         if (line.trim() === '') return;
         lastStderr = line;
         log.warn({ childPid: transport.pid ?? undefined, stream: 'stderr' }, line);
@@ -90,17 +105,17 @@ export function createStdioUpstream(options: StdioUpstreamOptions): McpUpstream 
     };
     client.onerror = (err) => log.debug({ err: errorText(err, redact) }, 'MCP stdio transport error');
     try {
-      await client.connect(transport, { timeout: startTimeoutMs });
+      // Closed while starting (shutdown, a replaced McpServer): stop waiting and kill the process below.
+      await client.connect(transport, { timeout: startTimeoutMs, signal: stopping });
     } catch (err) {
-      const pid = transport.pid ?? undefined;
-      await terminate(pid, exited);
+      await terminate(transport.spawnedPid, exited);
       await client.close().catch(() => {});
       await new Promise((r) => setImmediate(r));
       const why = errorText(err, redact);
       throw new Error(`could not start "${options.command}": ${why}${lastStderr && !why.includes(lastStderr) ? ` (last stderr line: ${lastStderr})` : ''}`);
     }
     core.invalidate();
-    const pid = transport.pid ?? undefined;
+    const pid = transport.spawnedPid;
     log.info({ childPid: pid }, 'MCP server process started');
     // List the tools once it is up (it runs anyway): status shows the count, the first client waits less.
     setImmediate(() => void core.listTools(new AbortController().signal).catch(() => {}));

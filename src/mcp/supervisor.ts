@@ -12,8 +12,11 @@ export interface Incarnation<T> {
 
 export interface SupervisorOptions<T> {
   readonly server: string;
-  /** Starts an incarnation; rejects when it cannot start (its message goes to status, so no secrets). */
-  start(): Promise<Incarnation<T>>;
+  /**
+   * Starts an incarnation; rejects when it cannot start (its message goes to status, so no secrets).
+   * `signal` aborts when the supervisor is closed meanwhile: the start must then stop what it began.
+   */
+  start(signal: AbortSignal): Promise<Incarnation<T>>;
   /** Monotonic ms. */
   readonly now: () => number;
   readonly initialBackoffMs?: number;
@@ -48,6 +51,9 @@ export function createSupervisor<T>(options: SupervisorOptions<T>) {
   let lastError: string | undefined;
   let nextDelay = initial;
   let timer: NodeJS.Timeout | undefined;
+  // The start in progress: close() aborts it and waits for it, so no process outlives close().
+  const closing = new AbortController();
+  let starting: Promise<void> | undefined;
   const waiters = new Set<Waiter<T>>();
 
   const unavailable = (why: string) => new GatewayError('GW_MCP_UPSTREAM_UNAVAILABLE', `MCP server "${options.server}" ${why}. Retry shortly.`);
@@ -79,10 +85,10 @@ export function createSupervisor<T>(options: SupervisorOptions<T>) {
   function run(): void {
     if (state === 'stopped') return;
     state = 'connecting';
-    options.start().then(
-      (incarnation) => {
+    const attempt = options.start(closing.signal).then(
+      async (incarnation) => {
         if (state === 'stopped') {
-          void incarnation.stop();
+          await incarnation.stop();
           return;
         }
         current = incarnation;
@@ -98,6 +104,10 @@ export function createSupervisor<T>(options: SupervisorOptions<T>) {
       },
       (err: unknown) => scheduleRestart(err instanceof Error ? err.message : String(err), undefined),
     );
+    starting = attempt;
+    void attempt.finally(() => {
+      if (starting === attempt) starting = undefined;
+    });
   }
 
   run();
@@ -143,9 +153,10 @@ export function createSupervisor<T>(options: SupervisorOptions<T>) {
       state = 'stopped';
       if (timer) clearTimeout(timer);
       settleWaiters(unavailable('is stopped'));
+      closing.abort();
       const running = current;
       current = undefined;
-      await running?.stop();
+      await Promise.all([starting, running?.stop()]);
     },
   };
 }

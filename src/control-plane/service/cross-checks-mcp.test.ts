@@ -43,6 +43,13 @@ describe('McpServer apply checks', () => {
     expect((await problems(server('demo', '{command: node, args: [examples/mcp/demo-server.mjs], env: {NODE_OPTIONS: "--require /tmp/x.js"}}')))[0]?.path).toBe('spec.command');
   });
 
+  it('refuses a name with "__": /mcp names are <server>__<tool>, split at the first "__"', async () => {
+    await start();
+    const [refused] = await problems(server('team__tools', '{url: "https://x/mcp"}'));
+    expect(refused).toMatchObject({ path: 'metadata.name', message: expect.stringContaining('without "__"') });
+    expect(await problems(server('team_tools.v2', '{url: "https://x/mcp"}'))).toEqual([]);
+  });
+
   it('GANTRY_MCP_STDIO_ALLOW matches bare names and exact paths only', () => {
     const policy = createMcpStdioPolicy(' node , /opt/mcp/bin/server ');
     expect(['node', '/opt/mcp/bin/server'].every(policy.allowed)).toBe(true);

@@ -67,11 +67,19 @@ export function createToolCaller(deps: ToolCallerDeps): ToolCaller {
     const parts = only ? { server: only.name, tool: name } : splitNamespaced(name);
     const server = only ?? (parts ? ctx.snapshot.mcpServers.get(parts.server) : undefined);
     if (!parts || !server || !exposed(server, parts.tool)) throw notFound(name, only);
-    // The upstream's cached list says whether the tool exists; when it cannot be listed the call goes
-    // ahead (it is metered at $0 and fails upstream, or succeeds once the server is back).
-    const listed = await listUpstream(ctx, server, deps.listTimeoutMs).catch(() => undefined);
-    if (listed && !listed.some((t) => t.name === parts.tool)) throw notFound(name, only);
-    return { server, tool: parts.tool, name: namespaced(server.name, parts.tool) };
+    const found = { server, tool: parts.tool, name: namespaced(server.name, parts.tool) };
+    // The upstream's cached list says whether the tool exists. When it cannot be listed, a tool the
+    // caller may use (declared, granted: names from the configuration) goes ahead — metered at $0 if
+    // it fails upstream; any other name is refused unmetered, so a client cannot put names of its own
+    // into the ledger or the drift alerts while a server is down. A client gone meanwhile: nothing.
+    const listed = await listUpstream(ctx, server, deps.listTimeoutMs).catch((err: unknown) => {
+      if (ctx.abort.aborted) throw err;
+      return toGatewayError(err);
+    });
+    if (listed instanceof GatewayError) {
+      if (!declaredTools(ctx).has(found.name) && !activeGrant(ctx, 'call_tool', found.name)) throw listed;
+    } else if (!listed.some((t) => t.name === parts.tool)) throw notFound(name, only);
+    return found;
   }
 
   function authorize(ctx: RequestContext, found: FoundTool): void {

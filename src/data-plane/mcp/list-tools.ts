@@ -67,7 +67,7 @@ export function createToolLister(deps: ToolListerDeps): ToolLister {
         if (!exposed(server, tool.name)) continue;
         const name = namespaced(server.name, tool.name);
         if (!declared.has(name) && activeGrant(ctx, 'call_tool', name) === undefined) continue;
-        if (principal && !deps.policy.visible(ctx, principal, name)) continue;
+        if (principal && !deps.policy.visible(ctx, principal, server, name)) continue;
         tools.push(only ? tool : { ...tool, name });
       }
     }

@@ -295,6 +295,8 @@ describe('policies and grants', () => {
   it('decides read_secret on each Secret the server uses, overridable by a read_secret Grant', async () => {
     const policy = '@id("no-token") forbid(principal, action == Gantry::Action::"read_secret", resource == Gantry::Secret::"demo-token");';
     const denied = await setup({ policy }, { secrets: ['demo-token'] });
+    // tools/list agrees with tools/call: a tool every call of which the policy refuses is not listed.
+    expect(await names(denied.gw, BOT_KEY)).toEqual(['files__read']);
     const err = await callError(denied.gw, BOT_KEY, 'demo__echo');
     expect(err.data).toMatchObject({ code: 'GW_POLICY_DENIED' });
     expect(err.message).toContain('read_secret on Secret "demo-token"');
@@ -302,6 +304,7 @@ describe('policies and grants', () => {
     await denied.gw.close();
 
     const granted = await setup({ policy, grants: [grant({ action: 'read_secret', resource: 'demo-token', name: 'token-ok' })] }, { secrets: ['demo-token'] });
+    expect(await names(granted.gw, BOT_KEY)).toEqual(['demo__add', 'demo__echo', 'files__read']);
     const client = await granted.gw.connect(BOT_KEY);
     await client.callTool({ name: 'demo__echo', arguments: { text: 's' } });
     expect(granted.gw.events[0]).toMatchObject({ status: 200, policy: 'grant:token-ok' });
@@ -355,6 +358,12 @@ describe('HTTP', () => {
     expect(err).toMatchObject({ code: 404 });
     const res = await fetch(`${gw.url}/mcp/nope`, { method: 'POST', headers: { authorization: `Bearer ${BOT_KEY}`, 'content-type': 'application/json' }, body: '{}' });
     expect(res.headers.get('x-gantry-error-code')).toBe('GW_MCP_SERVER_NOT_FOUND');
+  });
+
+  it('serves /mcp/ and /mcp/<server>/ (a trailing slash) like /mcp and /mcp/<server>', async () => {
+    const { gw } = await setup();
+    expect(await names(gw, BOT_KEY, {}, '/mcp/')).toEqual(['demo__add', 'demo__echo', 'files__read']);
+    expect(await names(gw, BOT_KEY, {}, '/mcp/demo/')).toEqual(['add', 'echo']);
   });
 
   it('answers GET and DELETE with 405 (stateless), and the client works with that', async () => {

@@ -26,7 +26,9 @@ const AGGREGATED_INSTRUCTIONS = 'Tools of every MCP server this key may use, nam
 /** `/mcp` → undefined (aggregated); `/mcp/<server>` → that server, or GW_MCP_SERVER_NOT_FOUND. */
 function serverOf(ctx: RequestContext, url: string): CompiledMcpServer | undefined {
   const q = url.indexOf('?');
-  const path = q === -1 ? url : url.slice(0, q);
+  const raw = q === -1 ? url : url.slice(0, q);
+  // A client configured with a trailing slash (`/mcp/`, `/mcp/demo/`) means the same endpoint.
+  const path = raw.length > '/mcp'.length && raw.endsWith('/') ? raw.slice(0, -1) : raw;
   if (path === '/mcp') return undefined;
   const name = path.slice('/mcp/'.length);
   const server = ctx.snapshot.mcpServers.get(name);

@@ -10,6 +10,8 @@ const CLIENT_GONE = () => new GatewayError('GW_REQUEST_INVALID', 'The client clo
  * cannot hold the request past the timeout, and its own abort error never hides why it was aborted).
  */
 export async function raceUpstream<T>(request: CancelSignal, timeoutMs: number, onTimeout: () => GatewayError, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  // Gone already: the upstream is not even asked (an answer it gave at once would otherwise win the race).
+  if (request.aborted) throw request.reason instanceof GatewayError ? request.reason : CLIENT_GONE();
   const controller = new AbortController();
   let fail: (err: GatewayError) => void = () => undefined;
   const aborted = new Promise<never>((_, reject) => {
@@ -22,8 +24,7 @@ export async function raceUpstream<T>(request: CancelSignal, timeoutMs: number, 
     controller.abort(reason);
   };
   const onRequestAbort = () => abort(request.reason instanceof GatewayError ? request.reason : CLIENT_GONE());
-  if (request.aborted) onRequestAbort();
-  else request.addEventListener('abort', onRequestAbort);
+  request.addEventListener('abort', onRequestAbort);
   const timer = setTimeout(() => abort(onTimeout()), timeoutMs);
   timer.unref();
   try {

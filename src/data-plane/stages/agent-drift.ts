@@ -12,7 +12,7 @@ export interface DriftReporter {
   unregisteredAgent(ctx: RequestContext, agent: string): void;
   /** A registered agent asked for a model outside its spec.models (refused unless a Grant allowed it). */
   undeclaredModel(ctx: RequestContext, model: string): void;
-  /** A tools/call outside the agent's spec.tools (refused unless a Grant allowed it). */
+  /** A tools/call outside a registered agent's spec.tools (refused unless a Grant allowed it). */
   undeclaredTool(ctx: RequestContext, tool: string): void;
   /** A chat request offered the model function tools; those outside a registered agent's declared tools are drift. */
   offeredTools(ctx: RequestContext, names: readonly string[]): void;
@@ -31,8 +31,10 @@ export function createDriftReporter(deps: { readonly channels: Pick<TelemetryCha
       if (agent !== undefined) publish(ctx, 'undeclared_model', agent, model);
     },
     undeclaredTool(ctx, tool) {
+      // A registered agent only: an unregistered name (client-chosen) is already unregistered_agent
+      // drift, and one finding per tool it tries would let any key raise alerts at will.
       const agent = ctx.attribution?.agent;
-      if (agent !== undefined) publish(ctx, 'undeclared_tool', agent, tool);
+      if (agent !== undefined && ctx.snapshot.agents.has(agent)) publish(ctx, 'undeclared_tool', agent, tool);
     },
     offeredTools(ctx, names) {
       const agent = ctx.attribution?.agent;

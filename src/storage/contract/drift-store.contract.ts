@@ -10,7 +10,7 @@ export function observation(overrides: Partial<DriftObservation> = {}): DriftObs
 /** The behaviour every DriftStore adapter must have. */
 export function describeDriftStoreContract(name: string, make: () => Promise<DriftStore> | DriftStore): void {
   describe(`DriftStore contract: ${name}`, () => {
-    it('upserts per (agent, kind, item): counts add up, first seen keeps the earliest, last seen the latest', async () => {
+    it('upserts per (agent, kind, item, team): counts add up, first seen keeps the earliest, last seen the latest', async () => {
       const store = await make();
       await store.record([observation({ at: T, count: 2 })]);
       await store.record([observation({ at: T + 5_000, firstAt: T + 1_000, count: 3 })]);
@@ -40,16 +40,19 @@ export function describeDriftStoreContract(name: string, make: () => Promise<Dri
 
     it('merges repeated keys inside one batch', async () => {
       const store = await make();
-      await store.record([observation({ at: T + 2, count: 1, team: 'later' }), observation({ at: T, count: 4, team: 'earlier' }), observation({ at: T + 1, count: 5 })]);
-      expect(await store.list({ since: 0 })).toEqual([expect.objectContaining({ team: 'later', firstSeen: T, lastSeen: T + 2, count: 10 })]);
+      await store.record([observation({ at: T + 2, count: 1 }), observation({ at: T, count: 4 }), observation({ at: T + 1, count: 5 })]);
+      expect(await store.list({ since: 0 })).toEqual([expect.objectContaining({ team: 'support', firstSeen: T, lastSeen: T + 2, count: 10 })]);
     });
 
-    it('the team is the one of the newest occurrence', async () => {
+    it('keeps each team its own finding: a team never sees (or moves) the counts of another team', async () => {
       const store = await make();
-      await store.record([observation({ team: 'a', at: T })]);
-      await store.record([observation({ team: 'b', at: T + 10 })]);
-      await store.record([observation({ team: 'c', at: T + 5 })]);
-      expect((await store.list({ since: 0 }))[0]?.team).toBe('b');
+      // Two teams' keys send the same (client-chosen) unregistered agent name.
+      const shadow = { agent: 'shadow-bot', kind: 'unregistered_agent' as const, item: '' };
+      await store.record([observation({ ...shadow, team: 'team-a', at: T, count: 5 }), observation({ ...shadow, team: 'team-b', at: T + 10, count: 1 })]);
+      await store.record([observation({ ...shadow, team: 'team-a', at: T + 5, count: 2 })]);
+      expect(await store.list({ since: 0, teams: ['team-a'] })).toEqual([{ ...shadow, team: 'team-a', firstSeen: T, lastSeen: T + 5, count: 7 }]);
+      expect(await store.list({ since: 0, teams: ['team-b'] })).toEqual([{ ...shadow, team: 'team-b', firstSeen: T + 10, lastSeen: T + 10, count: 1 }]);
+      expect((await store.list({ since: 0 })).map((f) => f.team)).toEqual(['team-b', 'team-a']);
     });
 
     it('lists newest first, filtered by last seen, agents and teams, up to the limit', async () => {
@@ -72,19 +75,21 @@ export function describeDriftStoreContract(name: string, make: () => Promise<Dri
       expect(await names({ since: 0, agents: [] })).toEqual([]);
     });
 
-    it('orders equal last-seen times by agent, kind and item', async () => {
+    it('orders equal last-seen times by agent, kind, item and team', async () => {
       const store = await make();
       await store.record([
         observation({ agent: 'b', kind: 'undeclared_tool', item: 'x' }),
         observation({ agent: 'a', kind: 'undeclared_tool', item: 'y' }),
         observation({ agent: 'a', kind: 'undeclared_model', item: 'z' }),
-        observation({ agent: 'a', kind: 'undeclared_tool', item: 'x' }),
+        observation({ agent: 'a', kind: 'undeclared_tool', item: 'x', team: 't2' }),
+        observation({ agent: 'a', kind: 'undeclared_tool', item: 'x', team: 't1' }),
       ]);
-      expect((await store.list({ since: 0 })).map((f) => `${f.agent}/${f.kind}/${f.item}`)).toEqual([
-        'a/undeclared_model/z',
-        'a/undeclared_tool/x',
-        'a/undeclared_tool/y',
-        'b/undeclared_tool/x',
+      expect((await store.list({ since: 0 })).map((f) => `${f.agent}/${f.kind}/${f.item}/${f.team}`)).toEqual([
+        'a/undeclared_model/z/support',
+        'a/undeclared_tool/x/t1',
+        'a/undeclared_tool/x/t2',
+        'a/undeclared_tool/y/support',
+        'b/undeclared_tool/x/support',
       ]);
     });
 

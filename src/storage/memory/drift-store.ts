@@ -1,4 +1,4 @@
-import { compareFindings, DEFAULT_DRIFT_LIMIT, type DriftFinding, type DriftStore, mergeDriftObservations } from '../ports/drift-store.js';
+import { compareFindings, DEFAULT_DRIFT_LIMIT, type DriftFinding, type DriftStore, driftKey, mergeDriftObservations } from '../ports/drift-store.js';
 
 /** Drift findings in memory (tests; nothing survives a restart). */
 export function createMemoryDriftStore(): DriftStore {
@@ -6,14 +6,14 @@ export function createMemoryDriftStore(): DriftStore {
   return {
     async record(observations) {
       for (const o of mergeDriftObservations(observations)) {
-        const key = `${o.agent}\u0000${o.kind}\u0000${o.item}`;
+        const key = driftKey(o);
         const prev = findings.get(key);
         const firstAt = o.firstAt ?? o.at;
         findings.set(key, {
           agent: o.agent,
           kind: o.kind,
           item: o.item,
-          team: prev && prev.lastSeen > o.at ? prev.team : o.team,
+          team: o.team,
           firstSeen: prev ? Math.min(prev.firstSeen, firstAt) : firstAt,
           lastSeen: prev ? Math.max(prev.lastSeen, o.at) : o.at,
           count: (prev?.count ?? 0) + o.count,

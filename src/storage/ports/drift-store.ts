@@ -16,7 +16,11 @@ export interface DriftObservation {
   readonly count: number;
 }
 
-/** One (agent, kind, item) with when it was first and last seen and how often. */
+/**
+ * One (agent, kind, item, team) with when it was first and last seen and how often. The team (of the
+ * keys that made the requests) is part of the finding: two teams that send the same unregistered
+ * agent name each see their own finding, never the other's counts.
+ */
 export interface DriftFinding {
   readonly agent: string;
   readonly team: string;
@@ -50,26 +54,28 @@ export interface DriftStore {
   close?(): Promise<void>;
 }
 
+/** The identity of a finding. */
+export const driftKey = (o: Pick<DriftObservation, 'agent' | 'kind' | 'item' | 'team'>): string => `${o.agent}\u0000${o.kind}\u0000${o.item}\u0000${o.team}`;
+
 /**
- * One observation per (agent, kind, item), in key order: adapters upsert each key once per statement
- * (Postgres refuses to update a row twice in one INSERT … ON CONFLICT) and in one lock order.
+ * One observation per (agent, kind, item, team), in key order: adapters upsert each key once per
+ * statement (Postgres refuses to update a row twice in one INSERT … ON CONFLICT) and in one lock order.
  */
 export function mergeDriftObservations(observations: readonly DriftObservation[]): DriftObservation[] {
   const byKey = new Map<string, DriftObservation>();
   for (const o of observations) {
-    const key = `${o.agent}\u0000${o.kind}\u0000${o.item}`;
+    const key = driftKey(o);
     const prev = byKey.get(key);
     const firstAt = o.firstAt ?? o.at;
     if (!prev) {
       byKey.set(key, { ...o, firstAt });
       continue;
     }
-    const newer = o.at >= prev.at;
     byKey.set(key, {
       agent: o.agent,
       kind: o.kind,
       item: o.item,
-      team: newer ? o.team : prev.team,
+      team: o.team,
       at: Math.max(prev.at, o.at),
       firstAt: Math.min(prev.firstAt ?? prev.at, firstAt),
       count: prev.count + o.count,
@@ -78,10 +84,10 @@ export function mergeDriftObservations(observations: readonly DriftObservation[]
   return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, o]) => o);
 }
 
-/** Newest lastSeen first, then by agent, kind and item (the same order in every adapter). */
+/** Newest lastSeen first, then by agent, kind, item and team (the same order in every adapter). */
 export function compareFindings(a: DriftFinding, b: DriftFinding): number {
   if (a.lastSeen !== b.lastSeen) return b.lastSeen - a.lastSeen;
-  for (const k of ['agent', 'kind', 'item'] as const) if (a[k] !== b[k]) return a[k] < b[k] ? -1 : 1;
+  for (const k of ['agent', 'kind', 'item', 'team'] as const) if (a[k] !== b[k]) return a[k] < b[k] ? -1 : 1;
   return 0;
 }
 

@@ -31,15 +31,14 @@ function upsertSql(rows: number): string {
   const values: string[] = [];
   for (let r = 0; r < rows; r++) values.push(`(${Array.from({ length: COLUMNS }, (_, c) => `$${r * COLUMNS + c + 1}`).join(', ')})`);
   return `INSERT INTO agent_drift (agent, kind, item, team, first_seen, last_seen, count) VALUES ${values.join(', ')}
-    ON CONFLICT (agent, kind, item) DO UPDATE SET
-      team = CASE WHEN EXCLUDED.last_seen >= agent_drift.last_seen THEN EXCLUDED.team ELSE agent_drift.team END,
+    ON CONFLICT (agent, kind, item, team) DO UPDATE SET
       first_seen = LEAST(agent_drift.first_seen, EXCLUDED.first_seen),
       last_seen = GREATEST(agent_drift.last_seen, EXCLUDED.last_seen),
       count = agent_drift.count + EXCLUDED.count`;
 }
 
 /**
- * Drift findings next to the shared ledger (table agent_drift, migration 0005), so every replica's
+ * Drift findings next to the shared ledger (table agent_drift, migrations 0005 and 0006), so every replica's
  * findings add up in one place. A small pool of its own: the detector writes a batch every few seconds.
  * Rows are written in key order in one transaction, so two replicas' batches never deadlock.
  */
@@ -90,7 +89,7 @@ export async function openPostgresDriftStore(options: PostgresDriftStoreOptions)
       }
       params.push(q.limit ?? DEFAULT_DRIFT_LIMIT);
       const { rows } = await pool.query<Row>(
-        `SELECT * FROM agent_drift WHERE ${where.join(' AND ')} ORDER BY last_seen DESC, agent, kind, item LIMIT $${params.length}`,
+        `SELECT * FROM agent_drift WHERE ${where.join(' AND ')} ORDER BY last_seen DESC, agent, kind, item, team LIMIT $${params.length}`,
         params,
       );
       return rows.map(

@@ -24,12 +24,11 @@ const toFinding = (r: Row): DriftFinding => ({
 /** `(?, ?, …)` for an IN list (SQLite allows 32,766 parameters; lists here are names an actor may see). */
 const placeholders = (n: number) => `(${Array.from({ length: n }, () => '?').join(', ')})`;
 
-/** Drift findings in the ledger's SQLite file (table agent_drift, migration 8); one transaction per batch. */
+/** Drift findings in the ledger's SQLite file (table agent_drift, migrations 8 and 9); one transaction per batch. */
 export function createSqliteDriftStore(db: Database): DriftStore {
   const upsert = db.prepare(
     `INSERT INTO agent_drift (agent, kind, item, team, first_seen, last_seen, count) VALUES (?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (agent, kind, item) DO UPDATE SET
-       team = CASE WHEN excluded.last_seen >= agent_drift.last_seen THEN excluded.team ELSE agent_drift.team END,
+     ON CONFLICT (agent, kind, item, team) DO UPDATE SET
        first_seen = MIN(agent_drift.first_seen, excluded.first_seen),
        last_seen = MAX(agent_drift.last_seen, excluded.last_seen),
        count = agent_drift.count + excluded.count`,
@@ -54,7 +53,7 @@ export function createSqliteDriftStore(db: Database): DriftStore {
         params.push(...q.teams);
       }
       params.push(q.limit ?? DEFAULT_DRIFT_LIMIT);
-      const rows = db.prepare(`SELECT * FROM agent_drift WHERE ${where.join(' AND ')} ORDER BY last_seen DESC, agent, kind, item LIMIT ?`).all(...params) as Row[];
+      const rows = db.prepare(`SELECT * FROM agent_drift WHERE ${where.join(' AND ')} ORDER BY last_seen DESC, agent, kind, item, team LIMIT ?`).all(...params) as Row[];
       return rows.map(toFinding);
     },
   };

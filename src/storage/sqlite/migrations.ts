@@ -193,6 +193,27 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX agent_drift_last_seen ON agent_drift (last_seen);
     `,
   },
+  {
+    id: 9,
+    name: 'agent-drift-per-team',
+    // The team is part of a finding: two teams naming the same unregistered agent never share a row.
+    sql: `
+      CREATE TABLE agent_drift_v2 (
+        agent TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        item TEXT NOT NULL,
+        team TEXT NOT NULL,
+        first_seen INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (agent, kind, item, team)
+      ) STRICT, WITHOUT ROWID;
+      INSERT INTO agent_drift_v2 SELECT agent, kind, item, team, first_seen, last_seen, count FROM agent_drift;
+      DROP TABLE agent_drift;
+      ALTER TABLE agent_drift_v2 RENAME TO agent_drift;
+      CREATE INDEX agent_drift_last_seen ON agent_drift (last_seen);
+    `,
+  },
 ];
 
 export function applyMigrations(db: Database, migrations: readonly Migration[]): number[] {

@@ -1,14 +1,16 @@
 import { type Static, Type as T } from '@sinclair/typebox';
-import { API_VERSION, Ident, metadataSchema, Usd } from '../common.js';
+import { API_VERSION, IDENT_PATTERN, Ident, metadataSchema, Usd } from '../common.js';
 import { SecretRef } from './secret.js';
 
 const ToolName = T.String({ pattern: '^[A-Za-z0-9_.-]{1,128}$' });
+/** An Ident without `__` (an Ident allows it): `a__b__c` must name tool `b__c` of server `a`, never tool `c` of `a__b`. */
+const McpServerName = T.String({ pattern: `^(?!.*__)${IDENT_PATTERN.slice(1)}`, description: 'lower-case letters, digits and . _ -, up to 63, without "__" (it separates server and tool in /mcp)' });
 const EnvValue = T.Union([T.String({ maxLength: 4096 }), SecretRef]);
 
 /**
  * An upstream MCP server reached through the MCP gateway (docs/mcp.md): a Streamable HTTP URL, or a
  * stdio command Gantry starts and supervises. Its tools are exposed as `/mcp/<name>` (upstream tool
- * names) and in the aggregated `/mcp` as `<name>__<tool>`. The name is an Ident (no `__`) so the
+ * names) and in the aggregated `/mcp` as `<name>__<tool>`. The name is an Ident without `__`, so the
  * namespaced names split unambiguously. Platform-level: platform admins write McpServers.
  */
 export const McpServerSpecSchema = T.Object(
@@ -64,7 +66,7 @@ export const McpServerSpecSchema = T.Object(
 );
 
 export const McpServerDocSchema = T.Object(
-  { apiVersion: T.Literal(API_VERSION), kind: T.Literal('McpServer'), metadata: metadataSchema(Ident), spec: McpServerSpecSchema },
+  { apiVersion: T.Literal(API_VERSION), kind: T.Literal('McpServer'), metadata: metadataSchema(McpServerName), spec: McpServerSpecSchema },
   { additionalProperties: false },
 );
 

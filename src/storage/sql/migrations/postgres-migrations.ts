@@ -178,4 +178,13 @@ export const POSTGRES_MIGRATIONS: readonly SqlMigration[] = [
         sql`CREATE INDEX agent_drift_last_seen ON agent_drift (last_seen)`,
       ]),
   },
+  {
+    // The team is part of a finding: two teams naming the same unregistered agent never share a row.
+    id: '0006_agent_drift_per_team',
+    up: (db) =>
+      statements(db, [
+        sql`ALTER TABLE agent_drift DROP CONSTRAINT agent_drift_pkey`,
+        sql`ALTER TABLE agent_drift ADD PRIMARY KEY (agent, kind, item, team)`,
+      ]),
+  },
 ];
