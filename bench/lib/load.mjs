@@ -11,7 +11,8 @@ function percentiles(samples) {
 }
 const round3 = (x) => Math.round(x * 1000) / 1000;
 
-export async function loadRun({ url, headers, body, connections, durationSec }) {
+/** `isOk(status, text)`: what counts as a success (default: HTTP 200); MCP errors travel in HTTP 200 answers. */
+export async function loadRun({ url, headers, body, connections, durationSec, isOk = (status) => status === 200 }) {
   const u = new URL(url);
   const pool = new Pool(u.origin, { connections, pipelining: 1, keepAliveTimeout: 60_000 });
   const opts = { path: u.pathname, method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body };
@@ -24,8 +25,8 @@ export async function loadRun({ url, headers, body, connections, durationSec }) 
       const t0 = performance.now();
       try {
         const res = await pool.request(opts);
-        await res.body.text();
-        if (res.statusCode !== 200) errors++;
+        const text = await res.body.text();
+        if (!isOk(res.statusCode, text)) errors++;
         else samples.push(performance.now() - t0);
       } catch {
         errors++;

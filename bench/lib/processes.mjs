@@ -4,25 +4,30 @@ import { readFileSync } from 'node:fs';
 
 const hasTaskset = spawnSync('taskset', ['--version']).status === 0;
 
-/** Spawns `node args` (pinned to `cpu` when taskset exists) and resolves once stdout matches `pattern`. */
+/**
+ * Spawns `node args` (pinned to `cpu` when taskset exists) and resolves once its stdout or stderr
+ * matches `pattern`. A process that does not start in time is killed (no orphan keeps the bench alive).
+ */
 export function spawnNode(args, { env = {}, cpu, pattern }) {
   const cmd = hasTaskset && cpu !== undefined ? 'taskset' : process.execPath;
   const argv = hasTaskset && cpu !== undefined ? ['-c', String(cpu), process.execPath, ...args] : args;
   const proc = spawn(cmd, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timeout starting ${args.join(' ')}\n${out}`)), 20_000);
-    proc.stdout.on('data', (d) => {
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`timeout starting ${args.join(' ')}\n${out}`));
+    }, 20_000);
+    const onData = (d) => {
       out += d;
       const m = pattern.exec(out);
       if (m) {
         clearTimeout(timer);
         resolve({ proc, url: m[1], pinned: hasTaskset && cpu !== undefined });
       }
-    });
-    proc.stderr.on('data', (d) => {
-      out += d;
-    });
+    };
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', onData);
     proc.once('exit', (code) => reject(new Error(`exited ${code}\n${out}`)));
   });
 }

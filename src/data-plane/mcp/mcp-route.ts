@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import { CallToolRequestSchema, type CallToolResult, ListToolsRequestSchema, type ListToolsResult } from '@modelcontextprotocol/sdk/types.js';
 import { GatewayError, toGatewayError } from '../../kernel/errors/index.js';
 import type { Logger } from '../../kernel/logger.js';
@@ -20,6 +21,15 @@ export interface McpRouteDeps {
   /** serverInfo.version answered to initialize. */
   readonly version: string;
 }
+
+/**
+ * The SDK Server builds a fresh Ajv instance per construction (≈0.5 ms CPU, a tenth of a tool call)
+ * for validating elicitation answers; Gantry never elicits from clients, so one shared validator that
+ * refuses stands in for it.
+ */
+const NO_ELICITATION: jsonSchemaValidator = {
+  getValidator: () => () => ({ valid: false, data: undefined, errorMessage: 'Gantry does not elicit input from MCP clients.' }),
+};
 
 const AGGREGATED_INSTRUCTIONS = 'Tools of every MCP server this key may use, named <server>__<tool>. Calls are authorized, budgeted and metered by Gantry.';
 
@@ -65,7 +75,7 @@ export function createMcpPostRoute(deps: McpRouteDeps): Route {
   function sdkServer(ctx: RequestContext, only: CompiledMcpServer | undefined): Server {
     const server = new Server(
       { name: only ? `gantry/${only.name}` : 'gantry', version: deps.version },
-      { capabilities: { tools: { listChanged: false } }, ...(only ? {} : { instructions: AGGREGATED_INSTRUCTIONS }) },
+      { capabilities: { tools: { listChanged: false } }, jsonSchemaValidator: NO_ELICITATION, ...(only ? {} : { instructions: AGGREGATED_INSTRUCTIONS }) },
     );
     server.setRequestHandler(ListToolsRequestSchema, async () => {
       try {
