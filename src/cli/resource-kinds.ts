@@ -212,6 +212,8 @@ export const KINDS: readonly KindInfo[] = [
       name,
       col('OWNER', 'spec.owner'),
       { header: 'LIFECYCLE', value: (r) => cell(first(r, ['spec.lifecycle', 'status.lifecycle']) ?? 'proposed') },
+      // The accountable person: who to ask about an agent found misbehaving.
+      col('SPONSOR', 'spec.sponsor'),
       // `inventory`: the agent's 7-day inventory entry, attached by `gantry get agents` (agents-format.ts).
       { header: 'SPEND(7D)', value: (r) => spendCell(field(r, 'inventory.spendMicros') as number | undefined) },
       { header: 'REQUESTS', value: (r) => cell(field(r, 'inventory.requests')) },

@@ -32,7 +32,12 @@ export function credentialFetch(options: {
     const headers = new Headers(init?.headers);
     for (const [k, v] of Object.entries(options.headers ?? {})) if (!headers.has(k)) headers.set(k, v);
     if (cred && value !== undefined) headers.set(cred.header, cred.scheme ? `${cred.scheme} ${value}` : value);
-    return base(url, { ...init, headers });
+    // The transport passes one long-lived signal to every request; fetch adds an abort listener to the
+    // signal it gets and drops it only when the request is garbage-collected, so under load thousands
+    // pile up on that one signal (a MaxListeners warning, and a scan of them per request). A dependent
+    // signal per request still aborts with the transport's, and takes the listener with it.
+    const signal = init?.signal ? AbortSignal.any([init.signal]) : undefined;
+    return base(url, { ...init, headers, ...(signal ? { signal } : {}) });
   };
   return async (url, init) => {
     const previous = cred?.previous && options.now() < cred.previous.validUntil ? cred.previous.value : undefined;

@@ -132,8 +132,8 @@ describe('examples/mcp/gantry.yaml', () => {
   });
 
   it('`gantry get agents` shows the owner, lifecycle, spend, requests and the drift of helper-bot', async () => {
-    // NAME OWNER LIFECYCLE SPEND(7D) REQUESTS ERR% LAST SEEN DRIFT: 3 paid calls ($0.003) and the refusal.
-    const row = /^helper-bot\s+support\s+active\s+\$0\.003\s+4\s+25\.0%\s+.+\s+tool:demo__delete_everything\s*$/m;
+    // NAME OWNER LIFECYCLE SPONSOR SPEND(7D) REQUESTS ERR% LAST SEEN DRIFT: 3 paid calls ($0.003) and the refusal.
+    const row = /^helper-bot\s+support\s+active\s+-\s+\$0\.003\s+4\s+25\.0%\s+.+\s+tool:demo__delete_everything\s*$/m;
     let table = '';
     await waitFor('the helper-bot row with its usage and drift', async () => {
       table = (await adminCli(g, 'get', 'agents')).output;

@@ -63,9 +63,9 @@ describe('gantry get agents', () => {
     expect(Object.fromEntries(h.calls[0]?.query ?? [])).toEqual({ team: 'team-a', lifecycle: 'active', model: 'small', tool: 'demo__echo' });
     expect(Object.fromEntries(h.calls[1]?.query ?? [])).toEqual({ days: '7', team: 'team-a' });
     expect(h.out()).toBe(
-      'NAME         OWNER    LIFECYCLE   SPEND(7D)   REQUESTS   ERR%    LAST SEEN   DRIFT\n' +
-        'draft-bot    team-a   proposed    -           -          -       never       -\n' +
-        'helper-bot   team-a   active      $5.35       30         16.7%   2h ago      model:large\n',
+      'NAME         OWNER    LIFECYCLE   SPONSOR   SPEND(7D)   REQUESTS   ERR%    LAST SEEN   DRIFT\n' +
+        'draft-bot    team-a   proposed    -         -           -          -       never       -\n' +
+        'helper-bot   team-a   active      -         $5.35       30         16.7%   2h ago      model:large\n',
     );
   });
 
@@ -73,10 +73,10 @@ describe('gantry get agents', () => {
     const h = harness((c) => (c.path === '/agents/helper-bot/inventory' ? Response.json({ ...INVENTORY, item: HELPER }) : Response.json(AGENTS[1])));
     await h.run(getVerb, ['agent', 'helper-bot']);
     expect(h.calls.map((c) => c.path)).toEqual(['/agents/helper-bot', '/agents/helper-bot/inventory']);
-    expect(h.out()).toContain('helper-bot   team-a   active      $5.35');
+    expect(h.out()).toContain('helper-bot   team-a   active      -         $5.35');
     const old = harness((c) => (c.path === '/agents' ? Response.json({ items: AGENTS }) : Response.json({ error: { code: 'GW_ROUTE_NOT_FOUND', message: 'No such admin endpoint' } }, { status: 404 })));
     await old.run(getVerb, ['agents']);
-    expect(old.out()).toContain('helper-bot   team-a   active      -           -          -      3h ago      -');
+    expect(old.out()).toContain('helper-bot   team-a   active      -         -           -          -      3h ago      -');
   });
 
   it('refuses the agent filters for other kinds and for one named agent', async () => {

@@ -163,7 +163,7 @@ describe('gantry get', () => {
     const inventory = { items: [{ name: 'bot', requests: 8, errorRate: 0.25, spendMicros: 12_500_000, lastSeen: '2026-05-01T10:00:00Z', drift: [] }] };
     const h = harness((c) => Response.json(c.path === '/agents/inventory' ? inventory : { items: [agent] }));
     await h.run(getVerb, ['agents']);
-    expect(h.out()).toBe('NAME   OWNER    LIFECYCLE   SPEND(7D)   REQUESTS   ERR%    LAST SEEN   DRIFT\nbot    team-a   active      $12.50      8          25.0%   2h ago      none\n');
+    expect(h.out()).toBe('NAME   OWNER    LIFECYCLE   SPONSOR   SPEND(7D)   REQUESTS   ERR%    LAST SEEN   DRIFT\nbot    team-a   active      alice     $12.50      8          25.0%   2h ago      none\n');
     const user = { kind: 'User', metadata: { name: 'alice' }, spec: { email: 'a@x.io', roles: ['auditor'], teams: [{ team: 'team-a', role: 'team-admin' }] } };
     const h2 = harness(() => Response.json({ items: [user] }));
     await h2.run(getVerb, ['user']);
