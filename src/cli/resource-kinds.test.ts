@@ -43,3 +43,23 @@ describe('gantry get for money kinds', () => {
     );
   });
 });
+
+describe('every resource kind', () => {
+  it('has a `gantry get` table (a kind the server knows is never "unknown" to the CLI)', async () => {
+    const { KIND_NAMES } = await import('../control-plane/resources/registry.js');
+    for (const kind of KIND_NAMES) expect(resolveKind(kind).kind).toBe(kind);
+  });
+
+  it('lists MCP servers with their transport, upstream and price', () => {
+    const out = table('mcpservers', [
+      { kind: 'McpServer', metadata: meta('demo'), spec: { command: 'node', args: ['examples/mcp/demo-server.mjs'], pricing: { perCall: '0.001' } } },
+      { kind: 'McpServer', metadata: meta('github'), spec: { url: 'https://mcp.example.com/mcp' } },
+    ]);
+    expect(out.split('\n')).toEqual([
+      expect.stringMatching(/^NAME\s+TRANSPORT\s+UPSTREAM\s+PER-CALL\s+AGE$/),
+      expect.stringMatching(/^demo\s+stdio\s+node examples\/mcp\/demo-server\.mjs\s+\$0\.001\s+1d$/),
+      expect.stringMatching(/^github\s+http\s+https:\/\/mcp\.example\.com\/mcp\s+free\s+1d$/),
+      '',
+    ]);
+  });
+});

@@ -165,6 +165,26 @@ export const KINDS: readonly KindInfo[] = [
     ],
   },
   {
+    // Upstream MCP servers (docs/mcp.md); `gantry mcp status` shows whether each is up.
+    kind: 'McpServer',
+    plural: 'mcpservers',
+    aliases: ['mcp-server', 'mcp-servers', 'mcp'],
+    columns: [
+      name,
+      { header: 'TRANSPORT', value: (r) => (field(r, 'spec.url') !== undefined ? 'http' : 'stdio') },
+      {
+        header: 'UPSTREAM',
+        value: (r) => {
+          const target = field(r, 'spec.url') ?? [field(r, 'spec.command'), ...((field(r, 'spec.args') as unknown[] | undefined) ?? [])].join(' ');
+          const text = cell(target);
+          return text.length > 48 ? `${text.slice(0, 47)}…` : text;
+        },
+      },
+      { header: 'PER-CALL', value: (r) => (typeof field(r, 'spec.pricing.perCall') === 'string' ? `$${field(r, 'spec.pricing.perCall') as string}` : 'free') },
+      age,
+    ],
+  },
+  {
     kind: 'Model',
     plural: 'models',
     columns: [name, { header: 'TYPE', value: (r) => cell(field(r, 'spec.type') ?? 'chat') }, { header: 'PROVIDER', value: modelProvider }],
