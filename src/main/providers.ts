@@ -117,7 +117,9 @@ export function createProviderRegistry(env: NodeJS.ProcessEnv, logger: Logger) {
       if (!p) {
         if (apiKey && 'error' in apiKey) {
           logger.error({ provider: name, secret: apiKey.secret, code: apiKey.error.code }, `Provider "${name}" cannot be set up: ${apiKey.error.message}`);
-          p = brokenProvider(name, spec.type, apiKey.error);
+          // Clients get the code and who to ask; key ids and set-up hints stay in the operator's log.
+          const forClients = new GatewayError('GW_SECRET_UNAVAILABLE', `The credential of provider "${name}" cannot be used on this Gantry (its Secret cannot be decrypted here). Your platform team has the details in the Gantry log.`);
+          p = brokenProvider(name, spec.type, forClients);
         } else {
           try {
             p = createProvider(name, spec, env, apiKey?.value);
