@@ -12,11 +12,12 @@
 // Environment: BENCH_DURATION (seconds per run, default 8), BENCH_CONCURRENCY (default "1,16,64"),
 // BENCH_PIN=0 to disable CPU pinning, BENCH_CPU_PROF=<dir> to write a V8 CPU profile of Gantry there.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadRun } from './lib/load.mjs';
 import { cpuSeconds, rssMb, spawnNode, stop } from './lib/processes.mjs';
+import { machineFields, writeResult } from './lib/results.mjs';
 
 const duration = Number(process.env.BENCH_DURATION ?? 8);
 const levels = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number);
@@ -149,12 +150,8 @@ try {
   await stop(gw.proc);
   if (cpuProfDir) console.log(`CPU profile of Gantry written to ${cpuProfDir}`);
 
-  const date = new Date().toISOString().slice(0, 10);
   const result = {
-    date,
-    node: process.version,
-    cpus: cpus().length,
-    cpuModel: cpus()[0]?.model,
+    ...machineFields(),
     pinned: gw.pinned,
     durationSec: duration,
     upstream: 'examples/mcp/demo-server.mjs --http (stateless Streamable HTTP, SSE answers)',
@@ -165,9 +162,7 @@ try {
     ledger,
     gatewayRssAfterMb: rssAfter,
   };
-  mkdirSync('bench/results', { recursive: true });
-  writeFileSync(`bench/results/mcp-${date}.json`, `${JSON.stringify(result, null, 2)}\n`);
-  console.log(`wrote bench/results/mcp-${date}.json`);
+  console.log(`wrote ${writeResult(`mcp-${result.date}`, result)}`);
   if (!ledger.consistent) process.exitCode = 1;
 } catch (err) {
   console.error(err);

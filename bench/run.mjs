@@ -14,11 +14,12 @@
 // Environment: BENCH_DURATION (seconds per run, default 8), BENCH_PIN=0 to disable CPU pinning,
 // BENCH_CONCURRENCY (default "1,16,64"), BENCH_STREAM_COUNT (default 400).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadRun, ttfbRun } from './lib/load.mjs';
 import { cpuSeconds, rssMb, spawnNode, stop } from './lib/processes.mjs';
+import { machineFields, writeResult } from './lib/results.mjs';
 
 const duration = Number(process.env.BENCH_DURATION ?? 8);
 const levels = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number);
@@ -220,12 +221,8 @@ const policyMicro = micro('bench/policy-decide.mjs');
 const guardrailMicro = micro('bench/guardrail-scan.mjs');
 for (const line of [...policyMicro, ...guardrailMicro]) console.log(line);
 
-const date = new Date().toISOString().slice(0, 10);
 const result = {
-  date,
-  node: process.version,
-  cpus: cpus().length,
-  cpuModel: cpus()[0]?.model,
+  ...machineFields(),
   pinned: gw.pinned,
   durationSec: duration,
   governance: ['auth', 'attribution headers', 'metering + SQLite ledger (batched)', 'Prometheus metrics'],
@@ -237,8 +234,8 @@ const result = {
   stream,
   gatewayRssAfterMb: rssAfter,
 };
-mkdirSync('bench/results', { recursive: true });
-writeFileSync(`bench/results/${date}.json`, `${JSON.stringify(result, null, 2)}\n`);
+const { date } = result;
+writeResult(date, result);
 
 const table = [
   '| Concurrency | Direct rps | Bare proxy rps | Gantry rps | Direct p50 / p99 (ms) | Gantry p50 / p99 (ms) | Added p50 / p99 (ms) | CPU µs/req bare / Gantry | Gantry CPU | Gantry RSS |',

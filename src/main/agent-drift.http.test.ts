@@ -1,14 +1,11 @@
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../kernel/logger.js';
+import { DEFAULT_TEAM_AND_SIMULATOR_YAML, startInProcessGateway } from '../../test/helpers/in-process-gateway.js';
 import { openSqliteResourceStore } from '../storage/sql/sqlite.js';
-import { type RunningGateway, startGateway } from './gateway.js';
-import { readSettings } from './settings.js';
+import type { RunningGateway } from './gateway.js';
 
 // Drift end to end on the real gateway: a key naming an unregistered agent is served, the finding is
 // stored and listed by the admin API, and exactly one alert (metric, audit entry, signed webhook)
@@ -16,17 +13,7 @@ import { readSettings } from './settings.js';
 const KEY = 'gk_drift_http_test_0000000000000000000';
 const ADMIN = 'gat_drift_http_admin_token_0123456';
 const SECRET = 'drift-webhook-secret';
-const CONFIG = `
-apiVersion: gantry/v1alpha1
-kind: Team
-metadata: {name: default}
-spec: {}
----
-apiVersion: gantry/v1alpha1
-kind: Provider
-metadata: {name: simulator}
-spec: {type: simulator}
----
+const CONFIG = `${DEFAULT_TEAM_AND_SIMULATOR_YAML}---
 apiVersion: gantry/v1alpha1
 kind: Model
 metadata: {name: sim-small}
@@ -53,7 +40,7 @@ interface Finding {
   lastSeen: string;
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'gantry-drift-http-'));
+let dir: string;
 const webhooks: { body: string; signature: string }[] = [];
 let receiver: Server;
 let gateway: RunningGateway;
@@ -93,19 +80,12 @@ describe('agent drift over HTTP (real gateway)', () => {
       });
     });
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    writeFileSync(join(dir, 'gantry.yaml'), CONFIG);
-    const env = {
-      GANTRY_PORT: '0',
-      GANTRY_HOST: '127.0.0.1',
-      GANTRY_DATA_DIR: dir,
-      GANTRY_CONFIG: join(dir, 'gantry.yaml'),
-      GANTRY_DEMO_KEY: KEY,
-      GANTRY_ADMIN_TOKEN: ADMIN,
-      GANTRY_LOG_LEVEL: 'silent',
-      GANTRY_ALERT_WEBHOOK_URL: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`,
-      GANTRY_ALERT_WEBHOOK_SECRET: SECRET,
-    };
-    gateway = await startGateway(readSettings(env), env, silentLogger);
+    ({ gateway, dir } = await startInProcessGateway({
+      config: CONFIG,
+      key: KEY,
+      adminToken: ADMIN,
+      env: { GANTRY_ALERT_WEBHOOK_URL: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, GANTRY_ALERT_WEBHOOK_SECRET: SECRET },
+    }));
   });
   afterAll(async () => {
     await gateway?.close().catch(() => {});

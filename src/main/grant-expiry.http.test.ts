@@ -1,27 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../kernel/logger.js';
-import { type RunningGateway, startGateway } from './gateway.js';
-import { readSettings } from './settings.js';
+import { DEFAULT_TEAM_AND_SIMULATOR_YAML, startInProcessGateway } from '../../test/helpers/in-process-gateway.js';
+import type { RunningGateway } from './gateway.js';
 
 // Grants end to end on the real gateway (docs/grants.md): a policy forbids a restricted model; a team
 // admin requests a grant, a platform admin approves it, the next request is served with the grant as
 // evidence; a revoke ends it at once. No restart anywhere.
 const KEY = 'gk_grants_http_test_000000000000000000';
 const ADMIN = 'gat_grants_http_admin_token_0123456';
-const CONFIG = `
-apiVersion: gantry/v1alpha1
-kind: Team
-metadata: {name: default}
-spec: {}
----
-apiVersion: gantry/v1alpha1
-kind: Provider
-metadata: {name: simulator}
-spec: {type: simulator}
----
+const CONFIG = `${DEFAULT_TEAM_AND_SIMULATOR_YAML}---
 apiVersion: gantry/v1alpha1
 kind: Model
 metadata: {name: sim-large, labels: {tier: restricted}}
@@ -41,7 +27,6 @@ metadata: {name: alice}
 spec: {email: alice@example.com, teams: [{team: default, role: team-admin}]}
 `;
 
-const dir = mkdtempSync(join(tmpdir(), 'gantry-grants-http-'));
 let gateway: RunningGateway;
 const tokens: Record<string, string> = {};
 
@@ -62,17 +47,7 @@ const chat = () =>
 
 describe('grants over HTTP (real gateway)', () => {
   beforeAll(async () => {
-    writeFileSync(join(dir, 'gantry.yaml'), CONFIG);
-    const env = {
-      GANTRY_PORT: '0',
-      GANTRY_HOST: '127.0.0.1',
-      GANTRY_DATA_DIR: dir,
-      GANTRY_CONFIG: join(dir, 'gantry.yaml'),
-      GANTRY_DEMO_KEY: KEY,
-      GANTRY_ADMIN_TOKEN: ADMIN,
-      GANTRY_LOG_LEVEL: 'silent',
-    };
-    gateway = await startGateway(readSettings(env), env, silentLogger);
+    ({ gateway } = await startInProcessGateway({ config: CONFIG, key: KEY, adminToken: ADMIN }));
     tokens.alice = (await admin('POST', '/users/alice/tokens', ADMIN, { ttlHours: 1 })).body.token;
   });
   afterAll(async () => {

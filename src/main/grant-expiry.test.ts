@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type InProcessControlPlane, startControlPlane, TEST_ADMIN_TOKEN } from '../../test/helpers/control-plane.js';
+import { grantDoc, SIM_BIG_MODEL_YAML } from '../../test/helpers/grant-fixtures.js';
 import { createMemoryLedgerStore } from '../storage/memory/ledger-store.js';
 import { createMemoryResourceStore } from '../storage/memory/resource-store.js';
 import { createGrantService } from '../control-plane/service/grants.js';
@@ -15,27 +16,8 @@ kind: Team
 metadata: {name: research}
 spec: {}
 ---
-apiVersion: gantry/v1alpha1
-kind: Provider
-metadata: {name: sim}
-spec: {type: simulator}
----
-apiVersion: gantry/v1alpha1
-kind: Model
-metadata: {name: big}
-spec: {provider: sim, pricing: {inputPer1M: "1", outputPer1M: "2"}}
-`;
-
-const grant = (name: string, expiresAt: number) => `apiVersion: gantry/v1alpha1
-kind: Grant
-metadata: {name: ${name}}
-spec:
-  principal: {team: research}
-  action: invoke_model
-  resource: {model: big}
-  reason: incident 42
-  expiresAt: "${new Date(expiresAt).toISOString()}"
-`;
+${SIM_BIG_MODEL_YAML}`;
+const grant = (name: string, expiresAt: number) => grantDoc(name, { expiresAt });
 
 describe('grant expiry sweep', () => {
   let now = T0;

@@ -116,22 +116,14 @@ export function createHttpUpstream(options: HttpUpstreamOptions): McpUpstream {
     });
   }
 
-  const core = createUpstreamCore({
-    server: options.server,
+  const core = createUpstreamCore(options, {
     acquire,
     broken: (connection, err) => drop(connection, errorText(mapUpstreamError(err, { server: options.server, redact }), redact)),
     redact,
-    now: options.now,
-    toolsMaxAgeMs: options.toolsMaxAgeMs,
   });
 
-  return {
-    server: options.server,
-    listTools: core.listTools,
-    callTool: core.callTool,
-    status(): McpUpstreamStatus {
-      return { transport: 'http', state, restarts: Math.max(0, connections - 1), lastError, tools: core.toolsCount(), pid: undefined };
-    },
+  return core.upstream({
+    status: () => ({ transport: 'http', state, restarts: Math.max(0, connections - 1), lastError, pid: undefined }),
     async close(): Promise<void> {
       state = 'stopped';
       const connection = current;
@@ -143,5 +135,5 @@ export function createHttpUpstream(options: HttpUpstreamOptions): McpUpstream {
       clearTimeout(timer);
       await connection?.client.close().catch(() => {});
     },
-  };
+  });
 }

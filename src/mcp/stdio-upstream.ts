@@ -4,7 +4,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Logger } from '../kernel/logger.js';
 import { createGatewayClient } from './client.js';
-import type { McpUpstream, McpUpstreamStatus } from './contract.js';
+import type { McpUpstream } from './contract.js';
 import { errorText } from './errors.js';
 import { createRedactor } from './redact.js';
 import { childEnvironment } from './safe-env.js';
@@ -139,26 +139,20 @@ export function createStdioUpstream(options: StdioUpstreamOptions): McpUpstream 
     stableAfterMs: options.backoff?.stableAfterMs,
     onFailure: (reason, delayMs, restarts) => log.warn({ delayMs, restarts }, `MCP server process stopped: ${reason}; restarting in ${delayMs} ms`),
   });
-  const core = createUpstreamCore({
-    server: options.server,
+  const core = createUpstreamCore(options, {
     acquire: async (waitMs, signal) => {
       const { value, id } = await supervisor.acquire(waitMs, signal);
       return { client: value, id };
     },
     broken: (connection) => supervisor.broken(connection.id),
     redact,
-    now: options.now,
-    toolsMaxAgeMs: options.toolsMaxAgeMs,
   });
 
-  return {
-    server: options.server,
-    listTools: core.listTools,
-    callTool: core.callTool,
-    status(): McpUpstreamStatus {
+  return core.upstream({
+    status: () => {
       const s = supervisor.status();
-      return { transport: 'stdio', state: s.state, restarts: s.restarts, lastError: s.lastError, tools: core.toolsCount(), pid: s.pid };
+      return { transport: 'stdio', state: s.state, restarts: s.restarts, lastError: s.lastError, pid: s.pid };
     },
     close: () => supervisor.close(),
-  };
+  });
 }

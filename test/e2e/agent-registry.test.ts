@@ -1,39 +1,14 @@
-import { join } from 'node:path';
-import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { ADMIN_TOKEN, eventually, type RunningGantry, runGantry, startGantry } from './helpers/processes.js';
+import { adminCli } from './helpers/mcp-client.js';
+import { ADMIN_TOKEN, eventually, type RunningGantry } from './helpers/processes.js';
+import { createSupportKey, sdkChat, startSupportTeam } from './helpers/support-team.js';
 
 /** The agent registry end to end: real traffic → inventory, shadow agents, `gantry get agents`, exports. */
 let g: RunningGantry;
-const cli = (...args: string[]) => runGantry(args, { GANTRY_URL: g.url, GANTRY_TOKEN: ADMIN_TOKEN, XDG_CONFIG_HOME: join(g.dataDir, 'cli') });
-
-const SETUP = `apiVersion: gantry/v1alpha1
-kind: Team
-metadata: {name: support}
-spec: {displayName: Support}
----
-apiVersion: gantry/v1alpha1
-kind: Agent
-metadata: {name: helper-bot, labels: {tier: "1"}}
-spec: {owner: support, description: Answers questions., lifecycle: active, models: [sim-small], tools: [demo__echo]}
-`;
-
-async function chat(key: string, model: string, headers: Record<string, string> = {}): Promise<number> {
-  const client = new OpenAI({ baseURL: `${g.url}/v1`, apiKey: key, maxRetries: 0, defaultHeaders: headers });
-  try {
-    await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'hello' }], max_tokens: 8 });
-    return 200;
-  } catch (err) {
-    return (err as { status?: number }).status ?? 0;
-  }
-}
-
-async function createKey(...flags: string[]): Promise<string> {
-  const r = await cli('keys', 'create', '--team', 'support', ...flags, '-o', 'json');
-  expect(r.code, r.output).toBe(0);
-  return JSON.parse(r.output).key as string;
-}
+const cli = (...args: string[]) => adminCli(g, ...args);
+const chat = async (key: string, model: string, headers: Record<string, string> = {}) => (await sdkChat(g, key, model, headers)).status;
+const createKey = async (...flags: string[]) => (await createSupportKey(g, ...flags)).key;
 
 interface Entry {
   name: string;
@@ -46,9 +21,11 @@ interface Entry {
 }
 
 beforeAll(async () => {
-  g = await startGantry({ env: { GANTRY_ACTIVITY_FLUSH_MS: '100' } });
-  const applied = await fetch(`${g.url}/admin/v1/apply`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/yaml' }, body: SETUP });
-  expect(applied.status).toBe(200);
+  g = await startSupportTeam(`apiVersion: gantry/v1alpha1
+kind: Agent
+metadata: {name: helper-bot, labels: {tier: "1"}}
+spec: {owner: support, description: Answers questions., lifecycle: active, models: [sim-small], tools: [demo__echo]}
+`);
 });
 afterAll(() => g?.stop());
 
@@ -76,7 +53,7 @@ describe('agent registry', () => {
     expect(inventory.items.find((i) => i.name === 'notebook-experiment')).toMatchObject({ registered: false, requests: 1 });
 
     const table = await cli('get', 'agents');
-    expect(table.output).toMatch(new RegExp(`helper-bot\\s+support\\s+active\\s+\\$\\S+\\s+${totals.requests}\\s`));
+    expect(table.output).toMatch(new RegExp(`helper-bot\\s+support\\s+active\\s+-\\s+\\$\\S+\\s+${totals.requests}\\s`));
     const list = await cli('agents', 'inventory');
     expect(list.output).toMatch(/notebook-experiment\s+no\s+support\s+-\s+sim-small/);
   });

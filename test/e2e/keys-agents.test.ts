@@ -2,44 +2,24 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, eventually, type RunningGantry, runGantry, startGantry } from './helpers/processes.js';
+import { adminCli } from './helpers/mcp-client.js';
+import { eventually, type RunningGantry, startGantry } from './helpers/processes.js';
+import { createSupportKey, sdkChat, startSupportTeam, supportTeamYaml } from './helpers/support-team.js';
 
 /** API key scopes, expiry, rotation grace, agent identities and batched last-used times, end to end. */
 let g: RunningGantry;
-const cli = (...args: string[]) => runGantry(args, { GANTRY_URL: g.url, GANTRY_TOKEN: ADMIN_TOKEN, XDG_CONFIG_HOME: join(g.dataDir, 'cli') });
+const cli = (...args: string[]) => adminCli(g, ...args);
+const call = (key: string, model = 'sim-small', headers: Record<string, string> = {}) => sdkChat(g, key, model, headers);
+const createKey = (...flags: string[]) => createSupportKey(g, ...flags);
 
-const SETUP = `apiVersion: gantry/v1alpha1
-kind: Team
-metadata: {name: support}
-spec: {displayName: Support}
----
-apiVersion: gantry/v1alpha1
+const AGENTS = `apiVersion: gantry/v1alpha1
 kind: Agent
 metadata: {name: triage}
 spec: {owner: support, lifecycle: active, models: [sim-small]}
 `;
 
-async function call(key: string, model = 'sim-small', headers: Record<string, string> = {}): Promise<{ status: number; code?: string }> {
-  const client = new OpenAI({ baseURL: `${g.url}/v1`, apiKey: key, maxRetries: 0, defaultHeaders: headers });
-  try {
-    await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'hello' }], max_tokens: 8 });
-    return { status: 200 };
-  } catch (err) {
-    const e = err as { status?: number; error?: { code?: string } };
-    return { status: e.status ?? 0, code: e.error?.code };
-  }
-}
-
-async function createKey(...flags: string[]): Promise<{ key: string; name: string }> {
-  const r = await cli('keys', 'create', '--team', 'support', ...flags, '-o', 'json');
-  expect(r.code, r.output).toBe(0);
-  return JSON.parse(r.output);
-}
-
 beforeAll(async () => {
-  g = await startGantry({ env: { GANTRY_ACTIVITY_FLUSH_MS: '100' } });
-  const applied = await fetch(`${g.url}/admin/v1/apply`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/yaml' }, body: SETUP });
-  expect(applied.status).toBe(200);
+  g = await startSupportTeam(AGENTS);
 });
 afterAll(() => g?.stop());
 
@@ -100,7 +80,7 @@ describe('agents as identities', () => {
 
 describe('keys defined in gantry.yaml', () => {
   it('writes the generated secret to an owner-only file (never to the log), and the key works', async () => {
-    const config = `${SETUP}---
+    const config = `${supportTeamYaml(AGENTS)}---
 apiVersion: gantry/v1alpha1
 kind: Provider
 metadata: {name: sim}

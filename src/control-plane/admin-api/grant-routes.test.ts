@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type InProcessControlPlane, startControlPlane, TEST_ADMIN_TOKEN } from '../../../test/helpers/control-plane.js';
+import { grantDoc, SIM_BIG_MODEL_YAML } from '../../../test/helpers/grant-fixtures.js';
 
 const HOUR = 3_600_000;
 
@@ -13,16 +14,7 @@ kind: Team
 metadata: {name: sales}
 spec: {}
 ---
-apiVersion: gantry/v1alpha1
-kind: Provider
-metadata: {name: sim}
-spec: {type: simulator}
----
-apiVersion: gantry/v1alpha1
-kind: Model
-metadata: {name: big}
-spec: {provider: sim, pricing: {inputPer1M: "1", outputPer1M: "2"}}
-${[
+${SIM_BIG_MODEL_YAML}${[
   ['pat', '{roles: [platform-admin]}'],
   ['paula', '{roles: [platform-admin]}'],
   ['alice', '{teams: [{team: research, role: team-admin}]}'],
@@ -32,20 +24,6 @@ ${[
 ]
   .map(([name, spec]) => `---\napiVersion: gantry/v1alpha1\nkind: User\nmetadata: {name: ${name}}\nspec: ${String(spec).replace('{', `{email: ${name}@example.com, `)}\n`)
   .join('')}`;
-
-function grantDoc(name: string, over: { expiresAt?: number | string; approver?: string; action?: string; resource?: string; team?: string } = {}): string {
-  const expires = over.expiresAt ?? Date.now() + 4 * HOUR;
-  return `apiVersion: gantry/v1alpha1
-kind: Grant
-metadata: {name: ${name}}
-spec:
-  principal: {team: ${over.team ?? 'research'}}
-  action: ${over.action ?? 'invoke_model'}
-  resource: ${over.resource ?? '{model: big}'}
-  reason: incident 42 needs the big model
-  expiresAt: "${typeof expires === 'string' ? expires : new Date(expires).toISOString()}"
-${over.approver ? `  approver: ${over.approver}\n` : ''}`;
-}
 
 describe('Grant lifecycle through the admin API', () => {
   let cp: InProcessControlPlane;

@@ -1,10 +1,11 @@
 import { GatewayError } from '../../kernel/errors/index.js';
 import type { PolicyRequest } from '../../policy/types.js';
-import type { PolicyDecisionMessage, TelemetryChannels } from '../../telemetry/channels.js';
+import type { TelemetryChannels } from '../../telemetry/channels.js';
 import type { RequestContext } from '../context.js';
 import type { CompiledGrant, CompiledMcpServer } from '../snapshot.js';
 import { activeGrant, noteGrant } from '../stages/grant-check.js';
 import { dataClassOf, principalOf } from '../stages/policy-principal.js';
+import { createPublishDecision, principalLabel } from '../stages/policy-publish.js';
 
 type Principal = ReturnType<typeof principalOf>;
 
@@ -22,22 +23,8 @@ export interface ToolPolicy {
   authorizeCall(ctx: RequestContext, server: CompiledMcpServer, tool: string): void;
 }
 
-const who = (p: Principal) => (p.type === 'ApiKey' ? `key "${p.id}"` : `${p.type === 'Agent' ? 'agent' : 'user'} "${p.id}"`);
-
 export function createToolPolicy(deps: { readonly channels: Pick<TelemetryChannels, 'policyDecision'> }): ToolPolicy {
-  const publish = (ctx: RequestContext, request: PolicyRequest, outcome: PolicyDecisionMessage['outcome'], policyIds: readonly string[]) => {
-    if (!deps.channels.policyDecision.hasSubscribers) return;
-    const message: PolicyDecisionMessage = {
-      outcome,
-      policyIds,
-      action: request.action,
-      principal: `${request.principal.type}:${request.principal.id}`,
-      resource: `${request.resource.type}:${request.resource.id}`,
-      team: request.principal.team,
-      requestId: ctx.requestId,
-    };
-    deps.channels.policyDecision.publish(message);
-  };
+  const publish = createPublishDecision(deps.channels);
 
   const toolRequest = (ctx: RequestContext, principal: Principal, tool: string): PolicyRequest => ({
     principal,
@@ -73,7 +60,7 @@ export function createToolPolicy(deps: { readonly channels: Pick<TelemetryChanne
     publish(ctx, request, 'deny', decision.deniedBy);
     throw new GatewayError(
       'GW_POLICY_DENIED',
-      `Policy "${decision.deniedBy.join('", "')}" denies ${request.action} on ${request.resource.type} "${request.resource.id}" for ${who(request.principal)} of team "${request.principal.team}". Ask your platform team about the policy, or for a Grant.`,
+      `Policy "${decision.deniedBy.join('", "')}" denies ${request.action} on ${request.resource.type} "${request.resource.id}" for ${principalLabel(request.principal)} of team "${request.principal.team}". Ask your platform team about the policy, or for a Grant.`,
     );
   }
 

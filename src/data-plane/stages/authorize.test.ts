@@ -1,52 +1,22 @@
-import diagnosticsChannel from 'node:diagnostics_channel';
+
 import { describe, expect, it } from 'vitest';
-import { compiledModel, NO_ROUTES } from '../../../test/helpers/compiled.js';
+import { NO_ROUTES } from '../../../test/helpers/compiled.js';
 import { systemClock } from '../../kernel/clock.js';
-import { upstreamStatusError } from '../../kernel/errors/index.js';
 import type { Principal } from '../../kernel/types.js';
-import type { ChatCompletion, ChatCompletionRequest } from '../../kernel/wire/openai.js';
+import type { ChatCompletionRequest } from '../../kernel/wire/openai.js';
 import { compilePolicyEngine } from '../../policy/cedar-engine.js';
 import type { Provider } from '../../providers/contract.js';
-import { CHANNEL_NAMES, type PolicyDecisionMessage, telemetryChannels } from '../../telemetry/channels.js';
+import { telemetryChannels } from '../../telemetry/channels.js';
 import { newRequestContext, type RequestContext } from '../context.js';
 import { createMeter } from '../metering/meter.js';
-import { DEFAULT_ROUTING } from '../routing/defaults.js';
 import { createDeploymentHealth } from '../routing/deployment-health.js';
 import { createUpstreamCaller } from '../routing/upstream-caller.js';
 import type { CompiledAgent, CompiledModel, RuntimeSnapshot } from '../snapshot.js';
 import { createAuthorize } from './authorize.js';
+import { countingProvider as provider, decisions, policyTestModel } from './fixtures/policy-fixtures.js';
 import { createResolveModel } from './resolve-model.js';
 
-const completion: ChatCompletion = { id: 'x', object: 'chat.completion', created: 1, model: 'up', choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }] };
-
-/** A provider that fails (or answers) and counts its calls. */
-function provider(fails: boolean): Provider & { calls: number } {
-  const p = {
-    name: 'fake',
-    type: 'fake',
-    calls: 0,
-    async chat() {
-      p.calls++;
-      if (fails) throw upstreamStatusError(503, 'down');
-      return structuredClone(completion);
-    },
-    async chatStream(): Promise<never> {
-      throw new Error('not used');
-    },
-    async embeddings(): Promise<never> {
-      throw new Error('not used');
-    },
-    async close() {},
-  };
-  return p;
-}
-
-const target = (id: string) => ({ id, provider: 'fake', upstreamModel: id, timeouts: { connectMs: 1, headersMs: 1, bodyIdleMs: 1 }, faults: undefined });
-const model = (name: string, p: Provider, fallbacks: string[] = []): CompiledModel =>
-  compiledModel(
-    { name, type: 'chat', deployments: [{ provider: p, target: target(name) }], pricing: { free: true, version: 't' }, limits: { maxOutputTokens: 100, contextWindow: undefined } },
-    { routing: { ...DEFAULT_ROUTING, retry: { ...DEFAULT_ROUTING.retry, attempts: 0 }, fallbacks } },
-  );
+const model = (name: string, p: Provider, fallbacks: string[] = []): CompiledModel => policyTestModel(name, { p, fallbacks });
 
 function context(models: CompiledModel[], policy: string, principal: Principal, headers: Record<string, string> = {}, agents: CompiledAgent[] = [], mode: 'enforce' | 'dry-run' = 'enforce'): RequestContext {
   const snapshot = {
@@ -128,18 +98,11 @@ describe('authorize', () => {
   });
 
   it('publishes policies that failed to evaluate as an error decision', () => {
-    const messages: PolicyDecisionMessage[] = [];
-    const onDecision = (m: unknown) => messages.push(m as PolicyDecisionMessage);
-    diagnosticsChannel.subscribe(CHANNEL_NAMES.policyDecision, onDecision);
-    try {
-      // No `tier` tag on the model: getTag errors, Cedar skips the policy and the request is served.
-      const ctx = context([model('sim-large', provider(false))], 'forbid(principal, action, resource) when { resource.getTag("tier") != "gold" };', { keyId: 'k', keyName: 'ci-key', team: 'research' });
-      ctx.requestedModel = 'sim-large';
-      resolveModel(ctx, chat('sim-large'));
-      expect(messages).toEqual([expect.objectContaining({ outcome: 'error', policyIds: ['p'], requestId: 'r', resource: 'Model:sim-large' })]);
-    } finally {
-      diagnosticsChannel.unsubscribe(CHANNEL_NAMES.policyDecision, onDecision);
-    }
+    // No `tier` tag on the model: getTag errors, Cedar skips the policy and the request is served.
+    const ctx = context([model('sim-large', provider(false))], 'forbid(principal, action, resource) when { resource.getTag("tier") != "gold" };', { keyId: 'k', keyName: 'ci-key', team: 'research' });
+    ctx.requestedModel = 'sim-large';
+    const messages = decisions(() => resolveModel(ctx, chat('sim-large')));
+    expect(messages).toEqual([expect.objectContaining({ outcome: 'error', policyIds: ['p'], requestId: 'r', resource: 'Model:sim-large' })]);
   });
 
   it('the usage event shows the dry-run would-deny of the fallback model that served, not of the one that failed', async () => {

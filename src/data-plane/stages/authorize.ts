@@ -1,12 +1,13 @@
 import { GatewayError } from '../../kernel/errors/index.js';
 import type { ChatCompletionRequest } from '../../kernel/wire/openai.js';
 import type { PolicyDecision, PolicyEngine, PolicyRequest, PolicyValue } from '../../policy/types.js';
-import type { PolicyDecisionMessage, TelemetryChannels } from '../../telemetry/channels.js';
+import type { TelemetryChannels } from '../../telemetry/channels.js';
 import type { RequestContext } from '../context.js';
 import type { CompiledModel } from '../snapshot.js';
 import { worstCaseMicros } from '../limits/worst-case.js';
 import type { AuthorizeModel } from './resolve-model.js';
 import { dataClassOf, principalOf } from './policy-principal.js';
+import { createPublishDecision, principalLabel, type PublishDecision as Publish } from './policy-publish.js';
 import { activeGrant, noteGrant } from './grant-check.js';
 
 /** The team's month-to-date spend, from a per-process view refreshed off the request path. */
@@ -37,8 +38,6 @@ function budgetMicrosOf(ctx: RequestContext, team: string): number {
   }
   return limit;
 }
-
-type Publish = (ctx: RequestContext, request: PolicyRequest, outcome: PolicyDecisionMessage['outcome'], policyIds: readonly string[]) => void;
 
 /** The caller as a policy principal (policyRequest.principal). */
 type Principal = PolicyRequest['principal'];
@@ -137,26 +136,13 @@ function checkFallbacks(ctx: RequestContext, engine: PolicyEngine, model: Compil
  * message outcome `granted`); dry-run denials go on ctx.policyWouldDeny.
  */
 export function createAuthorize(deps: AuthorizeDeps): AuthorizeModel {
-  const publish: Publish = (ctx, request, outcome, policyIds) => {
-    if (!deps.channels.policyDecision.hasSubscribers) return;
-    const message: PolicyDecisionMessage = {
-      outcome,
-      policyIds,
-      action: request.action,
-      principal: `${request.principal.type}:${request.principal.id}`,
-      resource: `${request.resource.type}:${request.resource.id}`,
-      team: request.principal.team,
-      requestId: ctx.requestId,
-    };
-    deps.channels.policyDecision.publish(message);
-  };
+  const publish = createPublishDecision(deps.channels);
 
   const refuse = (ctx: RequestContext, request: PolicyRequest, deniedBy: readonly string[], what: string): never => {
     ctx.policyDeniedBy = deniedBy;
     publish(ctx, request, 'deny', deniedBy);
     const { principal } = request;
-    const who = principal.type === 'ApiKey' ? `key "${principal.id}"` : `${principal.type === 'Agent' ? 'agent' : 'user'} "${principal.id}"`;
-    throw new GatewayError('GW_POLICY_DENIED', `Policy "${deniedBy.join('", "')}" denies ${what} for ${who} of team "${principal.team}". Ask your platform team about the policy, or request a Grant (docs/grants.md).`);
+    throw new GatewayError('GW_POLICY_DENIED', `Policy "${deniedBy.join('", "')}" denies ${what} for ${principalLabel(principal)} of team "${principal.team}". Ask your platform team about the policy, or request a Grant (docs/grants.md).`);
   };
 
   return function authorize(ctx, chat): void {

@@ -1,57 +1,24 @@
-import diagnosticsChannel from 'node:diagnostics_channel';
+
 import { describe, expect, it } from 'vitest';
-import { compiledModel, NO_ROUTES } from '../../../test/helpers/compiled.js';
+import { NO_ROUTES } from '../../../test/helpers/compiled.js';
 import { systemClock } from '../../kernel/clock.js';
-import { upstreamStatusError } from '../../kernel/errors/index.js';
 import type { Principal } from '../../kernel/types.js';
-import type { ChatCompletion, ChatCompletionRequest } from '../../kernel/wire/openai.js';
+import type { ChatCompletionRequest } from '../../kernel/wire/openai.js';
 import { compilePolicyEngine } from '../../policy/cedar-engine.js';
 import type { PolicyEngine, PolicyRequest } from '../../policy/types.js';
-import type { Provider } from '../../providers/contract.js';
-import { CHANNEL_NAMES, type PolicyDecisionMessage, telemetryChannels } from '../../telemetry/channels.js';
+import { telemetryChannels } from '../../telemetry/channels.js';
 import { newRequestContext, type RequestContext } from '../context.js';
 import { createMeter } from '../metering/meter.js';
-import { DEFAULT_ROUTING } from '../routing/defaults.js';
 import { createDeploymentHealth } from '../routing/deployment-health.js';
 import { createUpstreamCaller } from '../routing/upstream-caller.js';
 import type { CompiledAgent, CompiledGrant, CompiledModel, CompiledRoute, RuntimeSnapshot } from '../snapshot.js';
 import type { DriftReporter } from './agent-drift.js';
 import { createAuthorize } from './authorize.js';
+import { countingProvider as provider, decisions, policyTestModel as model } from './fixtures/policy-fixtures.js';
 import { createResolveModel } from './resolve-model.js';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 0, 7, 12);
-const completion: ChatCompletion = { id: 'x', object: 'chat.completion', created: 1, model: 'up', choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }] };
-
-function provider(fails: boolean): Provider & { calls: number } {
-  const p = {
-    name: 'fake',
-    type: 'fake',
-    calls: 0,
-    async chat() {
-      p.calls++;
-      if (fails) throw upstreamStatusError(503, 'down');
-      return structuredClone(completion);
-    },
-    async chatStream(): Promise<never> {
-      throw new Error('not used');
-    },
-    async embeddings(): Promise<never> {
-      throw new Error('not used');
-    },
-    async close() {},
-  };
-  return p;
-}
-
-const target = (id: string) => ({ id, provider: 'fake', upstreamModel: id, timeouts: { connectMs: 1, headersMs: 1, bodyIdleMs: 1 }, faults: undefined });
-function model(name: string, over: { p?: Provider; fallbacks?: string[]; secrets?: string[] } = {}): CompiledModel {
-  return compiledModel(
-    { name, type: 'chat', deployments: [{ provider: over.p ?? provider(false), target: target(name) }], pricing: { free: true, version: 't' }, limits: { maxOutputTokens: 100, contextWindow: undefined } },
-    { routing: { ...DEFAULT_ROUTING, retry: { ...DEFAULT_ROUTING.retry, attempts: 0 }, fallbacks: over.fallbacks ?? [] }, secrets: over.secrets ?? [] },
-  );
-}
-
 /** An approved grant for team research, active from T0 for 2 hours. */
 function grant(name: string, action: CompiledGrant['action'], resource: string, over: Partial<CompiledGrant> = {}): CompiledGrant {
   return { name, team: 'research', agent: undefined, user: undefined, apiKey: undefined, action, resource, from: T0, until: T0 + 2 * HOUR, ...over };
@@ -114,18 +81,6 @@ function run(s: Setup, principal: Principal, asked: string, at: number, opts: { 
     return { code: (err as { code?: string }).code, message: (err as Error).message, ctx };
   }
   return { code: undefined, policy: meter.finish(ctx).policy, ctx };
-}
-
-function decisions(fn: () => void): PolicyDecisionMessage[] {
-  const messages: PolicyDecisionMessage[] = [];
-  const on = (m: unknown) => messages.push(m as PolicyDecisionMessage);
-  diagnosticsChannel.subscribe(CHANNEL_NAMES.policyDecision, on);
-  try {
-    fn();
-  } finally {
-    diagnosticsChannel.unsubscribe(CHANNEL_NAMES.policyDecision, on);
-  }
-  return messages;
 }
 
 const scopedKey: Principal = { keyId: 'k', keyName: 'oncall-key', team: 'research', models: new Set(['small']) };

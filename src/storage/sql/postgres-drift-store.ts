@@ -1,11 +1,6 @@
-import { Kysely, PostgresDialect } from 'kysely';
-import pg from 'pg';
 import { DEFAULT_DRIFT_LIMIT, type DriftFinding, type DriftKind, type DriftStore, mergeDriftObservations } from '../ports/drift-store.js';
-import { POSTGRES_MIGRATIONS } from './migrations/postgres-migrations.js';
-import { runMigrations } from './migrations/run-migrations.js';
-import { postgresConfig } from './pg-schema.js';
+import { inTransaction, openMigratedPool } from './pg-pool.js';
 import { chunked } from './plan.js';
-import type { Db } from './schema.js';
 
 export interface PostgresDriftStoreOptions {
   readonly url: string;
@@ -43,37 +38,20 @@ function upsertSql(rows: number): string {
  * Rows are written in key order in one transaction, so two replicas' batches never deadlock.
  */
 export async function openPostgresDriftStore(options: PostgresDriftStoreOptions): Promise<DriftStore> {
-  const config = await postgresConfig(options.url, options.schema, 60_000);
-  const pool = new pg.Pool({ ...config, max: 2, application_name: 'gantry-drift' });
-  pool.on('error', () => {});
-  const db = new Kysely<Db>({ dialect: new PostgresDialect({ pool }) });
-  try {
-    await runMigrations(db, POSTGRES_MIGRATIONS, options.schema);
-  } catch (err) {
-    await db.destroy();
-    throw err;
-  }
+  const { pool, db } = await openMigratedPool({ url: options.url, schema: options.schema, max: 2, applicationName: 'gantry-drift', queryTimeoutMs: 60_000 });
 
   return {
     async record(observations) {
       if (observations.length === 0) return;
       const merged = mergeDriftObservations(observations);
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
+      await inTransaction(pool, async (client) => {
         for (const part of chunked(merged, ROWS_PER_STATEMENT)) {
           await client.query(
             upsertSql(part.length),
             part.flatMap((o) => [o.agent, o.kind, o.item, o.team, o.firstAt ?? o.at, o.at, o.count]),
           );
         }
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw err;
-      } finally {
-        client.release();
-      }
+      });
     },
     async list(q) {
       if (q.teams?.length === 0 || q.agents?.length === 0) return [];

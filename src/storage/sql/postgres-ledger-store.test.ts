@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, expect, it } from 'vitest';
 import { describePostgres, POSTGRES_URL } from '../../../test/helpers/postgres.js';
+import { createTestSchemas } from '../../../test/helpers/postgres-schemas.js';
 import { describeLedgerStoreContract } from '../contract/ledger-store.contract.js';
 import { usageEvent } from '../contract/usage-event.js';
 import type { LedgerStore } from '../ports/ledger-store.js';
@@ -9,34 +9,16 @@ import { usageRowsSql } from './ledger-queries.js';
 import { openPostgresLedgerStore } from './postgres-ledger-store.js';
 import { openPostgresResourceStore } from './postgres.js';
 
-const runId = randomBytes(4).toString('hex');
-const schemas: string[] = [];
-const opened: LedgerStore[] = [];
-const freshSchema = () => {
-  const schema = `gantry_ledger_${runId}_${schemas.length}`;
-  schemas.push(schema);
-  return schema;
-};
-const open = async (schema = freshSchema()) => {
-  const store = await openPostgresLedgerStore({ url: POSTGRES_URL, schema });
-  opened.push(store);
-  return store;
-};
+const schemas = createTestSchemas('gantry_ledger');
+const open = async (schema = schemas.fresh()): Promise<LedgerStore> => schemas.track(await openPostgresLedgerStore({ url: POSTGRES_URL, schema }));
 
 describePostgres('postgres ledger store', () => {
-  afterAll(async () => {
-    await Promise.all(opened.map((s) => s.close?.()));
-    if (schemas.length === 0) return;
-    const client = new pg.Client({ connectionString: POSTGRES_URL });
-    await client.connect();
-    for (const s of schemas) await client.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
-    await client.end();
-  });
+  afterAll(() => schemas.cleanup());
 
   describeLedgerStoreContract('postgres', () => open());
 
   it('shares one schema with the resource store (one migration history), and replicas share events', async () => {
-    const schema = freshSchema();
+    const schema = schemas.fresh();
     const resources = await openPostgresResourceStore({ url: POSTGRES_URL, schema });
     const [a, b] = await Promise.all([open(schema), open(schema)]);
     await Promise.all([
@@ -50,7 +32,7 @@ describePostgres('postgres ledger store', () => {
   });
 
   it('answers usage from indexes on the rollups (whole days from the daily one)', async () => {
-    const schema = freshSchema();
+    const schema = schemas.fresh();
     const store = await open(schema);
     const hour = Date.UTC(2026, 10, 1);
     for (let batch = 0; batch < 5; batch++) {

@@ -1,5 +1,4 @@
-import { Kysely, PostgresDialect } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import type { UsageEvent } from '../../kernel/types.js';
 import { hourRange, type LedgerStore } from '../ports/ledger-store.js';
 import { DEFAULT_USAGE_LIMIT, dayChunks, ROLLUP_KEY_COLUMNS, ROLLUP_SUM_COLUMNS, rollupRows } from '../usage-rollups.js';
@@ -16,11 +15,8 @@ import {
   usageTotalsSql,
 } from './ledger-queries.js';
 import { EVENT_COLUMNS, type EventRow, eventFromRow, pushEventValues } from './ledger-events.js';
-import { postgresConfig } from './pg-schema.js';
-import { POSTGRES_MIGRATIONS } from './migrations/postgres-migrations.js';
-import { runMigrations } from './migrations/run-migrations.js';
+import { inTransaction, openMigratedPool } from './pg-pool.js';
 import { chunked } from './plan.js';
-import type { Db } from './schema.js';
 
 export interface PostgresLedgerStoreOptions {
   readonly url: string;
@@ -53,21 +49,13 @@ const upsertRollups = (table: string, bucket: string, rows: number) => {
  * nowhere twice. Rows are written in key order, so concurrent replicas never deadlock on each other.
  */
 export async function openPostgresLedgerStore(options: PostgresLedgerStoreOptions): Promise<LedgerStore> {
-  const { schema } = options;
-  const config = await postgresConfig(options.url, schema, 60_000);
-  const pool = new pg.Pool({
-    ...config,
+  const { pool, db } = await openMigratedPool({
+    url: options.url,
+    schema: options.schema,
     max: options.maxConnections ?? 4,
-    application_name: 'gantry-ledger',
+    applicationName: 'gantry-ledger',
+    queryTimeoutMs: 60_000,
   });
-  pool.on('error', () => {});
-  const db = new Kysely<Db>({ dialect: new PostgresDialect({ pool }) });
-  try {
-    await runMigrations(db, POSTGRES_MIGRATIONS, schema);
-  } catch (err) {
-    await db.destroy();
-    throw err;
-  }
   const query = async <T extends pg.QueryResultRow>(q: SqlText): Promise<T[]> => (await pool.query<T>(q.text, q.params)).rows;
 
   async function append(events: readonly UsageEvent[]): Promise<void> {
@@ -75,9 +63,7 @@ export async function openPostgresLedgerStore(options: PostgresLedgerStoreOption
     const unique = new Map<string, UsageEvent>();
     for (const e of events) if (!unique.has(e.requestId)) unique.set(e.requestId, e);
     const sorted = [...unique.values()].sort((a, b) => (a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0));
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(pool, async (client) => {
       const inserted: UsageEvent[] = [];
       for (const part of chunked(sorted, EVENTS_PER_STATEMENT)) {
         const { rows } = await client.query<{ request_id: string }>(
@@ -93,13 +79,7 @@ export async function openPostgresLedgerStore(options: PostgresLedgerStoreOption
       for (const [table, bucket] of [['usage_hourly', 'hour'], ['usage_daily', 'day']] as const) {
         for (const part of chunked(rollupRows(inserted, bucket), ROLLUPS_PER_STATEMENT)) await client.query(upsertRollups(table, bucket, part.length), part.flat());
       }
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   return {
@@ -131,22 +111,18 @@ export async function openPostgresLedgerStore(options: PostgresLedgerStoreOption
       const { from, to } = hourRange(q.from, q.to);
       const limit = q.limit ?? DEFAULT_USAGE_LIMIT;
       // One snapshot for rows and totals: a batch committed in between must not make them disagree.
-      const client = await pool.connect();
-      let rows: (SumsRow & Record<string, unknown>)[];
-      let sums: SumsRow | undefined;
-      try {
-        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-        const r = usageRowsSql('postgres', q, from, to, limit);
-        const t = usageTotalsSql('postgres', q, from, to);
-        rows = (await client.query<SumsRow & Record<string, unknown>>(r.text, r.params)).rows;
-        sums = (await client.query<SumsRow>(t.text, t.params)).rows[0];
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw err;
-      } finally {
-        client.release();
-      }
+      const [rows, sums] = await inTransaction(
+        pool,
+        async (client) => {
+          const r = usageRowsSql('postgres', q, from, to, limit);
+          const t = usageTotalsSql('postgres', q, from, to);
+          return [
+            (await client.query<SumsRow & Record<string, unknown>>(r.text, r.params)).rows,
+            (await client.query<SumsRow>(t.text, t.params)).rows[0],
+          ] as const;
+        },
+        'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
+      );
       const mapped = rows.map((r) => toUsageRow(q.groupBy, r));
       return { from, to, rows: mapped.slice(0, limit), truncated: mapped.length > limit, totals: sumsOf(sums as SumsRow) };
     },

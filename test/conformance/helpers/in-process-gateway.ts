@@ -1,30 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { silentLogger } from '../../../src/kernel/logger.js';
-import { type RunningGateway, startGateway } from '../../../src/main/gateway.js';
-import { readSettings } from '../../../src/main/settings.js';
+import type { RunningGateway } from '../../../src/main/gateway.js';
+import { startInProcessGateway as startGateway } from '../../helpers/in-process-gateway.js';
 
 export const CONFORMANCE_ADMIN_TOKEN = 'gat_conformance_admin_token_0123';
 
-/**
- * Starts the real gateway in this process (real HTTP on a free port, a fresh SQLite data dir) with
- * the given gantry.yaml: the conformance suites need request-level control, not a child process.
- */
+/** The shared in-process gateway (test/helpers) with the conformance admin token. */
 export async function startInProcessGateway(options: { config: string; key: string; env?: Record<string, string> }): Promise<RunningGateway> {
-  const dir = mkdtempSync(join(tmpdir(), 'gantry-conformance-'));
-  writeFileSync(join(dir, 'gantry.yaml'), options.config);
-  const env = {
-    GANTRY_PORT: '0',
-    GANTRY_HOST: '127.0.0.1',
-    GANTRY_DATA_DIR: dir,
-    GANTRY_CONFIG: join(dir, 'gantry.yaml'),
-    GANTRY_DEMO_KEY: options.key,
-    GANTRY_ADMIN_TOKEN: CONFORMANCE_ADMIN_TOKEN,
-    GANTRY_LOG_LEVEL: 'silent',
-    ...options.env,
-  };
-  return startGateway(readSettings(env), env, silentLogger);
+  return (await startGateway({ ...options, adminToken: CONFORMANCE_ADMIN_TOKEN })).gateway;
 }
 
 /** The ledger's usage event of a request, polled through the admin API (usage is written in batches). */
