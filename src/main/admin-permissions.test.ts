@@ -184,4 +184,15 @@ describe('admin API permission matrix', () => {
     for (const route of cp.control.routes) expect(r.body.paths[`/admin/v1${route.path}`]?.[route.method.toLowerCase()]).toBeDefined();
     expect(r.body.components.schemas.Agent.properties.spec.required).toContain('owner');
   });
+
+  it('documents the query parameters the routes read', async () => {
+    const r = await cp.call('GET', '/openapi.json', undefined);
+    const query = (path: string) =>
+      ((r.body.paths[`/admin/v1${path}`].get.parameters ?? []) as { name: string; in: string; schema: { type: string } }[]).filter((p) => p.in === 'query').map((p) => `${p.name}:${p.schema.type}`);
+    expect(query('/agents')).toEqual(expect.arrayContaining(['team:string', 'lifecycle:string', 'model:string', 'tool:string', 'limit:integer']));
+    expect(query('/agents/inventory')).toEqual(expect.arrayContaining(['days:integer', 'team:string', 'agent:string']));
+    expect(query('/agents/drift')).toEqual(expect.arrayContaining(['days:integer', 'agent:string']));
+    expect(query('/usage')).toEqual(expect.arrayContaining(['from:string', 'to:string', 'groupBy:string', 'agent:string', 'limit:integer']));
+    expect(query('/audit')).toEqual(['after:integer', 'limit:integer']);
+  });
 });

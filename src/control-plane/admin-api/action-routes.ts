@@ -152,6 +152,7 @@ export function actionRoutes(deps: ActionRouteDeps): AdminRoute[] {
       method: 'GET',
       path: '/audit',
       auth: 'authenticated',
+      query: { after: { description: 'Entries with a sequence number above this one (default 0).', type: 'integer' }, limit: { description: '1-1000 (default 100).', type: 'integer' } },
       summary: 'Audit entries after a sequence number (auditor, platform admin).',
       async handle(req) {
         const actor = actorOf(req);

@@ -7,7 +7,7 @@ import { agentTeamsFor, canReadAgent, hasFilter, listAgents, matchesAgentFilter,
 import type { AgentSpec } from '../resources/kinds/agent.js';
 import type { createReader } from '../service/read.js';
 import { actorOf, intParam, parseLabelSelector } from './request.js';
-import type { AdminRoute } from './types.js';
+import type { AdminRoute, QueryParam } from './types.js';
 
 export interface AgentRouteDeps {
   readonly store: ResourceStore;
@@ -29,6 +29,14 @@ function optionalParam(url: URL, name: string): string | undefined {
   return v === undefined || v === '' ? undefined : v;
 }
 
+const FILTER_QUERY: Readonly<Record<string, QueryParam>> = {
+  team: { description: 'Only agents owned by this team.' },
+  lifecycle: { description: 'Only agents in this lifecycle state (proposed, approved, active, suspended, deprecated, retired).' },
+  model: { description: 'Only agents that declare this model in spec.models.' },
+  tool: { description: 'Only agents that declare this tool (server__tool) in spec.tools.' },
+};
+const DAYS_QUERY: Readonly<Record<string, QueryParam>> = { days: { description: 'The last N days, 1-90 (default 7).', type: 'integer' } };
+
 /**
  * The agent registry over the admin API: discovery with filters, the usage inventory (shadow
  * agents included), and exports as A2A agent cards and Backstage catalog entities. Registered
@@ -40,6 +48,12 @@ export function agentRoutes(deps: AgentRouteDeps): AdminRoute[] {
       method: 'GET',
       path: '/agents',
       auth: 'authenticated',
+      query: {
+        ...FILTER_QUERY,
+        labelSelector: { description: 'k=v,k2=v2: every label must match.' },
+        limit: { description: 'Page size, 1-1000 (default 100).', type: 'integer' },
+        continue: { description: 'The `continue` value of the previous page.' },
+      },
       summary:
         'List agents, filtered by ?team=&lifecycle=&model=&tool= (model and tool: declared in spec.models / spec.tools), with ?labelSelector=&limit=&continue= as for any kind; a filtered page may hold fewer than limit items.',
       async handle(req) {
@@ -61,6 +75,7 @@ export function agentRoutes(deps: AgentRouteDeps): AdminRoute[] {
       method: 'GET',
       path: '/agents/inventory',
       auth: 'authenticated',
+      query: { ...DAYS_QUERY, team: { description: 'Only this team.' }, agent: { description: 'Only this agent.' } },
       summary:
         'Per agent over the last ?days=N (1-90, default 7): models and tools used, spend, requests, error rate, last seen, drift; unregistered agents seen in traffic as registered: false. Filters ?team=&agent=.',
       async handle(req) {
@@ -73,6 +88,7 @@ export function agentRoutes(deps: AgentRouteDeps): AdminRoute[] {
       method: 'GET',
       path: '/agents/export',
       auth: 'authenticated',
+      query: { format: { description: 'backstage (default: multi-document YAML) or a2a (a JSON list of agent cards).' }, ...FILTER_QUERY },
       summary:
         'Every agent the caller may read as ?format=backstage (multi-document catalog-info YAML) or a2a (a JSON list of agent cards); filters ?team=&lifecycle=&model=&tool=.',
       async handle(req) {
@@ -93,6 +109,7 @@ export function agentRoutes(deps: AgentRouteDeps): AdminRoute[] {
       method: 'GET',
       path: '/agents/{name}/inventory',
       auth: 'authenticated',
+      query: DAYS_QUERY,
       summary: 'One agent (registered or seen in traffic) over the last ?days=N (1-90, default 7): models, tools, spend, error rate, last seen, drift.',
       async handle(req) {
         return { status: 200, body: await deps.inventory.one(actorOf(req), req.params.name as string, days(req.url)) };

@@ -57,6 +57,12 @@ export function driftRoutes(deps: DriftRouteDeps): AdminRoute[] {
       method: 'GET',
       path: '/agents/drift',
       auth: 'authenticated',
+      query: {
+        days: { description: 'Findings last seen in the last N days, 1-366 (default 7).', type: 'integer' },
+        agent: { description: 'Only these agents (comma-separated, or the parameter repeated).' },
+        team: { description: 'Only these teams (comma-separated, or the parameter repeated).' },
+        limit: { description: 'At most this many findings, 1-10000 (default 1000).', type: 'integer' },
+      },
       summary:
         'Agent drift findings (unregistered agents in traffic, models and tools outside an agent\'s declaration) last seen in the past ?days= (default 7, up to 366), filtered by ?agent=a,b&team=…, newest first; team members see their own teams.',
       async handle(req) {

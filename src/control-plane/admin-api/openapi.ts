@@ -27,7 +27,8 @@ function requestContent(r: AdminRoute): Record<string, unknown> {
 export function buildOpenApi(routes: readonly AdminRoute[], version: string): unknown {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
-    const params = [...r.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    const params: Record<string, unknown>[] = [...r.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    for (const [name, q] of Object.entries(r.query ?? {})) params.push({ name, in: 'query', required: false, description: q.description, schema: { type: q.type ?? 'string' } });
     const op: Record<string, unknown> = {
       summary: r.summary,
       ...(params.length > 0 ? { parameters: params } : {}),

@@ -60,6 +60,11 @@ export function resourceRoutes(deps: ResourceRouteDeps): AdminRoute[] {
       method: 'GET',
       path: '/{plural}',
       auth: 'authenticated',
+      query: {
+        labelSelector: { description: 'k=v,k2=v2: every label must match.' },
+        limit: { description: 'Page size, 1-1000 (default 100).', type: 'integer' },
+        continue: { description: 'The `continue` value of the previous page.' },
+      },
       summary: 'List resources of a kind: ?labelSelector=k=v,k2=v2&limit=100&continue=<token>.',
       async handle(req) {
         const def = kindOf(req.params.plural as string);

@@ -27,6 +27,11 @@ export interface AdminResponse {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+export interface QueryParam {
+  readonly description: string;
+  readonly type?: 'string' | 'integer';
+}
+
 /**
  * An admin endpoint. The one route table drives the router, the OpenAPI document and the
  * permission-matrix test. `auth: 'public'` routes need no token (OpenAPI, SSO login steps).
@@ -39,5 +44,7 @@ export interface AdminRoute {
   readonly summary: string;
   /** OpenAPI: the JSON Schema of the request body, when it has one. */
   readonly requestSchema?: unknown;
+  /** OpenAPI: the query parameters the handler reads (name → description; `integer` when it is a number). */
+  readonly query?: Readonly<Record<string, QueryParam>>;
   handle(req: AdminRequest): Promise<AdminResponse>;
 }

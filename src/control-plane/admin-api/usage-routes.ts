@@ -6,10 +6,10 @@ import { canReadUsage } from '../rbac/authorize.js';
 import type { Actor } from '../rbac/roles.js';
 import { renderFocusCsv } from '../usage/focus-csv.js';
 import { presentUsage } from '../usage/present.js';
-import { parseUsageParams } from '../usage/query.js';
+import { parseUsageParams, USAGE_QUERY } from '../usage/query.js';
 import { usageTeamsFor } from '../usage/scope.js';
 import { actorOf, intParam } from './request.js';
-import type { AdminRoute } from './types.js';
+import type { AdminRoute, QueryParam } from './types.js';
 
 export interface UsageRouteDeps {
   readonly ledger: LedgerStore;
@@ -34,6 +34,7 @@ export function usageRoutes(deps: UsageRouteDeps): AdminRoute[] {
       method: 'GET',
       path: '/usage',
       auth: 'authenticated',
+      query: USAGE_QUERY,
       summary:
         'Usage grouped by ?groupBy=team,user,apiKey,agent,workflow,repo,model,provider,route,hour,day over ?from=&to= (ISO 8601 or epoch ms; default the last 30 days; whole UTC hours), filtered by ?team=a,b&agent=…; team admins and developers see their own teams.',
       async handle(req) {
@@ -55,6 +56,7 @@ export function usageRoutes(deps: UsageRouteDeps): AdminRoute[] {
       method: 'GET',
       path: '/usage/export',
       auth: 'authenticated',
+      query: { format: { description: 'focus-csv (the only format).' }, from: USAGE_QUERY.from as QueryParam, to: USAGE_QUERY.to as QueryParam, team: USAGE_QUERY.team as QueryParam },
       summary: 'FOCUS 1.2 CSV of the usage in ?from=&to= (?format=focus-csv; streamed, text/csv); team admins and developers get their own teams.',
       async handle(req) {
         const actor = actorOf(req);
@@ -81,6 +83,7 @@ export function usageRoutes(deps: UsageRouteDeps): AdminRoute[] {
       method: 'GET',
       path: '/usage/events',
       auth: 'authenticated',
+      query: { limit: { description: 'The newest N events, 1-10000 (default 100).', type: 'integer' }, requestId: { description: 'The one event of this request id.' } },
       summary: 'Recent usage events, or one by ?requestId= (finops-viewer, platform admin).',
       async handle(req) {
         const actor = actorOf(req);

@@ -63,6 +63,16 @@ export function parseGroupBy(raw: string | null): Dimension[] {
   return out;
 }
 
+/** The query parameters parseUsageParams reads, for the OpenAPI document. */
+export const USAGE_QUERY: Readonly<Record<string, { readonly description: string; readonly type?: 'string' | 'integer' }>> = {
+  from: { description: 'Start, RFC 3339 or a date (default: 30 days before `to`).' },
+  to: { description: 'End, exclusive (default: now).' },
+  groupBy: { description: `Comma-separated dimensions: ${[...ATTRIBUTION_DIMENSIONS, 'hour', 'day'].join(', ')}.` },
+  team: { description: 'Only these teams (comma-separated).' },
+  ...Object.fromEntries(ATTRIBUTION_DIMENSIONS.filter((d) => d !== 'team').map((d) => [d, { description: `Only events with this ${d} ('' for none).` }])),
+  limit: { description: `At most this many rows, 1-${MAX_ROW_LIMIT} (default ${DEFAULT_ROW_LIMIT}); totals cover every row.`, type: 'integer' },
+};
+
 /** Reads the query string of a usage request; `now` places the default range (the last 30 days). */
 export function parseUsageParams(url: URL, now: number): UsageParams {
   const q = url.searchParams;
