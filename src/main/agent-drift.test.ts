@@ -84,7 +84,7 @@ describe('agent drift detector', () => {
     ]);
     expect(alerts.find((a) => a.subject === 'agent:shadow-bot')).toEqual({
       type: 'agent_drift',
-      id: 'agent_drift:unregistered_agent:shadow-bot:2026-11-03',
+      id: 'agent_drift:unregistered_agent:support:shadow-bot:2026-11-03',
       at: T0,
       subject: 'agent:shadow-bot',
       window: '2026-11-03',
@@ -96,8 +96,19 @@ describe('agent drift detector', () => {
     now = T0 + DAY;
     drift();
     await d.flush();
-    expect(alerts.map((a) => a.id)).toContain('agent_drift:undeclared_tool:helper-bot:demo__delete_everything:2026-11-04');
+    expect(alerts.map((a) => a.id)).toContain('agent_drift:undeclared_tool:support:helper-bot:demo__delete_everything:2026-11-04');
     expect(alerts).toHaveLength(3);
+  });
+
+  it('alerts each team once for the same unregistered name (each team sees only its own alert)', async () => {
+    const d = detector();
+    drift({ kind: 'unregistered_agent', agent: 'shadow-bot', item: '' });
+    drift({ kind: 'unregistered_agent', agent: 'shadow-bot', item: '', team: 'payments' });
+    await d.flush();
+    expect(alerts.map((a) => a.summary).sort()).toEqual([
+      'Unregistered agent "shadow-bot" seen in traffic of team payments.',
+      'Unregistered agent "shadow-bot" seen in traffic of team support.',
+    ]);
   });
 
   it('alerts once across replicas sharing the counter store', async () => {
@@ -106,7 +117,7 @@ describe('agent drift detector', () => {
     // Both replicas' detectors see the same channel here; each aggregates and flushes on its own.
     drift({ kind: 'undeclared_model', item: 'sim-large' });
     await Promise.all([a.flush(), b.flush()]);
-    expect(alerts.map((x) => x.id)).toEqual(['agent_drift:undeclared_model:helper-bot:sim-large:2026-11-03']);
+    expect(alerts.map((x) => x.id)).toEqual(['agent_drift:undeclared_model:support:helper-bot:sim-large:2026-11-03']);
     expect(alerts[0]?.summary).toBe('Agent "helper-bot" (team support) asked for model "sim-large" outside its declaration.');
   });
 
@@ -174,14 +185,14 @@ describe('driftAlert', () => {
   it('names the UTC day of the occurrence, not of the flush', () => {
     const late = driftAlert({ agent: 'a', team: 't', kind: 'undeclared_tool', item: 's__x', at: Date.UTC(2026, 10, 3, 23, 59, 59), count: 1 }, Date.UTC(2026, 10, 4, 0, 0, 1));
     expect(late.window).toBe('2026-11-03');
-    expect(late.id).toBe('agent_drift:undeclared_tool:a:s__x:2026-11-03');
+    expect(late.id).toBe('agent_drift:undeclared_tool:t:a:s__x:2026-11-03');
   });
 
   it('renders for Slack as drift, without money', () => {
     const alert = driftAlert({ agent: 'shadow-bot', team: 'support', kind: 'unregistered_agent', item: '', at: T0, count: 1 }, T0);
     const text = JSON.stringify(slackPayload(alert));
     expect(text).toContain('Agent drift: agent:shadow-bot');
-    expect(text).toContain('day 2026-11-03 (UTC) · alert agent_drift:unregistered_agent:shadow-bot:2026-11-03');
+    expect(text).toContain('day 2026-11-03 (UTC) · alert agent_drift:unregistered_agent:support:shadow-bot:2026-11-03');
     expect(text).not.toContain('$');
   });
 });

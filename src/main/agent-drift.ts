@@ -57,7 +57,8 @@ export function driftAlert(o: DriftObservation, now: number): AlertMessage {
           : `${who} offered the model function tool "${o.item}", which it does not declare.`;
   return {
     type: 'agent_drift',
-    id: `agent_drift:${o.kind}:${o.agent}${o.item === '' ? '' : `:${o.item}`}:${day}`,
+    // Per team as the findings are: two teams' traffic under one unregistered name are two alerts.
+    id: `agent_drift:${o.kind}:${o.team}:${o.agent}${o.item === '' ? '' : `:${o.item}`}:${day}`,
     at: now,
     subject: `agent:${o.agent}`,
     window: day,
