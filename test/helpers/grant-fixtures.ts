@@ -15,7 +15,7 @@ spec: {provider: sim, pricing: {inputPer1M: "1", outputPer1M: "2"}}
 `;
 
 /** A Grant for team research (default: invoke_model on "big", expiring in 4 hours from now). */
-export function grantDoc(name: string, over: { expiresAt?: number | string; approver?: string; action?: string; resource?: string; team?: string } = {}): string {
+export function grantDoc(name: string, over: { expiresAt?: number | string; approver?: string; action?: string; resource?: string; team?: string; reason?: string } = {}): string {
   const expires = over.expiresAt ?? Date.now() + 4 * HOUR;
   return `apiVersion: gantry/v1alpha1
 kind: Grant
@@ -24,7 +24,7 @@ spec:
   principal: {team: ${over.team ?? 'research'}}
   action: ${over.action ?? 'invoke_model'}
   resource: ${over.resource ?? '{model: big}'}
-  reason: incident 42 needs the big model
+  reason: ${over.reason ?? 'incident 42 needs the big model'}
   expiresAt: "${typeof expires === 'string' ? expires : new Date(expires).toISOString()}"
 ${over.approver ? `  approver: ${over.approver}\n` : ''}`;
 }

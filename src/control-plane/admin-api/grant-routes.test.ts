@@ -141,6 +141,19 @@ describe('Grant lifecycle through the admin API', () => {
     expect(again.body.results[0].action).toBe('unchanged');
   });
 
+  it('a new reason on an approved grant from anyone but a platform admin needs a new approval', async () => {
+    const expiresAt = Date.now() + 2 * HOUR;
+    expect((await apply('pat', grantDoc('reason-me', { expiresAt }))).status).toBe(200);
+    expect((await state('reason-me')).state).toBe('approved');
+    // A platform admin may reword it; it stays approved.
+    expect((await apply('pat', grantDoc('reason-me', { expiresAt, reason: 'incident 42, reworded' }))).status).toBe(200);
+    expect((await state('reason-me')).state).toBe('approved');
+    const r = await apply('alice', grantDoc('reason-me', { expiresAt, reason: 'something else entirely' }));
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect((await state('reason-me')).state).toBe('pending');
+    expect(compiled()).not.toContain('reason-me');
+  });
+
   it('revoke: the requester, a team admin of the team or a platform admin; it leaves the snapshot at once and is final', async () => {
     expect((await apply('alice', grantDoc('revoke-me'))).status).toBe(200);
     expect((await cp.call('POST', '/grants/revoke-me/approve', as('paula'))).status).toBe(200);

@@ -54,8 +54,8 @@ function expiryProblem(spec: GrantSpec, now: number, requestedAt: number): Probl
  * ahead; a platform admin (the gantry.yaml system actor and the admin token included) with no
  * spec.approver, or naming themselves, approves it at once; anyone else's starts pending (approved
  * through POST /grants/{name}/approve). Only a platform admin sets spec.approver. Update:
- * principal/action/resource are immutable (registry); extending an approved grant's expiresAt puts
- * it back to pending unless a platform admin does it; a revoked or expired grant cannot be
+ * principal/action/resource are immutable (registry); extending an approved grant's expiresAt or
+ * changing its reason puts it back to pending unless a platform admin does it; a revoked or expired grant cannot be
  * extended. An unchanged spec keeps the stored status object (so the apply reports `unchanged`).
  */
 export function prepareGrant(actor: Actor, spec: GrantSpec, existing: StoredResource | undefined, now: number): PreparedGrant {
@@ -87,15 +87,19 @@ export function prepareGrant(actor: Actor, spec: GrantSpec, existing: StoredReso
     return out(status, problems);
   }
   const status = existing.status as GrantStatus;
-  if (prev.expiresAt === spec.expiresAt) return out(existing.status, problems);
+  // The approver approved this reason: a new one from someone else is a new request.
+  const reasonChanged = prev.reason !== spec.reason;
+  if (prev.expiresAt === spec.expiresAt && !reasonChanged) return out(existing.status, problems);
   if (status.state === 'revoked' || status.state === 'expired') {
-    problems.push({ path: 'spec.expiresAt', message: `the grant is ${status.state}; request a new grant instead of extending this one` });
+    if (prev.expiresAt !== spec.expiresAt) problems.push({ path: 'spec.expiresAt', message: `the grant is ${status.state}; request a new grant instead of extending this one` });
     return out(existing.status, problems);
   }
-  const expiry = expiryProblem(spec, now, Date.parse(status.requestedAt));
-  if (expiry) problems.push(expiry);
+  if (prev.expiresAt !== spec.expiresAt) {
+    const expiry = expiryProblem(spec, now, Date.parse(status.requestedAt));
+    if (expiry) problems.push(expiry);
+  }
   const extended = Date.parse(spec.expiresAt) > Date.parse(prev.expiresAt);
-  if (status.state === 'approved' && extended && !admin) {
+  if (status.state === 'approved' && (extended || reasonChanged) && !admin) {
     const { approvedBy: _by, approvedAt: _at, ...rest } = status;
     return out({ ...rest, state: 'pending' } satisfies GrantStatus, problems);
   }
