@@ -1,11 +1,11 @@
 import type { CompiledGuardrail } from '../../guardrails/compiled.js';
 import { redact } from '../../guardrails/redact.js';
-import type { Scanner } from '../../guardrails/scan.js';
+import { exceedsMaxInput, type Scanner } from '../../guardrails/scan.js';
 import type { DetectorRule, Finding, GuardrailHit, GuardrailStage } from '../../guardrails/types.js';
 import { GatewayError } from '../../kernel/errors/index.js';
 import type { RequestContext } from '../context.js';
 import type { RecordHit } from './evidence.js';
-import { type TextSlot, textBytes } from './text-slots.js';
+import type { TextSlot } from './text-slots.js';
 import { callWebhook, type WebhookFetch, WebhookFailure, type WebhookVerdict } from './webhook.js';
 
 export interface CheckDeps {
@@ -43,7 +43,7 @@ export async function checkTexts(deps: CheckDeps, ctx: RequestContext, g: Compil
   const hit = (rule: DetectorRule, count: number, score: number | undefined, action = g.action): GuardrailHit =>
     score === undefined ? { guardrail: g.name, stage, rule, action, count } : { guardrail: g.name, stage, rule, action, count, score };
 
-  if (stage === 'input' && g.maxInputBytes !== undefined && textBytes(slots) > g.maxInputBytes) {
+  if (stage === 'input' && g.maxInputBytes !== undefined && exceedsMaxInput(slots.map((s) => s.text), g.maxInputBytes)) {
     // Redact cannot shorten an input: validation allows only block or flag with maxInputBytes.
     deps.recordHit(ctx, hit('max_input', 1, undefined));
     if (g.action === 'block') throw blocked(g.name, stage, 'max_input', 1);

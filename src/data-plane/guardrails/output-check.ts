@@ -4,7 +4,7 @@ import { GatewayError } from '../../kernel/errors/index.js';
 import type { ChatCompletion, ChatCompletionRequest } from '../../kernel/wire/openai.js';
 import type { RequestContext } from '../context.js';
 import { type CheckDeps, checkTexts } from './check-texts.js';
-import { type TextSlot, toolCallSlots } from './text-slots.js';
+import { type TextSlot, textSlot, toolCallSlots } from './text-slots.js';
 
 function answerSlots(completion: ChatCompletion): TextSlot[] {
   const slots: TextSlot[] = [];
@@ -14,14 +14,11 @@ function answerSlots(completion: ChatCompletion): TextSlot[] {
     for (const field of ['content', 'reasoning_content', 'refusal'] as const) {
       const value = message[field];
       if (typeof value !== 'string') continue;
-      slots.push({
-        role: 'assistant',
-        text: value,
-        write(text) {
-          this.text = text;
+      slots.push(
+        textSlot('assistant', value, (text) => {
           message[field] = text;
-        },
-      });
+        }),
+      );
     }
     toolCallSlots(message.tool_calls, 'assistant', slots);
   }

@@ -8,32 +8,38 @@ export interface TextSlot {
   write(text: string): void;
 }
 
+/** A slot over one string of the request or answer; `set` writes the redacted text back to where it came from. */
+export function textSlot(role: string, text: string, set: (text: string) => void): TextSlot {
+  return {
+    role,
+    text,
+    write(redacted) {
+      this.text = redacted;
+      set(redacted);
+    },
+  };
+}
+
 /** Every text of the chat request's messages (string contents and text parts), in order. */
 export function chatTextSlots(request: ChatCompletionRequest): TextSlot[] {
   const slots: TextSlot[] = [];
   for (const message of request.messages) {
     const content = message.content;
     if (typeof content === 'string') {
-      slots.push({
-        role: message.role,
-        text: content,
-        write(text) {
-          this.text = text;
+      slots.push(
+        textSlot(message.role, content, (text) => {
           message.content = text;
-        },
-      });
+        }),
+      );
     } else if (Array.isArray(content)) {
       for (const part of content) {
         if (part.type !== 'text' || typeof part.text !== 'string') continue;
         const p = part as { type: 'text'; text: string };
-        slots.push({
-          role: message.role,
-          text: p.text,
-          write(text) {
-            this.text = text;
+        slots.push(
+          textSlot(message.role, p.text, (text) => {
             p.text = text;
-          },
-        });
+          }),
+        );
       }
     }
     toolCallSlots(message.tool_calls, message.role, slots);
@@ -51,14 +57,11 @@ export function toolCallSlots(calls: readonly ChatToolCall[] | undefined, role: 
     const fn = call?.function as { arguments?: unknown } | undefined;
     if (!fn || typeof fn.arguments !== 'string') continue;
     const f = fn as { arguments: string };
-    slots.push({
-      role,
-      text: f.arguments,
-      write(text) {
-        this.text = text;
+    slots.push(
+      textSlot(role, f.arguments, (text) => {
         f.arguments = text;
-      },
-    });
+      }),
+    );
   }
 }
 
@@ -67,35 +70,20 @@ export function embeddingTextSlots(request: EmbeddingRequest): TextSlot[] {
   const input = request.input;
   if (typeof input === 'string') {
     return [
-      {
-        role: 'user',
-        text: input,
-        write(text) {
-          this.text = text;
-          request.input = text;
-        },
-      },
+      textSlot('user', input, (text) => {
+        request.input = text;
+      }),
     ];
   }
   const slots: TextSlot[] = [];
   input.forEach((item, i) => {
     if (typeof item !== 'string') return;
     const list = input as string[];
-    slots.push({
-      role: 'user',
-      text: item,
-      write(text) {
-        this.text = text;
+    slots.push(
+      textSlot('user', item, (text) => {
         list[i] = text;
-      },
-    });
+      }),
+    );
   });
   return slots;
-}
-
-/** UTF-8 size of the texts (the `max_input` rule). */
-export function textBytes(slots: readonly TextSlot[]): number {
-  let n = 0;
-  for (const s of slots) n += Buffer.byteLength(s.text);
-  return n;
 }
