@@ -1,19 +1,9 @@
 import type { RequestContext } from '../context.js';
 import type { CompiledMcpServer } from '../snapshot.js';
+import { knownAgent } from '../stages/policy-principal.js';
 import { namespaced } from './names.js';
 
 const NONE: ReadonlySet<string> = new Set();
-
-/**
- * The agent the request acts for when Gantry knows it: the key's own agent, or a registered one named
- * by x-gantry-agent (attribute.ts checked it is of the key's team and serving). A free-form name of
- * an unregistered agent is attribution only: it gives no tools (grant-check.ts treats it the same).
- */
-function knownAgent(ctx: RequestContext): string | undefined {
-  const agent = ctx.attribution?.agent;
-  if (agent === undefined) return undefined;
-  return agent === ctx.principal?.agent || ctx.snapshot.agents.has(agent) ? agent : undefined;
-}
 
 /**
  * Namespaced tools (`server__tool`) the caller's agent declared (spec.tools). Only a registered,

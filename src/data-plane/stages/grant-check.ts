@@ -1,18 +1,16 @@
 import type { RequestContext } from '../context.js';
 import { findGrant, type GrantSubject } from '../grants.js';
 import type { CompiledGrant } from '../snapshot.js';
+import { knownAgent } from './policy-principal.js';
 
 /**
- * The caller as a Grant names it. The agent counts only when it is the key's own or a registered one
- * (attribute.ts checked it is of the key's team): a free-form x-gantry-agent header must not match a
- * grant made for a real agent.
+ * The caller as a Grant names it. The agent counts only when it is known (knownAgent): a free-form
+ * x-gantry-agent header must not match a grant made for a real agent.
  */
 function subjectOf(ctx: RequestContext): GrantSubject | undefined {
   const p = ctx.principal;
   if (!p) return undefined;
-  const agent = ctx.attribution?.agent;
-  const known = agent !== undefined && (agent === p.agent || ctx.snapshot.agents.has(agent)) ? agent : undefined;
-  return { team: p.team, agent: known, user: p.user, apiKey: p.keyName };
+  return { team: p.team, agent: knownAgent(ctx), user: p.user, apiKey: p.keyName };
 }
 
 /**

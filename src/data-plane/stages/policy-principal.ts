@@ -16,16 +16,26 @@ export function dataClassOf(ctx: RequestContext): string {
 }
 
 /**
+ * The agent the request acts for when Gantry knows it: the key's own, or a registered one named by
+ * x-gantry-agent (attribute.ts checked it is of the key's team and serving). A free-form name of an
+ * unregistered agent is attribution only: it is no policy principal, matches no Grant, gives no tools.
+ */
+export function knownAgent(ctx: RequestContext): string | undefined {
+  const agent = ctx.attribution?.agent;
+  if (agent === undefined) return undefined;
+  return agent === ctx.principal?.agent || ctx.snapshot.agents.has(agent) ? agent : undefined;
+}
+
+/**
  * The agent when the request is attributed to one, else the user of a personal key, else the key.
- * Only a known agent (the key's own, or a registered one, which attribute.ts checked is of the key's
- * team) is a principal: a free-form x-gantry-agent name would otherwise let any caller step out of
- * policies on its key or user by sending a header.
+ * Only a known agent is a principal: a free-form x-gantry-agent name would otherwise let any caller
+ * step out of policies on its key or user by sending a header.
  */
 export function principalOf(ctx: RequestContext): { type: PrincipalType; id: string; team: string } {
   const p = ctx.principal;
   const team = p?.team ?? 'unknown';
-  const agent = ctx.attribution?.agent;
-  if (agent !== undefined && (agent === p?.agent || ctx.snapshot.agents.has(agent))) return { type: 'Agent', id: agent, team };
+  const agent = knownAgent(ctx);
+  if (agent !== undefined) return { type: 'Agent', id: agent, team };
   if (p?.user !== undefined) return { type: 'User', id: p.user, team };
   return { type: 'ApiKey', id: p?.keyName ?? 'unknown', team };
 }
