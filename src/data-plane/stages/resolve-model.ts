@@ -20,7 +20,9 @@ export type AuthorizeModel = (ctx: RequestContext, chat?: RouteInput) => void;
  * invoke_model Grant names it (or the Route asked); the agent's case is drift either way.
  */
 export function createResolveModel(authorize?: AuthorizeModel, drift?: DriftReporter) {
-  return function resolveModel(ctx: RequestContext, chat?: RouteInput): void {
+  return function resolveModel(ctx: RequestContext, input?: RouteInput): void {
+    // The Route, the policy decision and tool drift may each read the request: built once at most.
+    const chat = typeof input === 'function' ? buildOnce(input) : input;
     const asked = ctx.requestedModel ?? '';
     const route = ctx.snapshot.routes.get(asked);
     const name = route ? decideRoute(ctx, route, chat) : asked;
@@ -69,6 +71,15 @@ export function createResolveModel(authorize?: AuthorizeModel, drift?: DriftRepo
     authorize?.(ctx, chat);
     // Only an agent that declares tools can drift on them: the common request never builds the chat request here.
     if (drift && agent?.tools !== undefined && chat !== undefined) reportOfferedTools(ctx, drift, chat);
+  };
+}
+
+/** The request builder, run on first use only (a caller that needs the request afterwards can share it). */
+export function buildOnce(build: () => ChatCompletionRequest): () => ChatCompletionRequest {
+  let built: ChatCompletionRequest | undefined;
+  return () => {
+    built ??= build();
+    return built;
   };
 }
 

@@ -6,7 +6,7 @@ import { parseJsonBody, readBody } from '../../http/read-body.js';
 import { type ChatServeDeps, createChatServer } from '../../routes/chat-completions.js';
 import type { Route } from '../../routes/route.js';
 import type { DriftReporter } from '../../stages/agent-drift.js';
-import { type AuthorizeModel, createResolveModel } from '../../stages/resolve-model.js';
+import { type AuthorizeModel, buildOnce, createResolveModel } from '../../stages/resolve-model.js';
 import { responsesChatOutput } from './chat-output.js';
 import { type NewId, responseShell } from './from-chat.js';
 import type { RecentResponses } from './recent-responses.js';
@@ -59,8 +59,10 @@ export function createResponsesRoute(deps: ResponsesRouteDeps): Route {
       const previous = typeof previousId === 'string' ? await deps.responses.get(previousId, principal.team) : undefined;
       if (typeof previousId === 'string' && !previous) throw responseNotFound(previousId, 'previous_response_id');
       const history = previous?.conversation ?? [];
-      resolveModel(ctx, () => toChatRequest(request, history));
-      const chat = toChatRequest(request, history);
+      // One build for a Route or a policy inside resolveModel and for serving (errors keep their order).
+      const toChat = buildOnce(() => toChatRequest(request, history));
+      resolveModel(ctx, toChat);
+      const chat = toChat();
       const shell = responseShell(request, deps.newId('resp_', 32), ctx.startedAt);
       const onDone = (response: ResponseObject) => {
         if (request.store === false) return;
