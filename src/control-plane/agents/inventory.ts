@@ -31,15 +31,28 @@ const ROW_LIMIT = 50_000;
 
 const usd = (i: ItemUsage) => ({ name: i.name, requests: i.requests, errors: i.errors, costMicros: i.costMicros, costUsd: formatMicrosAsUsd(i.costMicros) });
 
-/** A drift finding as GET /agents/drift answers it (without the agent): no item for unregistered_agent. */
-export interface DriftView {
+/** A drift finding as GET /agents/drift answers it: times in RFC 3339, no item for an unregistered agent. */
+export interface WireDriftFinding {
+  readonly agent: string;
+  readonly team: string;
   readonly kind: DriftFinding['kind'];
   readonly item: string | null;
-  readonly team: string;
-  readonly count: number;
   readonly firstSeen: string;
   readonly lastSeen: string;
+  readonly count: number;
 }
+
+export function presentFinding(f: DriftFinding): WireDriftFinding {
+  return { agent: f.agent, team: f.team, kind: f.kind, item: f.item === '' ? null : f.item, firstSeen: isoTime(f.firstSeen), lastSeen: isoTime(f.lastSeen), count: f.count };
+}
+
+/** A finding in an agent's inventory entry: as GET /agents/drift answers it, without the agent. */
+export type DriftView = Omit<WireDriftFinding, 'agent'>;
+
+const driftView = (f: DriftFinding): DriftView => {
+  const { agent: _agent, ...view } = presentFinding(f);
+  return view;
+};
 
 /** One agent of the inventory as the admin API answers it. */
 export interface AgentInventoryEntry {
@@ -110,8 +123,7 @@ function present(usage: AgentUsage, r: StoredResource | undefined, lastSeen: num
     spendMicros: usage.costMicros,
     spendUsd: formatMicrosAsUsd(usage.costMicros),
     lastSeen: lastSeen === undefined ? null : isoTime(lastSeen),
-    drift:
-      findings?.map((f) => ({ kind: f.kind, item: f.item === '' ? null : f.item, team: f.team, count: f.count, firstSeen: isoTime(f.firstSeen), lastSeen: isoTime(f.lastSeen) })) ?? null,
+    drift: findings?.map(driftView) ?? null,
   };
 }
 

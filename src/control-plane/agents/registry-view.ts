@@ -51,19 +51,22 @@ export const canReadAgent = (actor: Actor, r: Pick<StoredResource, 'name' | 'tea
  * The teams an agent-registry read covers (undefined: every team), like listing agents: platform
  * admins and FinOps viewers see all, team members their own teams. Asking for another team is
  * refused rather than answered empty (an empty answer would read as "that team has no agents").
+ * `what` names what is read in the refusal (the agents, or their drift).
  */
-export function agentTeamsFor(actor: Actor, team: string | undefined): readonly string[] | undefined {
+export function agentTeamsFor(actor: Actor, requested: string | readonly string[] | undefined, what: 'agents' | 'agent drift' = 'agents'): readonly string[] | undefined {
+  const wanted = typeof requested === 'string' ? [requested] : requested;
   const teams = visibleTeams(actor, 'Agent');
-  if (teams !== undefined && teams.length === 0) {
-    throw new GatewayError('GW_FORBIDDEN', `Forbidden: ${actor.id} belongs to no team, so there are no agents it may read.`);
+  if (teams === undefined) return wanted;
+  if (teams.length === 0) {
+    throw new GatewayError('GW_FORBIDDEN', `Forbidden: ${actor.id} belongs to no team, so there ${what === 'agents' ? 'are no agents' : 'is no agent drift'} it may read.`);
   }
-  if (team === undefined) return teams;
-  if (teams !== undefined && !teams.includes(team)) {
-    throw new GatewayError('GW_FORBIDDEN', `Forbidden: ${actor.id} may read the agents of its own teams only (${[...teams].sort().join(', ')}), not of team "${team}".`, {
+  const other = wanted?.find((t) => !teams.includes(t));
+  if (other !== undefined) {
+    throw new GatewayError('GW_FORBIDDEN', `Forbidden: ${actor.id} may read the ${what} of its own teams only (${[...teams].sort().join(', ')}), not of team "${other}".`, {
       param: 'team',
     });
   }
-  return [team];
+  return wanted ?? teams;
 }
 
 /** Every live Agent resource of the given teams (undefined: all), a page of 1,000 at a time. */
