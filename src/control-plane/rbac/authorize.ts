@@ -13,7 +13,7 @@ export interface Target {
   readonly spec: unknown;
 }
 
-const isPlatformAdmin = (a: Actor) => a.platformRoles.has('platform-admin');
+export const isPlatformAdmin = (a: Actor): boolean => a.platformRoles.has('platform-admin');
 const roleIn = (a: Actor, team: string | undefined): TeamRole | undefined => (team === undefined ? undefined : a.teamRoles.get(team));
 
 /**

@@ -1,12 +1,12 @@
 import { isoTime } from '../../kernel/clock.js';
 import { GatewayError } from '../../kernel/errors/index.js';
 import type { StoredResource } from '../../storage/ports/resource-store.js';
+import { canAccess, isPlatformAdmin } from '../rbac/authorize.js';
 import { type Actor, systemActor } from '../rbac/roles.js';
 import type { GrantSpec, GrantStatus } from '../resources/kinds/grant.js';
 import { renderResource, type RenderedResource } from '../resources/render.js';
 import { auditDenied, type CallMeta, type ServiceDeps } from './deps.js';
 import { rewrite } from './mutate.js';
-import { isPlatformAdmin } from './prepare-grant.js';
 
 /** The audit actor of the expiry sweep (every process runs it; one wins each grant). */
 export const GRANT_EXPIRY_ACTOR = 'system:grant-expiry';
@@ -61,8 +61,9 @@ export function createGrantService(deps: ServiceDeps) {
     async revoke(actor: Actor, name: string, reason: string | undefined, meta: CallMeta): Promise<RenderedResource> {
       const grant = await load(name);
       const status = statusOf(grant);
-      const teamAdmin = grant.team !== undefined && actor.teamRoles.get(grant.team) === 'team-admin';
-      if (!(isPlatformAdmin(actor) || actor.id === status.requestedBy || teamAdmin)) {
+      // Platform admins and the grant's team admins (the RBAC rule for changing a Grant), or its requester.
+      const mayChange = canAccess(actor, 'update', { kind: 'Grant', name, team: grant.team, spec: grant.spec });
+      if (!(mayChange || actor.id === status.requestedBy)) {
         await forbid(actor, meta, 'grants.revoke', grant, `revoke Grant "${name}" (a platform admin, its requester or a team admin of "${grant.team}" can)`);
       }
       if (status.state === 'revoked') return renderResource(grant);

@@ -1,5 +1,6 @@
 import { isoTime } from '../../kernel/clock.js';
 import type { StoredResource } from '../../storage/ports/resource-store.js';
+import { isPlatformAdmin } from '../rbac/authorize.js';
 import type { Actor } from '../rbac/roles.js';
 import type { GrantSpec, GrantStatus } from '../resources/kinds/grant.js';
 
@@ -8,8 +9,6 @@ export const MAX_GRANT_MS = 30 * 24 * 3_600_000;
 
 /** The resource field each action names. */
 const RESOURCE_FIELD = { invoke_model: 'model', call_tool: 'tool', read_secret: 'secret' } as const;
-
-export const isPlatformAdmin = (actor: Actor): boolean => actor.platformRoles.has('platform-admin');
 
 /** The one thing a grant is for: the Model/Route, `server__tool` or Secret name. */
 export function grantResource(spec: GrantSpec): string | undefined {
