@@ -98,11 +98,12 @@ export function createApply(deps: ServiceDeps) {
         const orName = ref.orName ?? ref.name;
         if (inBatch.has(`${ref.kind}/${ref.name}`) || (ref.orKind && inBatch.has(`${ref.orKind}/${orName}`))) continue;
         // A Model-or-Route reference must exist as whichever kind it is now.
-        const useOr = ref.orKind !== undefined && !(await deps.store.get(ref.kind, ref.name)) && (await deps.store.get(ref.orKind, orName)) !== undefined;
+        const found = (await deps.store.get(ref.kind, ref.name)) !== undefined;
+        const useOr = !found && ref.orKind !== undefined && (await deps.store.get(ref.orKind, orName)) !== undefined;
         const kind = useOr && ref.orKind ? ref.orKind : ref.kind;
         const name = useOr ? orName : ref.name;
         mustExist.set(`${kind}/${name}`, { kind, name });
-        if (!(await deps.store.get(kind, name))) {
+        if (!found && !useOr) {
           const what = ref.orKind && orName === ref.name ? `${ref.kind} or ${ref.orKind} "${ref.name}"` : ref.orKind ? `${ref.kind} "${ref.name}" (or ${ref.orKind} "${orName}" for its tool)` : `${ref.kind} "${ref.name}"`;
           problems.push({ document: doc.where, path: ref.path, message: `${what} does not exist (create it first, or include it in this apply)` });
         }
