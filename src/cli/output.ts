@@ -26,6 +26,16 @@ export function ageOf(value: unknown, now: number): string {
   return Number.isFinite(t) ? formatAge(now - t) : '-';
 }
 
+/** `5m ago` from an ISO timestamp (or epoch ms); `never` when absent (a key's last use, an agent's last request). */
+export function lastSeenCell(value: unknown, now: number): string {
+  return value === undefined || value === null ? 'never' : `${ageOf(value, now)} ago`;
+}
+
+/** At most `max` characters: a longer text is cut and ends with `…`. */
+export function shorten(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
 /** A scalar for a table cell or a diff line: strings bare, everything else as compact JSON. */
 export function formatValue(value: unknown): string {
   if (value === undefined) return '-';

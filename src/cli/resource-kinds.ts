@@ -1,6 +1,7 @@
 import { ArgsError } from './args.js';
-import { driftCell, errPercent, lastSeenCell, spendCell, type WireInventoryEntry } from './commands/agents-format.js';
-import { ageOf, field, formatAge, formatValue } from './output.js';
+import { driftCell, errPercent, spendCell, type WireInventoryEntry } from './commands/agents-format.js';
+import { principalLabel } from './commands/grants.js';
+import { ageOf, field, formatAge, formatValue, lastSeenCell, shorten } from './output.js';
 
 /** One column of `gantry get` table output. */
 export interface Column {
@@ -62,10 +63,6 @@ function guardrailDetectors(r: unknown): string {
   const names = d !== null && typeof d === 'object' ? Object.keys(d) : [];
   if (field(r, 'spec.webhook') !== undefined) names.push('webhook');
   return cell(names);
-}
-
-function lastUse(value: unknown, now: number): string {
-  return value === undefined || value === null ? 'never' : `${ageOf(value, now)} ago`;
 }
 
 function keyStatus(r: unknown, now: number): string {
@@ -149,7 +146,7 @@ export const KINDS: readonly KindInfo[] = [
       { header: 'PREFIX', value: (r) => cell(first(r, ['status.displayPrefix', 'status.prefix'])) },
       { header: 'EXPIRES', value: (r) => cell(field(r, 'spec.expiresAt')) },
       { header: 'STATUS', value: keyStatus },
-      { header: 'LAST-USED', value: (r, now) => lastUse(first(r, ['status.lastUsedAt', 'metadata.lastUsedAt']), now) },
+      { header: 'LAST-USED', value: (r, now) => lastSeenCell(first(r, ['status.lastUsedAt', 'metadata.lastUsedAt']), now) },
     ],
   },
   { kind: 'Provider', plural: 'providers', columns: [name, col('TYPE', 'spec.type')] },
@@ -176,8 +173,7 @@ export const KINDS: readonly KindInfo[] = [
         header: 'UPSTREAM',
         value: (r) => {
           const target = field(r, 'spec.url') ?? [field(r, 'spec.command'), ...((field(r, 'spec.args') as unknown[] | undefined) ?? [])].join(' ');
-          const text = cell(target);
-          return text.length > 48 ? `${text.slice(0, 47)}…` : text;
+          return shorten(cell(target), 48);
         },
       },
       { header: 'PER-CALL', value: (r) => (typeof field(r, 'spec.pricing.perCall') === 'string' ? `$${field(r, 'spec.pricing.perCall') as string}` : 'free') },
@@ -295,10 +291,7 @@ export const KINDS: readonly KindInfo[] = [
       name,
       {
         header: 'PRINCIPAL',
-        value: (r) => {
-          const p = (field(r, 'spec.principal') ?? {}) as { team?: string; agent?: string; user?: string; apiKey?: string };
-          return p.agent ? `agent:${p.agent}` : p.user ? `user:${p.user}` : p.apiKey ? `key:${p.apiKey}` : `team:${p.team ?? '-'}`;
-        },
+        value: (r) => principalLabel((field(r, 'spec.principal') ?? {}) as { team?: string; agent?: string; user?: string; apiKey?: string }),
       },
       col('ACTION', 'spec.action'),
       { header: 'RESOURCE', value: (r) => cell(first(r, ['spec.resource.model', 'spec.resource.tool', 'spec.resource.secret'])) },

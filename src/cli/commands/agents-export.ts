@@ -2,9 +2,9 @@ import { CONNECTION_OPTIONS, createAdminClient } from '../admin-client.js';
 import { ArgsError, parseArgs } from '../args.js';
 import type { CliContext } from '../context.js';
 import { toJson } from '../output.js';
+import { AGENT_FILTERS, agentFilters } from './agents-format.js';
 
 const FORMATS = ['backstage', 'a2a'] as const;
-const FILTERS = ['team', 'lifecycle', 'model', 'tool'] as const;
 
 export const EXPORT_USAGE = `       gantry agents card <name>
        gantry agents export <name> [--format backstage|a2a]
@@ -26,14 +26,14 @@ export async function runAgentsCard(argv: readonly string[], ctx: CliContext): P
 
 /** `gantry agents export`: one agent or all (--all) as Backstage YAML or A2A JSON, on stdout. */
 export async function runAgentsExport(argv: readonly string[], ctx: CliContext): Promise<number> {
-  const args = parseArgs(argv, { flags: ['all'], options: ['format', ...FILTERS, ...CONNECTION_OPTIONS] });
+  const args = parseArgs(argv, { flags: ['all'], options: ['format', ...AGENT_FILTERS, ...CONNECTION_OPTIONS] });
   const [name, extra] = args.positionals;
   if (extra !== undefined) throw new ArgsError(`unexpected argument "${extra}"`);
   const all = args.flags.has('all');
   if (all === (name !== undefined)) throw new ArgsError('name one agent, or use --all for every agent you may read');
   const format = args.options.format ?? 'backstage';
   if (!(FORMATS as readonly string[]).includes(format)) throw new ArgsError(`--format must be backstage or a2a (got "${format}")`);
-  const filters = Object.fromEntries(FILTERS.flatMap((f) => (args.options[f] !== undefined ? [[f, args.options[f]]] : [])));
+  const filters = agentFilters(args.options);
   if (!all && Object.keys(filters).length > 0) throw new ArgsError('--team, --lifecycle, --model and --tool go with --all');
   const client = createAdminClient(ctx, args.options);
   if (format === 'a2a') {

@@ -1,7 +1,6 @@
 import { formatMicrosAsUsd } from '../../kernel/money.js';
 import type { AdminClient } from '../admin-client.js';
 import { CliError } from '../cli-error.js';
-import { ageOf } from '../output.js';
 
 /** A model or tool line of the inventory (GET /admin/v1/agents/inventory). */
 export interface WireItemUsage {
@@ -51,6 +50,14 @@ export interface WireInventory {
   readonly items: readonly WireInventoryEntry[];
 }
 
+/** Discovery filters of GET /admin/v1/agents (`gantry get agents`, `gantry agents export --all`). */
+export const AGENT_FILTERS = ['team', 'lifecycle', 'model', 'tool'] as const;
+
+/** The agent filters given as options, as query parameters. */
+export function agentFilters(options: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(AGENT_FILTERS.flatMap((f) => (options[f] !== undefined ? [[f, options[f]]] : [])));
+}
+
 /** `$12.35` from a cent up; below that the exact amount (`$0.000123`): tool calls are often tiny. */
 export function spendCell(micros: number | undefined): string {
   if (micros === undefined) return '-';
@@ -62,10 +69,6 @@ export function spendCell(micros: number | undefined): string {
 
 export const errPercent = (e: Pick<WireInventoryEntry, 'requests' | 'errorRate'> | undefined): string =>
   e === undefined || e.requests === 0 ? '-' : `${(e.errorRate * 100).toFixed(1)}%`;
-
-export function lastSeenCell(value: unknown, now: number): string {
-  return value === undefined || value === null ? 'never' : `${ageOf(value, now)} ago`;
-}
 
 const DRIFT_LABEL: Record<string, string> = { unregistered_agent: 'unregistered', undeclared_model: 'model', undeclared_tool: 'tool', offered_tool: 'offered' };
 

@@ -1,11 +1,10 @@
 import { CONNECTION_OPTIONS, createAdminClient } from '../admin-client.js';
 import { ArgsError, jsonOutput, parseArgs } from '../args.js';
 import type { CliContext } from '../context.js';
-import { formatTable, toJson } from '../output.js';
+import { formatTable, lastSeenCell, toJson } from '../output.js';
 import {
   driftCell,
   errPercent,
-  lastSeenCell,
   namesCell,
   spendCell,
   type WireInventory,

@@ -3,7 +3,7 @@ import { ArgsError, parseArgs, parsePositiveInt } from '../args.js';
 import type { Verb } from '../context.js';
 import { formatTable, toJson, toYamlDocuments } from '../output.js';
 import { type KindInfo, resolveKind } from '../resource-kinds.js';
-import { withInventory } from './agents-format.js';
+import { AGENT_FILTERS, agentFilters, withInventory } from './agents-format.js';
 
 /** A list page; the continuation token is read from the places list APIs commonly put it. */
 interface ListPage {
@@ -20,9 +20,6 @@ function withoutStatus(resource: unknown): unknown {
   const { status: _status, ...rest } = resource as Record<string, unknown>;
   return rest;
 }
-
-/** `gantry get agents` filters → query parameters of GET /admin/v1/agents. */
-const AGENT_FILTERS = ['team', 'lifecycle', 'model', 'tool'] as const;
 
 async function listAll(
   client: AdminClient,
@@ -77,7 +74,7 @@ Options:
       throw new ArgsError(`-l must look like key=value[,key2=value2] (got "${selector}")`);
     }
     if (name !== undefined && (selector !== undefined || limit !== undefined)) throw new ArgsError('-l and --limit apply to lists, not to one named resource');
-    const filters = Object.fromEntries(AGENT_FILTERS.flatMap((f) => (args.options[f] !== undefined ? [[f, args.options[f]]] : [])));
+    const filters = agentFilters(args.options);
     if (Object.keys(filters).length > 0 && (info.kind !== 'Agent' || name !== undefined)) {
       throw new ArgsError('--team, --lifecycle, --model and --tool filter lists of agents only');
     }

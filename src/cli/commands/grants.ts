@@ -1,7 +1,7 @@
 import { CONNECTION_OPTIONS, createAdminClient } from '../admin-client.js';
 import { ArgsError, jsonOutput, parseArgs, parseDuration } from '../args.js';
 import type { CliContext, Verb } from '../context.js';
-import { field, formatTable, toJson } from '../output.js';
+import { field, formatTable, shorten, toJson } from '../output.js';
 
 const ACTIONS: Readonly<Record<string, { flag: string; field: string }>> = {
   invoke_model: { flag: 'model', field: 'model' },
@@ -87,18 +87,16 @@ async function request(argv: string[], ctx: CliContext): Promise<number> {
     state === 'approved'
       ? 'approved: it is in effect now'
       : `pending: ${grant.spec.approver ? `"${grant.spec.approver}" or a platform admin` : 'a platform admin'} approves it with "gantry grants approve ${name}"`;
-  ctx.out(`grant/${name} requested (${o.action} ${target} for ${principalOf(grant)} until ${grant.spec.expiresAt}), ${next}\n`);
+  ctx.out(`grant/${name} requested (${o.action} ${target} for ${principalLabel(grant.spec.principal)} until ${grant.spec.expiresAt}), ${next}\n`);
   return 0;
 }
 
-const shorten = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
-
-function principalOf(g: GrantResource): string {
-  const p = g.spec.principal;
+/** Who a grant is for: `agent:x`, `user:x`, `key:x`, or `team:x` (also the PRINCIPAL column of `gantry get grants`). */
+export function principalLabel(p: Partial<GrantResource['spec']['principal']>): string {
   if (p.agent !== undefined) return `agent:${p.agent}`;
   if (p.user !== undefined) return `user:${p.user}`;
   if (p.apiKey !== undefined) return `key:${p.apiKey}`;
-  return `team:${p.team}`;
+  return `team:${p.team ?? '-'}`;
 }
 
 function transition(verb: 'approve' | 'revoke') {
@@ -145,7 +143,7 @@ async function list(argv: string[], ctx: CliContext): Promise<number> {
     const state = String(field(g, 'status.state') ?? 'pending');
     // An approved grant past its end is expired already, whatever the sweep has recorded.
     const shownState = state === 'approved' && Date.parse(g.spec.expiresAt) <= now ? 'expired' : state;
-    return [g.metadata.name, principalOf(g), g.spec.action, resource, shownState, g.spec.expiresAt, shorten(g.spec.reason.replace(/\s+/g, ' '), 60)];
+    return [g.metadata.name, principalLabel(g.spec.principal), g.spec.action, resource, shownState, g.spec.expiresAt, shorten(g.spec.reason.replace(/\s+/g, ' '), 60)];
   });
   ctx.out(formatTable(['NAME', 'PRINCIPAL', 'ACTION', 'RESOURCE', 'STATE', 'EXPIRES', 'REASON'], rows));
   return 0;

@@ -2,7 +2,7 @@ import { stringify } from 'yaml';
 import { CONNECTION_OPTIONS, createAdminClient } from '../admin-client.js';
 import { ArgsError, parseArgs } from '../args.js';
 import type { Verb } from '../context.js';
-import { formatTable, toJson } from '../output.js';
+import { formatTable, shorten, toJson } from '../output.js';
 
 /** One row of GET /admin/v1/mcpservers/status. */
 interface WireMcpStatus {
@@ -28,7 +28,7 @@ export function mcpStatusTable(rows: readonly WireMcpStatus[]): string {
       r.tools === null ? '-' : String(r.tools),
       String(r.restarts),
       r.pid === null ? '-' : String(r.pid),
-      r.lastError === null ? '-' : r.lastError.length > MAX_ERROR ? `${r.lastError.slice(0, MAX_ERROR - 1)}…` : r.lastError,
+      r.lastError === null ? '-' : shorten(r.lastError, MAX_ERROR),
     ]),
   );
 }
