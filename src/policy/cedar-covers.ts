@@ -1,4 +1,5 @@
-import { type EntityUidJson, policyToJson } from '@cedar-policy/cedar-wasm/nodejs';
+import { policyToJson } from '@cedar-policy/cedar-wasm/nodejs';
+import { uidOf } from './cedar-partition.js';
 import { CEDAR_NAMESPACE } from './cedar-schema.js';
 import type { PolicyAction } from './types.js';
 
@@ -10,10 +11,6 @@ const RESOURCE_OF: Readonly<Record<string, string>> = {
   call_tool: `${CEDAR_NAMESPACE}::Tool`,
   read_secret: `${CEDAR_NAMESPACE}::Secret`,
 };
-
-function uidOf(e: EntityUidJson): { type: string; id: string } {
-  return '__entity' in e ? e.__entity : e;
-}
 
 /** What one policy's scope can match: its actions (undefined: any) and its resource type (undefined: any). */
 interface Scope {

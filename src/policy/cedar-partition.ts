@@ -19,7 +19,8 @@ export function principalTeam(text: string): string | undefined {
   return uid.type === TEAM_TYPE ? uid.id : undefined;
 }
 
-function uidOf(e: EntityUidJson): { type: string; id: string } {
+/** An entity uid of a policy's JSON form, either way Cedar writes it. */
+export function uidOf(e: EntityUidJson): { type: string; id: string } {
   return '__entity' in e ? e.__entity : e;
 }
 

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join, relative, sep } from 'node:path';
-import { isScalar, LineCounter, parseAllDocuments, type Scalar } from 'yaml';
+import { isScalar, LineCounter, parseAllDocuments, type Scalar, type YAMLError } from 'yaml';
+import type { PolicySource as EnginePolicySource } from '../../policy/index.js';
 import type { PolicyAction, PolicyValue, PrincipalType, ResourceType } from '../../policy/types.js';
 import { modelPolicyAttrs } from '../../policy/model-attributes.js';
 
@@ -9,13 +10,8 @@ import { modelPolicyAttrs } from '../../policy/model-attributes.js';
  * cases (`*.test.yaml`, `tests/*.yaml`). Problems are collected, not thrown, so every one is reported.
  */
 
-export type PolicyMode = 'enforce' | 'dry-run';
-
 /** One Policy resource's worth of Cedar text (a `.cedar` file is a resource named after the file). */
-export interface PolicySource {
-  readonly name: string;
-  readonly text: string;
-  readonly mode: PolicyMode;
+export interface PolicySource extends EnginePolicySource {
   readonly file: string;
   /** Maps a line/column of the Cedar text to the file's (YAML block scalars start further down). */
   readonly locate: (line: number, column: number) => { line: number; column: number } | undefined;
@@ -131,13 +127,18 @@ export function parseCase(raw: unknown): TestCase {
   };
 }
 
+/** A YAML syntax error at its position, first line of the message only. */
+function yamlProblem(file: string, err: YAMLError): LoadProblem {
+  return { file, ...(err.linePos ? { line: err.linePos[0].line, column: err.linePos[0].col } : {}), message: err.message.split('\n')[0] ?? err.message };
+}
+
 function loadTests(file: string, text: string, problems: LoadProblem[]): TestFile | undefined {
   const docs = parseAllDocuments(text, { prettyErrors: false });
   const items: unknown[] = [];
   for (const d of Array.isArray(docs) ? docs : [docs]) {
     const err = d.errors[0];
     if (err) {
-      problems.push({ file, ...(err.linePos ? { line: err.linePos[0].line, column: err.linePos[0].col } : {}), message: err.message.split('\n')[0] ?? err.message });
+      problems.push(yamlProblem(file, err));
       return undefined;
     }
     const value: unknown = d.toJS();
@@ -191,7 +192,7 @@ function loadPolicyResources(file: string, text: string, out: PolicySource[], pr
   for (const d of Array.isArray(docs) ? docs : [docs]) {
     const err = d.errors[0];
     if (err) {
-      problems.push({ file, ...(err.linePos ? { line: err.linePos[0].line, column: err.linePos[0].col } : {}), message: err.message.split('\n')[0] ?? err.message });
+      problems.push(yamlProblem(file, err));
       return;
     }
     const value: unknown = d.toJS();

@@ -172,7 +172,7 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
   if (usable) {
     let engine: PolicyEngine;
     try {
-      engine = compilePolicyEngine(loaded.policies.map((p) => ({ name: p.name, text: p.text, mode: p.mode })));
+      engine = compilePolicyEngine(loaded.policies);
     } catch (err) {
       throw new CliError(`the policies in ${dirArg} could not be compiled: ${(err as Error).message}`);
     }
