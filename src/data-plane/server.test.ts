@@ -8,8 +8,7 @@ import type { ChatCompletionChunk } from '../kernel/wire/openai.js';
 import type { Provider } from '../providers/contract.js';
 import { createChatCompletionsRoute } from './routes/chat-completions.js';
 import { createListModelsRoute } from './routes/models.js';
-import type { RuntimeSnapshot } from './snapshot.js';
-import { compiledModel, NO_ROUTES, PLAIN_UPSTREAM } from '../../test/helpers/compiled.js';
+import { compiledModel, PLAIN_UPSTREAM, testSnapshot } from '../../test/helpers/compiled.js';
 import { type DataPlaneServer, startDataPlaneServer } from '../../test/helpers/data-plane-server.js';
 
 const KEY = 'gk_unit_test_key_000000000000000000000';
@@ -81,11 +80,7 @@ let gateway: DataPlaneServer | undefined;
 afterEach(() => gateway?.close());
 
 async function start(provider: Provider, opts: { priced?: boolean } = {}) {
-  const snapshot: RuntimeSnapshot = {
-    generation: 1,
-    budgets: [],
-    rateLimits: [],
-    ...NO_ROUTES,
+  const snapshot = testSnapshot({
     models: new Map([
       [
         'm',
@@ -105,10 +100,8 @@ async function start(provider: Provider, opts: { priced?: boolean } = {}) {
         }),
       ],
     ]),
-    agents: new Map(),
-    modelListBody: '{"object":"list","data":[]}',
     keys: new Map([[hashKey(KEY), { keyId: 'key_1', keyName: 'k', team: 'team-a' }]]),
-  };
+  });
   gateway = await startDataPlaneServer({
     snapshot,
     hashKey,

@@ -9,7 +9,7 @@ import { createMemoryCounterState, createMemoryCounterStore } from '../storage/m
 import type { LedgerStore, SpendFilter, UsageQuery } from '../storage/ports/ledger-store.js';
 import { telemetryChannels } from '../telemetry/channels.js';
 import { startLimitsRuntime } from './limits-runtime.js';
-import { compiledModel, NO_ROUTES } from '../../test/helpers/compiled.js';
+import { compiledModel, testSnapshot } from '../../test/helpers/compiled.js';
 
 const NOW = Date.parse('2026-11-29T12:00:00Z');
 const clock: Clock = { now: () => NOW, monotonic: () => 0 };
@@ -22,16 +22,7 @@ const MODEL: CompiledModel = compiledModel({
 });
 const BUDGET: CompiledBudget = { name: 'team-a-monthly', scope: { team: 'team-a' }, perRun: false, window: 'monthly', limitMicros: 1_000, hard: true, alerts: [], failClosed: true };
 const KEY = budgetCounterKey(BUDGET, '2026-11');
-const SNAPSHOT: RuntimeSnapshot = {
-  generation: 1,
-  models: new Map([['m', MODEL]]),
-  modelListBody: '',
-  keys: { get: () => undefined, entries: () => new Map().entries(), size: 0 },
-  agents: new Map(),
-  ...NO_ROUTES,
-  budgets: [BUDGET],
-  rateLimits: [],
-};
+const SNAPSHOT = testSnapshot({ models: new Map([['m', MODEL]]), budgets: [BUDGET] });
 
 let seq = 0;
 const ctx = (): RequestContext => ({

@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compiledModel } from '../../test/helpers/compiled.js';
+import { compiledModel, testSnapshot } from '../../test/helpers/compiled.js';
 import { type DataPlaneServer, startDataPlaneServer } from '../../test/helpers/data-plane-server.js';
 import { NO_LIMITS } from '../../test/helpers/no-limits.js';
 import { compileRoutes } from '../control-plane/snapshot/compile-routes.js';
@@ -11,7 +11,7 @@ import { createMessagesRoute } from '../data-plane/protocols/anthropic/route.js'
 import type { UpstreamCaller } from '../data-plane/routing/upstream-caller.js';
 import { createChatCompletionsRoute } from '../data-plane/routes/chat-completions.js';
 import { providerContext } from '../data-plane/routes/route.js';
-import type { CompiledModel, RuntimeSnapshot } from '../data-plane/snapshot.js';
+import type { CompiledModel } from '../data-plane/snapshot.js';
 import { createKeyHasher } from '../kernel/api-keys.js';
 import { systemClock } from '../kernel/clock.js';
 import { costMicros } from '../kernel/money.js';
@@ -62,19 +62,11 @@ beforeAll(async () => {
   ]);
   const spec = { rules: [{ name: 'declared-reasoning', when: 'task == "reasoning"', model: 'sim-large' }], complexity: { threshold: 0.5, simple: 'sim-small', complex: 'sim-large' } };
   const routes = compileRoutes([{ kind: 'Route', name: 'auto', spec } as unknown as StoredResource], models);
-  const snapshot: RuntimeSnapshot = {
-    generation: 1,
-    mcpServers: new Map(),
-    grants: [],
-    budgets: [],
-    rateLimits: [],
+  const snapshot = testSnapshot({
     routes,
-    cacheOptOutTeams: new Set(), policies: undefined, guardrails: [],
     models,
-    agents: new Map(),
-    modelListBody: '{}',
     keys: new Map([[hashKey(KEY), { keyId: 'key_a', keyName: 'a', team: 'team-a', models: new Set(['auto']) }]]),
-  };
+  });
   gateway = await startDataPlaneServer({
     snapshot,
     hashKey,

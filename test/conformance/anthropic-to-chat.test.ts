@@ -9,7 +9,7 @@ import { NO_LIMITS } from '../helpers/no-limits.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCountTokensRoute } from '../../src/data-plane/protocols/anthropic/count-tokens.js';
 import { createMessagesRoute } from '../../src/data-plane/protocols/anthropic/route.js';
-import type { CompiledModel, RuntimeSnapshot } from '../../src/data-plane/snapshot.js';
+import type { CompiledModel } from '../../src/data-plane/snapshot.js';
 import { createKeyHasher } from '../../src/kernel/api-keys.js';
 import { systemClock } from '../../src/kernel/clock.js';
 import { GatewayError } from '../../src/kernel/errors/index.js';
@@ -18,7 +18,7 @@ import type { ChatCompletion, ChatCompletionChunk, ChatCompletionChunkChoice } f
 import type { Provider } from '../../src/providers/contract.js';
 import { createSimulatorProvider } from '../../src/providers/simulator/index.js';
 import { readThenDisconnect } from '../e2e/helpers/abort-stream.js';
-import { compiledModel, NO_ROUTES, PLAIN_UPSTREAM } from '../helpers/compiled.js';
+import { compiledModel, PLAIN_UPSTREAM, testSnapshot } from '../helpers/compiled.js';
 import { type DataPlaneServer, startDataPlaneServer } from '../helpers/data-plane-server.js';
 
 const KEY = 'gk_conformance_anthropic_in_0123456789ab';
@@ -99,16 +99,10 @@ function paced([name, m]: [string, CompiledModel]): [string, CompiledModel] {
 beforeAll(async () => {
   const sim = createSimulatorProvider({ name: 'simulator', instant: true });
   const names = ['parallel', 'utf8', 'empty', 'cut', 'overloaded'];
-  const snapshot: RuntimeSnapshot = {
-    generation: 1,
-    budgets: [],
-    rateLimits: [],
-    ...NO_ROUTES,
+  const snapshot = testSnapshot({
     models: new Map([model('sim', sim, 'sim-small'), paced(model('slow', sim, 'sim-small')), ...names.map((n) => model(n, scripted, n))]),
-    agents: new Map(),
-    modelListBody: '{"object":"list","data":[]}',
     keys: new Map([[hashKey(KEY), { keyId: 'key_c', keyName: 'c', team: 'conformance' }]]),
-  };
+  });
   gateway = await startDataPlaneServer({
     snapshot,
     hashKey,

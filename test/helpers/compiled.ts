@@ -38,15 +38,28 @@ export function compiledModel(m: ModelShape, over: Partial<CompiledModel> = {}):
   };
 }
 
-/** The snapshot fields tests built by hand before routing existed. */
-export const NO_ROUTES: Pick<RuntimeSnapshot, 'routes' | 'cacheOptOutTeams' | 'policies' | 'guardrails' | 'mcpServers' | 'grants'> = {
-  routes: new Map(),
-  cacheOptOutTeams: new Set(),
-  policies: undefined,
-  guardrails: [],
-  mcpServers: new Map(),
-  grants: [],
-};
+/**
+ * A runtime snapshot for tests: generation 1 and every collection empty, except the parts given. A new
+ * snapshot field gets its test default here, not in each test that builds a snapshot.
+ */
+export function testSnapshot(parts: Partial<RuntimeSnapshot> = {}): RuntimeSnapshot {
+  return {
+    generation: 1,
+    models: new Map(),
+    modelListBody: '{"object":"list","data":[]}',
+    keys: new Map(),
+    agents: new Map(),
+    budgets: [],
+    rateLimits: [],
+    routes: new Map(),
+    cacheOptOutTeams: new Set(),
+    policies: undefined,
+    guardrails: [],
+    mcpServers: new Map(),
+    grants: [],
+    ...parts,
+  };
+}
 
 /**
  * Upstream calls and cache for route tests that exercise neither: the real caller (default routing:

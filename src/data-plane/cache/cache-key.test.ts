@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { compiledModel, NO_ROUTES } from '../../../test/helpers/compiled.js';
+import { compiledModel, testSnapshot } from '../../../test/helpers/compiled.js';
 import type { ChatCompletionRequest } from '../../kernel/wire/openai.js';
 import { newRequestContext } from '../context.js';
-import type { CompiledCache, RuntimeSnapshot } from '../snapshot.js';
+import type { CompiledCache } from '../snapshot.js';
 import { cacheKey, cacheNamespace } from './cache-key.js';
 
 const base: ChatCompletionRequest = {
@@ -92,8 +92,7 @@ describe('cacheKey', () => {
 describe('cacheNamespace', () => {
   const cache = (shared: boolean): CompiledCache => ({ exact: { ttlMs: 1_000 }, semantic: undefined, shared, staleMs: 0 });
   const ctxFor = (team: string | undefined, shared: boolean) => {
-    const snapshot = { ...NO_ROUTES } as unknown as RuntimeSnapshot;
-    const ctx = newRequestContext({ requestId: 'r', endpoint: 'chat.completions', startedAt: 0, startMono: 0, headers: {}, snapshot });
+    const ctx = newRequestContext({ requestId: 'r', endpoint: 'chat.completions', startedAt: 0, startMono: 0, headers: {}, snapshot: testSnapshot() });
     ctx.principal = team === undefined ? undefined : { keyId: 'k', keyName: 'k', team };
     ctx.model = compiledModel(
       { name: 'chat', type: 'chat', deployments: [], pricing: { free: true, version: 'v' }, limits: { maxOutputTokens: 1, contextWindow: undefined } },

@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
-import { compiledModel } from '../../../test/helpers/compiled.js';
+import { compiledModel, testSnapshot } from '../../../test/helpers/compiled.js';
 import { type DataPlaneServer, startDataPlaneServer } from '../../../test/helpers/data-plane-server.js';
 import { NO_LIMITS } from '../../../test/helpers/no-limits.js';
 import { createKeyHasher } from '../../kernel/api-keys.js';
@@ -14,7 +14,7 @@ import { DEFAULT_ROUTING } from '../routing/defaults.js';
 import type { UpstreamCaller } from '../routing/upstream-caller.js';
 import { createChatCompletionsRoute } from '../routes/chat-completions.js';
 import { providerContext } from '../routes/route.js';
-import type { CompiledCache, CompiledModel, RuntimeSnapshot } from '../snapshot.js';
+import type { CompiledCache, CompiledModel } from '../snapshot.js';
 import { createResponseCache } from './exact-cache.js';
 
 // The exact cache through real HTTP: the data plane with the simulator upstream, a memory store, and
@@ -65,29 +65,19 @@ async function start() {
     embeddings: async (ctx, req) => deployment(ctx).embeddings(req, providerContext(ctx)),
   };
   const exact: CompiledCache = { exact: { ttlMs: TTL }, semantic: undefined, shared: false, staleMs: STALE };
-  const snapshot: RuntimeSnapshot = {
-    generation: 1,
-    mcpServers: new Map(),
-    grants: [],
-    budgets: [],
-    rateLimits: [],
-    routes: new Map(),
+  const snapshot = testSnapshot({
     cacheOptOutTeams: new Set(['team-c']),
-    policies: undefined,
-    guardrails: [],
     models: new Map([
       ['cached', model('cached', exact, { routing: { ...DEFAULT_ROUTING, whenAllDown: 'cache' } })],
       ['shared', model('shared', { ...exact, shared: true })],
       ['plain', model('plain', undefined)],
     ]),
-    agents: new Map(),
-    modelListBody: '{"object":"list","data":[]}',
     keys: new Map([
       [hashKey(KEYS.a), { keyId: 'key_a', keyName: 'a', team: 'team-a' }],
       [hashKey(KEYS.b), { keyId: 'key_b', keyName: 'b', team: 'team-b' }],
       [hashKey(KEYS.c), { keyId: 'key_c', keyName: 'c', team: 'team-c' }],
     ]),
-  };
+  });
   const store = createMemoryCacheStore();
   gateway = await startDataPlaneServer({
     snapshot,

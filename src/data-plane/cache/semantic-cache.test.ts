@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { testSnapshot } from '../../../test/helpers/compiled.js';
 import type { Logger } from '../../kernel/logger.js';
 import { silentLogger } from '../../kernel/logger.js';
 import { costMicros, type TokenPrices } from '../../kernel/money.js';
@@ -11,7 +12,7 @@ import { createMemorySemanticIndex } from '../../storage/memory/semantic-index.j
 import type { SemanticIndex } from '../../storage/ports/semantic-index.js';
 import { newRequestContext, type RequestContext } from '../context.js';
 import { DEFAULT_ROUTING } from '../routing/defaults.js';
-import type { CompiledCache, CompiledModel, ModelPricing, RuntimeSnapshot } from '../snapshot.js';
+import type { CompiledCache, CompiledModel, ModelPricing } from '../snapshot.js';
 import { createResponseCache } from './exact-cache.js';
 import { createSemanticLayer } from './semantic-cache.js';
 
@@ -65,22 +66,12 @@ function setup(opts: { embedProvider?: Provider; embedPricing?: ModelPricing | u
   };
   const chat = model('chat', 'chat', sim, 'sim-small', priced(1_000_000, 2_000_000), opts.cache ?? semanticCache());
   const embed = model('embed', 'embedding', counting, 'sim-embed', 'embedPricing' in opts ? opts.embedPricing : priced(EMBED_PRICE));
-  const snapshot: RuntimeSnapshot = {
-    generation: 1,
-    mcpServers: new Map(),
-    grants: [],
-    budgets: [],
-    rateLimits: [],
-    routes: new Map(),
-    cacheOptOutTeams: new Set(), policies: undefined, guardrails: [],
+  const snapshot = testSnapshot({
     models: new Map([
       ['chat', chat],
       ['embed', embed],
     ]),
-    agents: new Map(),
-    modelListBody: '{}',
-    keys: new Map(),
-  };
+  });
   let now = 1_800_000_000_000;
   const clock = { now: () => now, monotonic: () => now };
   const index = opts.index ?? createMemorySemanticIndex();

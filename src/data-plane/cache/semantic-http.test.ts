@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { testSnapshot } from '../../../test/helpers/compiled.js';
 import { type DataPlaneServer, startDataPlaneServer } from '../../../test/helpers/data-plane-server.js';
 import { NO_LIMITS } from '../../../test/helpers/no-limits.js';
 import { createKeyHasher } from '../../kernel/api-keys.js';
@@ -14,7 +15,7 @@ import { createMemorySemanticIndex } from '../../storage/memory/semantic-index.j
 import { DEFAULT_ROUTING } from '../routing/defaults.js';
 import type { UpstreamCaller } from '../routing/upstream-caller.js';
 import { createChatCompletionsRoute } from '../routes/chat-completions.js';
-import type { CompiledCache, CompiledModel, RuntimeSnapshot } from '../snapshot.js';
+import type { CompiledCache, CompiledModel } from '../snapshot.js';
 import { createResponseCache } from './exact-cache.js';
 import { createSemanticLayer } from './semantic-cache.js';
 
@@ -60,25 +61,16 @@ afterEach(() => gateway?.close());
 
 async function start() {
   const sim = createSimulatorProvider({ name: 'sim', instant: true });
-  const snapshot: RuntimeSnapshot = {
-    generation: 1,
-    mcpServers: new Map(),
-    grants: [],
-    budgets: [],
-    rateLimits: [],
-    routes: new Map(),
-    cacheOptOutTeams: new Set(), policies: undefined, guardrails: [],
+  const snapshot = testSnapshot({
     models: new Map([
       ['chat', model('chat', 'chat', sim, 'sim-small', CHAT_PRICES, CACHE)],
       ['embed', model('embed', 'embedding', sim, 'sim-embed', EMBED_PRICES)],
     ]),
-    agents: new Map(),
-    modelListBody: '{}',
     keys: new Map([
       [hashKey(KEY_A), { keyId: 'key_a', keyName: 'a', team: 'team-a' }],
       [hashKey(KEY_B), { keyId: 'key_b', keyName: 'b', team: 'team-b' }],
     ]),
-  };
+  });
   const semantic = createSemanticLayer({ index: createMemorySemanticIndex(), clock: systemClock, logger: silentLogger });
   const cache = createResponseCache({ store: createMemoryCacheStore(), clock: systemClock, logger: silentLogger, semantic });
   gateway = await startDataPlaneServer({

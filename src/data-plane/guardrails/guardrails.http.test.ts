@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { compiledModel } from '../../../test/helpers/compiled.js';
+import { compiledModel, testSnapshot } from '../../../test/helpers/compiled.js';
 import { type DataPlaneServer, startDataPlaneServer } from '../../../test/helpers/data-plane-server.js';
 import { NO_LIMITS } from '../../../test/helpers/no-limits.js';
 import { compileGuardrail } from '../../control-plane/snapshot/compile-guardrails.js';
@@ -17,7 +17,6 @@ import type { UpstreamCaller } from '../routing/upstream-caller.js';
 import { createChatCompletionsRoute } from '../routes/chat-completions.js';
 import { createEmbeddingsRoute } from '../routes/embeddings.js';
 import { providerContext } from '../routes/route.js';
-import type { RuntimeSnapshot } from '../snapshot.js';
 import { createGuardrailPipeline } from './index.js';
 
 // Guardrails through real HTTP: the data plane with the simulator's sim-echo model, which answers
@@ -66,24 +65,14 @@ async function start(guardrails: Record<string, GuardrailSpec>, opts: { chat?: U
       return first(ctx).embeddings(req, providerContext(ctx));
     },
   };
-  const snapshot: RuntimeSnapshot = {
-    generation: 1,
-    mcpServers: new Map(),
-    grants: [],
-    budgets: [],
-    rateLimits: [],
-    routes: new Map(),
-    cacheOptOutTeams: new Set(),
-    policies: undefined,
+  const snapshot = testSnapshot({
     guardrails: Object.entries(guardrails).map(([name, spec]) => compileGuardrail(name, spec)),
     models: new Map([
       ['echo', echoModel('echo', 'sim-echo')],
       ['embed', echoModel('embed', 'sim-embed')],
     ]),
-    agents: new Map(),
-    modelListBody: '{"object":"list","data":[]}',
     keys: new Map([[hashKey(KEY), { keyId: 'key_a', keyName: 'a', team: 'team-a' }]]),
-  };
+  });
   const channels = telemetryChannels();
   const pipeline = createGuardrailPipeline({ channels });
   gateway = await startDataPlaneServer({

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { compiledModel } from '../../../test/helpers/compiled.js';
+import { compiledModel, testSnapshot } from '../../../test/helpers/compiled.js';
 import { type DataPlaneServer, startDataPlaneServer } from '../../../test/helpers/data-plane-server.js';
 import { NO_LIMITS } from '../../../test/helpers/no-limits.js';
 import { compileGuardrail } from '../../control-plane/snapshot/compile-guardrails.js';
@@ -16,7 +16,7 @@ import { createResponseCache } from '../cache/exact-cache.js';
 import type { UpstreamCaller } from '../routing/upstream-caller.js';
 import { createChatCompletionsRoute } from '../routes/chat-completions.js';
 import { providerContext } from '../routes/route.js';
-import type { CompiledCache, RuntimeSnapshot } from '../snapshot.js';
+import type { CompiledCache } from '../snapshot.js';
 import { createGuardrailPipeline } from './index.js';
 
 const KEYS = { a: 'gk_review_team_a_000000000000000000000', b: 'gk_review_team_b_000000000000000000000' };
@@ -60,24 +60,14 @@ async function start(guardrails: Record<string, GuardrailSpec>, cache?: Compiled
     },
     { cache },
   );
-  const snapshot: RuntimeSnapshot = {
-    generation: 1,
-    mcpServers: new Map(),
-    grants: [],
-    budgets: [],
-    rateLimits: [],
-    routes: new Map(),
-    cacheOptOutTeams: new Set(),
-    policies: undefined,
+  const snapshot = testSnapshot({
     guardrails: Object.entries(guardrails).map(([name, spec]) => compileGuardrail(name, spec)),
     models: new Map([['echo', echo]]),
-    agents: new Map(),
-    modelListBody: '{"object":"list","data":[]}',
     keys: new Map([
       [hashKey(KEYS.a), { keyId: 'key_a', keyName: 'a', team: 'team-a' }],
       [hashKey(KEYS.b), { keyId: 'key_b', keyName: 'b', team: 'team-b' }],
     ]),
-  };
+  });
   const store = createMemoryCacheStore();
   const pipeline = createGuardrailPipeline({ channels: telemetryChannels() });
   gateway = await startDataPlaneServer({
@@ -130,7 +120,7 @@ describe('guardrail leak paths', () => {
 
   it('tool-call arguments in a non-stream answer are redacted by an output guardrail', async () => {
     const g = compileGuardrail('out', { action: 'redact', stages: ['output'], detectors: { pii: ['email'] } });
-    const ctx = newRequestContext({ requestId: 'r', endpoint: 'chat.completions', startedAt: 0, startMono: 0, headers: {}, snapshot: { guardrails: [g] } as unknown as RuntimeSnapshot });
+    const ctx = newRequestContext({ requestId: 'r', endpoint: 'chat.completions', startedAt: 0, startMono: 0, headers: {}, snapshot: testSnapshot({ guardrails: [g] }) });
     const answer: ChatCompletion = {
       id: 'c',
       object: 'chat.completion',
@@ -145,7 +135,7 @@ describe('guardrail leak paths', () => {
 
   it('a jsonOutput retry that succeeds records no block (no guardrail.block audit entry, no block metric)', async () => {
     const g = compileGuardrail('json', { action: 'block', stages: ['output'], detectors: { jsonOutput: true } });
-    const ctx = newRequestContext({ requestId: 'r', endpoint: 'chat.completions', startedAt: 0, startMono: 0, headers: {}, snapshot: { guardrails: [g] } as unknown as RuntimeSnapshot });
+    const ctx = newRequestContext({ requestId: 'r', endpoint: 'chat.completions', startedAt: 0, startMono: 0, headers: {}, snapshot: testSnapshot({ guardrails: [g] }) });
     const answer = (content: string): ChatCompletion => ({ id: 'c', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }] });
     const request: ChatCompletionRequest = { model: 'm', messages: [], response_format: { type: 'json_object' } };
     const out = await createGuardrailPipeline().chatOutput(ctx, request, answer('not json'), async () => answer('{"a":1}'));

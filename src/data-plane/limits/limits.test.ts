@@ -10,7 +10,7 @@ import { newRequestContext, type RequestContext } from '../context.js';
 import type { CompiledBudget, CompiledModel, CompiledRateLimit, RuntimeSnapshot } from '../snapshot.js';
 import { type AdmitInput, createLimits } from './limits.js';
 import { budgetCounterKey } from './plan.js';
-import { compiledModel, NO_ROUTES } from '../../../test/helpers/compiled.js';
+import { compiledModel, testSnapshot } from '../../../test/helpers/compiled.js';
 
 const NOW = Date.parse('2026-11-29T12:00:00Z');
 const clock: Clock = { now: () => NOW, monotonic: () => 0 };
@@ -45,7 +45,7 @@ const rateLimit = (over: Partial<CompiledRateLimit> = {}): CompiledRateLimit => 
 });
 
 function snapshot(budgets: CompiledBudget[], rateLimits: CompiledRateLimit[] = []): RuntimeSnapshot {
-  return { generation: 1, models: new Map([['m', MODEL]]), modelListBody: '', keys: { get: () => undefined, entries: () => new Map().entries(), size: 0 }, agents: new Map(), budgets, rateLimits, ...NO_ROUTES };
+  return testSnapshot({ models: new Map([['m', MODEL]]), budgets, rateLimits });
 }
 
 let seq = 0;

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { compiledModel, NO_ROUTES } from '../../../test/helpers/compiled.js';
+import { compiledModel, testSnapshot } from '../../../test/helpers/compiled.js';
 import type { TokenPrices } from '../../kernel/money.js';
 import type { UsageEvent } from '../../kernel/types.js';
 import { telemetryChannels } from '../../telemetry/channels.js';
 import { newRequestContext } from '../context.js';
-import type { CompiledDeployment, CompiledModel, ModelPricing, RuntimeSnapshot } from '../snapshot.js';
+import type { CompiledDeployment, CompiledModel, ModelPricing } from '../snapshot.js';
 import { createMeter } from './meter.js';
 
 const prices = (inputPer1M: number, outputPer1M: number): TokenPrices => ({ inputPer1M, cachedInputPer1M: 0, cacheWritePer1M: 0, outputPer1M, perRequest: 0 });
@@ -20,7 +20,7 @@ function setup() {
   const events: UsageEvent[] = [];
   const meter = createMeter({ usageSink: { record: (e) => events.push(e) }, channels: telemetryChannels(), clock: { now: () => 0, monotonic: () => 0 } });
   const routed = (model: CompiledModel, deployment: CompiledDeployment | undefined) => {
-    const ctx = newRequestContext({ requestId: 'r', endpoint: 'chat.completions', startedAt: 0, startMono: 0, headers: {}, snapshot: NO_ROUTES as RuntimeSnapshot });
+    const ctx = newRequestContext({ requestId: 'r', endpoint: 'chat.completions', startedAt: 0, startMono: 0, headers: {}, snapshot: testSnapshot() });
     ctx.principal = { keyId: 'k', keyName: 'k', team: 't' };
     ctx.model = model;
     ctx.deployment = deployment;

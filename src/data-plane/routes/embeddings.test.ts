@@ -1,14 +1,13 @@
 import { Readable } from 'node:stream';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { compiledModel, NO_ROUTES, PLAIN_UPSTREAM } from '../../../test/helpers/compiled.js';
+import { compiledModel, PLAIN_UPSTREAM, testSnapshot } from '../../../test/helpers/compiled.js';
 import { compilePolicyEngine } from '../../policy/cedar-engine.js';
 import type { Provider } from '../../providers/contract.js';
 import { telemetryChannels } from '../../telemetry/channels.js';
 import { newRequestContext } from '../context.js';
 import type { Limits } from '../limits/limits.js';
 import type { Meter } from '../metering/meter.js';
-import type { RuntimeSnapshot } from '../snapshot.js';
 import { createAuthorize } from '../stages/authorize.js';
 import { createEmbeddingsRoute } from './embeddings.js';
 
@@ -24,15 +23,10 @@ const embedderPriced = (free: boolean) => compiledModel({
 
 /** Runs one embeddings request under `policy` (enforced) and returns the error code, if any. */
 async function embed(policy: string, input: unknown, free = true): Promise<string | undefined> {
-  const snapshot = {
-    generation: 1,
-    budgets: [],
-    rateLimits: [],
-    ...NO_ROUTES,
+  const snapshot = testSnapshot({
     policies: compilePolicyEngine([{ name: 'p', text: policy, mode: 'enforce' }]),
     models: new Map([['embed', embedderPriced(free)]]),
-    agents: new Map(),
-  } as unknown as RuntimeSnapshot;
+  });
   const ctx = newRequestContext({ requestId: 'r', endpoint: 'embeddings', startedAt: Date.UTC(2026, 0, 7, 12), startMono: 0, headers: {}, snapshot });
   ctx.principal = { keyId: 'k', keyName: 'key', team: 'research' };
   const admitted = new Error('admitted');

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { compiledModel, NO_ROUTES } from '../../../test/helpers/compiled.js';
+import { compiledModel, testSnapshot } from '../../../test/helpers/compiled.js';
 import { NO_LIMITS } from '../../../test/helpers/no-limits.js';
 import { NO_CACHE } from '../cache/response-cache.js';
 import { createKeyHasher } from '../../kernel/api-keys.js';
@@ -18,7 +18,7 @@ import { createMeter } from '../metering/meter.js';
 import { createChatCompletionsRoute } from '../routes/chat-completions.js';
 import { createEmbeddingsRoute } from '../routes/embeddings.js';
 import { createDataPlane } from '../server.js';
-import type { CompiledDeployment, CompiledModel, CompiledRouting, ModelPricing, RuntimeSnapshot } from '../snapshot.js';
+import type { CompiledDeployment, CompiledModel, CompiledRouting, ModelPricing } from '../snapshot.js';
 import { createAttribute } from '../stages/attribute.js';
 import { createAuthenticate } from '../stages/authenticate.js';
 import { DEFAULT_ROUTING } from './defaults.js';
@@ -111,16 +111,10 @@ async function start(models: CompiledModel[], opts: { rng?: () => number } = {})
   const clock = { now: () => now, monotonic: () => systemClock.monotonic() };
   const events: UsageEvent[] = [];
   const sleeps: number[] = [];
-  const snapshot: RuntimeSnapshot = {
-    generation: 1,
-    budgets: [],
-    rateLimits: [],
-    ...NO_ROUTES,
+  const snapshot = testSnapshot({
     models: new Map(models.map((m) => [m.name, m])),
-    agents: new Map(),
-    modelListBody: '{"object":"list","data":[]}',
     keys: new Map([[hashKey(KEY), { keyId: 'key_1', keyName: 'k', team: 'team-a' }]]),
-  };
+  });
   const channels = telemetryChannels();
   const health = createDeploymentHealth({ clock, channels });
   const caller = createUpstreamCaller({

@@ -1,6 +1,6 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { afterEach, describe, expect, it } from 'vitest';
-import { compiledModel, NO_ROUTES } from '../../../test/helpers/compiled.js';
+import { compiledModel, testSnapshot } from '../../../test/helpers/compiled.js';
 import type { CancelSignal } from '../../kernel/cancellation.js';
 import { systemClock } from '../../kernel/clock.js';
 import { upstreamStatusError } from '../../kernel/errors/index.js';
@@ -8,7 +8,7 @@ import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from 
 import type { Provider } from '../../providers/contract.js';
 import { telemetryChannels, type UpstreamAttemptMessage } from '../../telemetry/channels.js';
 import { newRequestContext } from '../context.js';
-import type { CompiledDeployment, CompiledModel, CompiledRouting, RuntimeSnapshot } from '../snapshot.js';
+import type { CompiledDeployment, CompiledModel, CompiledRouting } from '../snapshot.js';
 import { abortableSleep } from './backoff.js';
 import { DEFAULT_ROUTING } from './defaults.js';
 import { createDeploymentHealth } from './deployment-health.js';
@@ -71,7 +71,7 @@ function setup(deployments: CompiledDeployment[], routing: Partial<CompiledRouti
     { name: 'm', type: 'chat', deployments: [], pricing: { free: true, version: 't' }, limits: { maxOutputTokens: 4096, contextWindow: undefined } },
     { deployments, routing: { ...DEFAULT_ROUTING, ...routing } },
   );
-  const snapshot = { generation: 1, models: new Map([['m', m]]), ...NO_ROUTES } as unknown as RuntimeSnapshot;
+  const snapshot = testSnapshot({ models: new Map([['m', m]]) });
   const channels = telemetryChannels();
   const health = createDeploymentHealth({ clock: systemClock, channels });
   const caller = createUpstreamCaller({ health, clock: systemClock, channels, rng: () => 0.5, sleep: sleep ?? (async () => {}) });

@@ -1,6 +1,6 @@
 
 import { describe, expect, it } from 'vitest';
-import { NO_ROUTES } from '../../../test/helpers/compiled.js';
+import { testSnapshot } from '../../../test/helpers/compiled.js';
 import { systemClock } from '../../kernel/clock.js';
 import type { Principal } from '../../kernel/types.js';
 import type { ChatCompletionRequest } from '../../kernel/wire/openai.js';
@@ -11,7 +11,7 @@ import { newRequestContext, type RequestContext } from '../context.js';
 import { createMeter } from '../metering/meter.js';
 import { createDeploymentHealth } from '../routing/deployment-health.js';
 import { createUpstreamCaller } from '../routing/upstream-caller.js';
-import type { CompiledAgent, CompiledModel, RuntimeSnapshot } from '../snapshot.js';
+import type { CompiledAgent, CompiledModel } from '../snapshot.js';
 import { createAuthorize } from './authorize.js';
 import { countingProvider as provider, decisions, policyTestModel } from './fixtures/policy-fixtures.js';
 import { createResolveModel } from './resolve-model.js';
@@ -19,15 +19,11 @@ import { createResolveModel } from './resolve-model.js';
 const model = (name: string, p: Provider, fallbacks: string[] = []): CompiledModel => policyTestModel(name, { p, fallbacks });
 
 function context(models: CompiledModel[], policy: string, principal: Principal, headers: Record<string, string> = {}, agents: CompiledAgent[] = [], mode: 'enforce' | 'dry-run' = 'enforce'): RequestContext {
-  const snapshot = {
-    generation: 1,
-    budgets: [],
-    rateLimits: [],
-    ...NO_ROUTES,
+  const snapshot = testSnapshot({
     policies: compilePolicyEngine([{ name: 'p', text: policy, mode }]),
     models: new Map(models.map((m) => [m.name, m])),
     agents: new Map(agents.map((a) => [a.name, a])),
-  } as unknown as RuntimeSnapshot;
+  });
   const ctx = newRequestContext({ requestId: 'r', endpoint: 'chat.completions', startedAt: Date.UTC(2026, 0, 7, 12), startMono: 0, headers, snapshot });
   ctx.principal = principal;
   ctx.attribution = { agent: headers['x-gantry-agent'] ?? principal.agent, workflow: undefined, run: undefined, tags: {} };

@@ -1,6 +1,6 @@
 
 import { describe, expect, it } from 'vitest';
-import { NO_ROUTES } from '../../../test/helpers/compiled.js';
+import { testSnapshot } from '../../../test/helpers/compiled.js';
 import { systemClock } from '../../kernel/clock.js';
 import type { Principal } from '../../kernel/types.js';
 import type { ChatCompletionRequest } from '../../kernel/wire/openai.js';
@@ -11,7 +11,7 @@ import { newRequestContext, type RequestContext } from '../context.js';
 import { createMeter } from '../metering/meter.js';
 import { createDeploymentHealth } from '../routing/deployment-health.js';
 import { createUpstreamCaller } from '../routing/upstream-caller.js';
-import type { CompiledAgent, CompiledGrant, CompiledModel, CompiledRoute, RuntimeSnapshot } from '../snapshot.js';
+import type { CompiledAgent, CompiledGrant, CompiledModel, CompiledRoute } from '../snapshot.js';
 import type { DriftReporter } from './agent-drift.js';
 import { createAuthorize } from './authorize.js';
 import { countingProvider as provider, decisions, policyTestModel as model } from './fixtures/policy-fixtures.js';
@@ -34,17 +34,13 @@ interface Setup {
 }
 
 function context(s: Setup, principal: Principal, at: number, headers: Record<string, string> = {}): RequestContext {
-  const snapshot = {
-    generation: 1,
-    budgets: [],
-    rateLimits: [],
-    ...NO_ROUTES,
+  const snapshot = testSnapshot({
     routes: new Map((s.routes ?? []).map((r) => [r.name, r])),
     policies: s.engine ?? (s.policy ? compilePolicyEngine([{ name: 'p', text: s.policy, mode: 'enforce' }]) : undefined),
     models: new Map(s.models.map((m) => [m.name, m])),
     agents: new Map((s.agents ?? []).map((a) => [a.name, a])),
     grants: s.grants ?? [],
-  } as unknown as RuntimeSnapshot;
+  });
   const ctx = newRequestContext({ requestId: 'r', endpoint: 'chat.completions', startedAt: at, startMono: 0, headers, snapshot });
   ctx.principal = principal;
   ctx.attribution = { agent: headers['x-gantry-agent'] ?? principal.agent, workflow: undefined, run: undefined, tags: {} };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compiledModel, NO_ROUTES } from '../../../test/helpers/compiled.js';
+import { compiledModel, testSnapshot } from '../../../test/helpers/compiled.js';
 import type { GatewayError } from '../../kernel/errors/index.js';
 import type { Attribution, Principal } from '../../kernel/types.js';
 import type { ChatCompletionRequest } from '../../kernel/wire/openai.js';
@@ -28,21 +28,15 @@ function proofRoute(sticky: CompiledRoute['sticky'] = 'run') {
 }
 
 function snapshot(route: CompiledRoute, agents: CompiledAgent[] = []): RuntimeSnapshot {
-  return {
-    generation: 1,
-    budgets: [],
-    rateLimits: [],
-    ...NO_ROUTES,
+  return testSnapshot({
     routes: new Map([['auto', route]]),
     models: new Map([
       ['small', model('small', 600_000)],
       ['large', model('large', 10_000_000)],
       ['embed', model('embed', 0, 'embedding')],
     ]),
-    modelListBody: '{}',
-    keys: new Map(),
     agents: new Map(agents.map((a) => [a.name, a])),
-  };
+  });
 }
 
 const principal = (models?: string[]): Principal => ({ keyId: 'key_1', keyName: 'k', team: 'team-a', ...(models ? { models: new Set(models) } : {}) });

@@ -6,30 +6,25 @@ import type { CompiledAgent, CompiledModel, RuntimeSnapshot } from '../snapshot.
 import { createAttribute } from './attribute.js';
 import { createAuthenticate } from './authenticate.js';
 import { createResolveModel } from './resolve-model.js';
-import { compiledModel, NO_ROUTES } from '../../../test/helpers/compiled.js';
+import { compiledModel, testSnapshot } from '../../../test/helpers/compiled.js';
 
 const KEY = 'gk_scopes_test_key_0123456789abcdef';
 const model = (name: string): CompiledModel => compiledModel({ name, type: 'chat', deployments: [], pricing: { free: true, version: 'test' }, limits: { maxOutputTokens: 4096, contextWindow: undefined } });
 const agent = (name: string, owner: string, serving = true, models?: string[]): CompiledAgent => ({ name, owner, serving, models: models ? new Set(models) : undefined, tools: undefined });
 
 function snapshot(principal: Principal): RuntimeSnapshot {
-  return {
-    generation: 1,
-    budgets: [],
-    rateLimits: [],
-    ...NO_ROUTES,
+  return testSnapshot({
     models: new Map([
       ['small', model('small')],
       ['large', model('large')],
     ]),
-    modelListBody: '{}',
     keys: new Map([[`h:${KEY}`, principal]]),
     agents: new Map([
       ['bot', agent('bot', 'team-a', true, ['small'])],
       ['other-team-bot', agent('other-team-bot', 'team-b')],
       ['paused', agent('paused', 'team-a', false)],
     ]),
-  };
+  });
 }
 
 function ctx(principal: Principal, headers: Record<string, string> = {}, requestedModel = 'small'): RequestContext {

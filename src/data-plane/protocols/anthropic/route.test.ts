@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { compiledModel, NO_ROUTES, PLAIN_UPSTREAM } from '../../../../test/helpers/compiled.js';
+import { compiledModel, PLAIN_UPSTREAM, testSnapshot } from '../../../../test/helpers/compiled.js';
 import { type DataPlaneServer, startDataPlaneServer } from '../../../../test/helpers/data-plane-server.js';
 import { NO_LIMITS } from '../../../../test/helpers/no-limits.js';
 import { createKeyHasher } from '../../../kernel/api-keys.js';
@@ -38,21 +38,15 @@ function provider(type: string, fail: boolean): Provider & { sent: ChatCompletio
 let gateway: DataPlaneServer | undefined;
 afterEach(() => gateway?.close());
 
-async function start(providers: Provider[], routes: RuntimeSnapshot['routes'] = NO_ROUTES.routes): Promise<string> {
+async function start(providers: Provider[], routes: RuntimeSnapshot['routes'] = new Map()): Promise<string> {
   const timeouts = { connectMs: 5000, headersMs: 5000, bodyIdleMs: 5000 };
   const deployments = providers.map((p, i) => ({ provider: p, target: { id: `d${i}`, provider: p.name, upstreamModel: 'up', timeouts, faults: undefined } }));
   const m = compiledModel({ name: 'mixed', type: 'chat', deployments, pricing: { free: true, version: 't' }, limits: { maxOutputTokens: 4096, contextWindow: undefined } });
-  const snapshot: RuntimeSnapshot = {
-    generation: 1,
-    budgets: [],
-    rateLimits: [],
-    ...NO_ROUTES,
+  const snapshot = testSnapshot({
     routes,
     models: new Map([['mixed', m]]),
-    agents: new Map(),
-    modelListBody: '{"object":"list","data":[]}',
     keys: new Map([[hashKey(KEY), { keyId: 'k', keyName: 'k', team: 't' }]]),
-  } as unknown as RuntimeSnapshot;
+  });
   gateway = await startDataPlaneServer({
     snapshot,
     hashKey,

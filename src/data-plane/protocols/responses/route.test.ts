@@ -15,11 +15,10 @@ import { telemetryChannels } from '../../../telemetry/channels.js';
 import { createMeter } from '../../metering/meter.js';
 import type { Route } from '../../routes/route.js';
 import { createDataPlane } from '../../server.js';
-import type { RuntimeSnapshot } from '../../snapshot.js';
 import { createAttribute } from '../../stages/attribute.js';
 import { createAuthenticate } from '../../stages/authenticate.js';
 import { createDeleteResponseRoute, createGetResponseRoute, createRecentResponses, createResponsesRoute } from './index.js';
-import { compiledModel, NO_ROUTES, PLAIN_UPSTREAM } from '../../../../test/helpers/compiled.js';
+import { compiledModel, PLAIN_UPSTREAM, testSnapshot } from '../../../../test/helpers/compiled.js';
 
 const KEY_A = 'gk_team_a_key_000000000000000000000';
 const KEY_A2 = 'gk_team_a_key_two_00000000000000000';
@@ -39,11 +38,7 @@ async function start(opts: { store?: ResponseStore; lruCapacity?: number } = {})
   const clock = { now: () => now, monotonic: () => performance.now() };
   const events: UsageEvent[] = [];
   const provider = createSimulatorProvider({ name: 'simulator', instant: true });
-  const snapshot: RuntimeSnapshot = {
-    generation: 1,
-    budgets: [],
-    rateLimits: [],
-    ...NO_ROUTES,
+  const snapshot = testSnapshot({
     models: new Map([
       [
         'sim-small',
@@ -60,14 +55,12 @@ async function start(opts: { store?: ResponseStore; lruCapacity?: number } = {})
         }),
       ],
     ]),
-    agents: new Map(),
-    modelListBody: '{"object":"list","data":[]}',
     keys: new Map([
       [hashKey(KEY_A), { keyId: 'key_a', keyName: 'a', team: 'team-a' }],
       [hashKey(KEY_A2), { keyId: 'key_a2', keyName: 'a2', team: 'team-a' }],
       [hashKey(KEY_B), { keyId: 'key_b', keyName: 'b', team: 'team-b' }],
     ]),
-  };
+  });
   const store = opts.store ?? createMemoryResponseStore();
   const responses = createRecentResponses({ store, clock, capacity: opts.lruCapacity, onError: () => {} });
   const channels = telemetryChannels();
