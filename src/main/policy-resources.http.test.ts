@@ -1,21 +1,15 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type InProcessControlPlane, startControlPlane, TEST_ADMIN_TOKEN as ADMIN } from '../../test/helpers/control-plane.js';
+import { type DataPlaneServer, startDataPlaneServer } from '../../test/helpers/data-plane-server.js';
 import { NO_LIMITS } from '../../test/helpers/no-limits.js';
 import { NO_CACHE } from '../data-plane/cache/response-cache.js';
-import { createMeter } from '../data-plane/metering/meter.js';
 import type { UpstreamCaller } from '../data-plane/routing/upstream-caller.js';
 import { createChatCompletionsRoute } from '../data-plane/routes/chat-completions.js';
 import { providerContext } from '../data-plane/routes/route.js';
-import { createDataPlane } from '../data-plane/server.js';
-import { createAttribute } from '../data-plane/stages/attribute.js';
-import { createAuthenticate } from '../data-plane/stages/authenticate.js';
 import { createAuthorize } from '../data-plane/stages/authorize.js';
 import { createKeyHasher } from '../kernel/api-keys.js';
 import { systemClock } from '../kernel/clock.js';
-import { createIdGenerator } from '../kernel/ids.js';
 import { silentLogger } from '../kernel/logger.js';
 import type { UsageEvent } from '../kernel/types.js';
 import type { AuditDraft } from '../storage/ports/resource-store.js';
@@ -56,9 +50,9 @@ const caller: UpstreamCaller = {
 };
 
 let cp: InProcessControlPlane;
-let server: Server;
+let gateway: DataPlaneServer | undefined;
 let url = '';
-const events: UsageEvent[] = [];
+let events: UsageEvent[] = [];
 const audit: AuditDraft[] = [];
 const registry = new Registry();
 let stop: (() => void)[] = [];
@@ -67,47 +61,26 @@ beforeAll(async () => {
   cp = await startControlPlane();
   const r = await cp.call('POST', '/apply', ADMIN, BASE);
   expect(r.status, JSON.stringify(r.body)).toBe(200);
-  const channels = telemetryChannels();
-  const meter = createMeter({ usageSink: { record: (e) => events.push(e) }, channels, clock: systemClock });
   const metrics = createPolicyMetrics(registry);
   const unsubscribe = subscribePolicyAudit((d) => audit.push(d), silentLogger, () => Date.now());
   stop = [() => metrics.close(), unsubscribe];
   const principal = { keyId: 'key_r', keyName: 'ci-key', team: 'restricted' };
-  const dataPlane = createDataPlane({
+  gateway = await startDataPlaneServer({
     // The control plane's live snapshot (it changes on apply) with this test's key.
-    snapshots: {
-      current: () => {
-        const s = cp.control.snapshots.current();
-        return s && { ...s, keys: new Map([[hashKey(KEY), principal]]) };
-      },
+    snapshot: () => {
+      const s = cp.control.snapshots.current();
+      return s && { ...s, keys: new Map([[hashKey(KEY), principal]]) };
     },
-    clock: systemClock,
-    newId: createIdGenerator(),
-    logger: silentLogger,
-    meter,
-    limits: NO_LIMITS,
-    channels,
-    preStages: [createAuthenticate({ hashKey, clock: systemClock }), createAttribute()],
-    routes: new Map([
-      [
-        'POST /v1/chat/completions',
-        {
-          route: createChatCompletionsRoute({ meter, limits: NO_LIMITS, clock: systemClock, maxBodyBytes: 100_000, caller, cache: NO_CACHE, authorize: createAuthorize({ channels, spend: { monthToDateMicros: () => 0 } }) }),
-          authenticated: true,
-        },
-      ],
-    ]),
-    readiness: async () => undefined,
-    renderMetrics: async () => ({ contentType: 'text/plain', body: '' }),
+    hashKey,
+    routes: (meter) => ({
+      'POST /v1/chat/completions': createChatCompletionsRoute({ meter, limits: NO_LIMITS, clock: systemClock, maxBodyBytes: 100_000, caller, cache: NO_CACHE, authorize: createAuthorize({ channels: telemetryChannels(), spend: { monthToDateMicros: () => 0 } }) }),
+    }),
   });
-  server = createServer(dataPlane.handle);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ url, events } = gateway);
 });
 afterAll(async () => {
   for (const s of stop) s();
-  server?.close();
-  server?.closeAllConnections();
+  gateway?.close();
   await cp?.close();
 });
 

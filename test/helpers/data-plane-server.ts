@@ -14,7 +14,8 @@ import { telemetryChannels } from '../../src/telemetry/channels.js';
 import { NO_LIMITS } from './no-limits.js';
 
 export interface DataPlaneServerOptions {
-  readonly snapshot: RuntimeSnapshot;
+  /** The snapshot served, or where to read the current one (a live control plane's). */
+  readonly snapshot: RuntimeSnapshot | (() => RuntimeSnapshot | undefined);
   /** Hashes API keys the way the snapshot's `keys` are keyed. */
   readonly hashKey: (key: string) => string;
   /** "METHOD /path" → route (each behind authenticate + attribute), built with the server's meter. */
@@ -31,15 +32,16 @@ export interface DataPlaneServer {
 }
 
 /**
- * The data plane over real HTTP for tests: the snapshot as given, no limits, a meter capturing usage
+ * The data plane over real HTTP for tests: the snapshot given, no limits, a meter capturing usage
  * events, listening on 127.0.0.1 at a free port.
  */
 export async function startDataPlaneServer(options: DataPlaneServerOptions): Promise<DataPlaneServer> {
   const events: UsageEvent[] = [];
+  const { snapshot } = options;
   const channels = telemetryChannels();
   const meter = createMeter({ usageSink: { record: (e) => events.push(e) }, channels, clock: systemClock });
   const dataPlane = createDataPlane({
-    snapshots: { current: () => options.snapshot },
+    snapshots: { current: typeof snapshot === 'function' ? snapshot : () => snapshot },
     clock: systemClock,
     newId: createIdGenerator(),
     logger: silentLogger,
