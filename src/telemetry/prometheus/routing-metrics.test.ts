@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DeploymentHealthReader, DeploymentStatus } from '../../data-plane/routing/deployment-health.js';
+import { type DeploymentHealthReader, type DeploymentStatus, NEVER_CALLED } from '../../data-plane/routing/deployment-health.js';
 import { usageEvent } from '../../storage/contract/usage-event.js';
 import { type BreakerChangeMessage, type RequestEndMessage, telemetryChannels, type UpstreamAttemptMessage } from '../channels.js';
 import { aggregateMetrics } from './cluster-metrics.js';
@@ -18,16 +18,7 @@ const metricsWith = (deploymentHealth?: DeploymentHealthReader) => {
 const status = (overrides: Partial<DeploymentStatus>): DeploymentStatus => ({
   model: 'chat',
   deployment: 'chat-primary',
-  state: 'closed',
-  consecutiveFailures: 0,
-  retryAt: undefined,
-  inFlight: 0,
-  ewmaLatencyMs: undefined,
-  ewmaTtftMs: undefined,
-  successes: 0,
-  failures: 0,
-  lastError: undefined,
-  lastSeenAt: undefined,
+  ...NEVER_CALLED,
   ...overrides,
 });
 
