@@ -4,6 +4,7 @@ import type { ResolvedMcpSecret } from '../control-plane/snapshot/compile-mcp.js
 import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/logger.js';
 import { createHttpUpstream, createStdioUpstream, type McpUpstream, type UpstreamCredential } from '../mcp/index.js';
+import { createLiveInstances } from './live-instances.js';
 
 /** An McpServer whose upstream cannot be created (the compile leaves it out and logs this message; it never holds a secret value). */
 export class McpSetupError extends Error {}
@@ -72,8 +73,10 @@ export interface McpUpstreamRegistryDeps {
  * each compile closes those no longer used (a replaced stdio process is stopped).
  */
 export function createMcpUpstreamRegistry(deps: McpUpstreamRegistryDeps) {
-  const live = new Map<string, { name: string; upstream: McpUpstream }>();
-  let used = new Set<string>();
+  const instances = createLiveInstances<{ name: string; upstream: McpUpstream }>(
+    (e) => e.upstream.close(),
+    (err, e) => deps.logger.warn({ err, mcpServer: e.name }, 'closing a replaced MCP upstream failed'),
+  );
 
   function create(name: string, spec: McpServerSpec, resolved: ReadonlyMap<string, ResolvedMcpSecret>): McpUpstream {
     const now = () => deps.clock.monotonic();
@@ -96,35 +99,17 @@ export function createMcpUpstreamRegistry(deps: McpUpstreamRegistryDeps) {
     /** The upstream for this McpServer (created, or reused while unchanged); throws McpSetupError. */
     upstreamFor(name: string, spec: McpServerSpec, resolved: ReadonlyMap<string, ResolvedMcpSecret>): McpUpstream {
       const key = `${name}\n${connectionOf(spec)}\n${versionsOf(resolved)}`;
-      let entry = live.get(key);
-      if (!entry) {
-        entry = { name, upstream: create(name, spec, resolved) };
-        live.set(key, entry);
-      }
-      used.add(key);
-      return entry.upstream;
+      return instances.get(key, () => ({ name, upstream: create(name, spec, resolved) })).upstream;
     },
     /** Closes the upstreams the last compile did not use (stops their processes). */
-    sweep(): void {
-      for (const [key, entry] of live) {
-        if (used.has(key)) continue;
-        live.delete(key);
-        entry.upstream.close().catch((err: unknown) => deps.logger.warn({ err, mcpServer: entry.name }, 'closing a replaced MCP upstream failed'));
-      }
-      used = new Set();
-    },
+    sweep: instances.sweep,
     /** Every live upstream's status (the newest per name), sorted by name. */
     status(): McpServerStatus[] {
       const byName = new Map<string, McpServerStatus>();
-      for (const entry of live.values()) byName.set(entry.name, { name: entry.name, ...entry.upstream.status() });
+      for (const entry of instances.values()) byName.set(entry.name, { name: entry.name, ...entry.upstream.status() });
       return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     },
-    async closeAll(): Promise<void> {
-      const all = [...live.values()];
-      live.clear();
-      used = new Set();
-      await Promise.all(all.map((e) => e.upstream.close()));
-    },
+    closeAll: instances.closeAll,
   };
 }
 

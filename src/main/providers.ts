@@ -6,6 +6,7 @@ import { createAnthropicProvider } from '../providers/anthropic/index.js';
 import type { Provider } from '../providers/contract.js';
 import { createOpenAiCompatibleProvider } from '../providers/openai-compatible/index.js';
 import { createSimulatorProvider } from '../providers/simulator/index.js';
+import { createLiveInstances } from './live-instances.js';
 
 /** Resolves `{fromEnv: NAME, default?}` or a literal. */
 function fromEnv(value: string | { fromEnv: string; default?: string } | undefined, env: NodeJS.ProcessEnv): string | undefined {
@@ -106,45 +107,34 @@ function brokenProvider(name: string, type: string, error: GatewayError): Provid
  * rotated Secret gets a new instance and the old one drains.
  */
 export function createProviderRegistry(env: NodeJS.ProcessEnv, logger: Logger) {
-  const live = new Map<string, Provider>();
-  let used = new Set<string>();
+  const instances = createLiveInstances<Provider>(
+    (p) => p.close(),
+    (err, p) => logger.warn({ err, provider: p.name }, 'closing a replaced provider failed'),
+  );
+
+  function setUp(name: string, spec: ProviderSpec, apiKey: SecretApiKey | undefined): Provider {
+    if (apiKey && 'error' in apiKey) {
+      logger.error({ provider: name, secret: apiKey.secret, code: apiKey.error.code }, `Provider "${name}" cannot be set up: ${apiKey.error.message}`);
+      // Clients get the code and who to ask; key ids and set-up hints stay in the operator's log.
+      const forClients = new GatewayError('GW_SECRET_UNAVAILABLE', `The credential of provider "${name}" cannot be used on this Gantry (its Secret cannot be decrypted here). Your platform team has the details in the Gantry log.`);
+      return brokenProvider(name, spec.type, forClients);
+    }
+    try {
+      return createProvider(name, spec, env, apiKey?.value);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      logger.error({ provider: name }, reason);
+      return brokenProvider(name, spec.type, new GatewayError('GW_PROVIDER_MISCONFIGURED', reason));
+    }
+  }
+
   return {
     providerFor(name: string, spec: ProviderSpec, apiKey?: SecretApiKey): Provider {
       // The Secret's uid and version, never its value.
-      const key = `${name}\n${JSON.stringify(spec)}\n${apiKey?.revision ?? ''}`;
-      used.add(key);
-      let p = live.get(key);
-      if (!p) {
-        if (apiKey && 'error' in apiKey) {
-          logger.error({ provider: name, secret: apiKey.secret, code: apiKey.error.code }, `Provider "${name}" cannot be set up: ${apiKey.error.message}`);
-          // Clients get the code and who to ask; key ids and set-up hints stay in the operator's log.
-          const forClients = new GatewayError('GW_SECRET_UNAVAILABLE', `The credential of provider "${name}" cannot be used on this Gantry (its Secret cannot be decrypted here). Your platform team has the details in the Gantry log.`);
-          p = brokenProvider(name, spec.type, forClients);
-        } else {
-          try {
-            p = createProvider(name, spec, env, apiKey?.value);
-          } catch (err) {
-            const reason = err instanceof Error ? err.message : String(err);
-            logger.error({ provider: name }, reason);
-            p = brokenProvider(name, spec.type, new GatewayError('GW_PROVIDER_MISCONFIGURED', reason));
-          }
-        }
-        live.set(key, p);
-      }
-      return p;
+      return instances.get(`${name}\n${JSON.stringify(spec)}\n${apiKey?.revision ?? ''}`, () => setUp(name, spec, apiKey));
     },
     /** Closes the instances the last compile did not use. */
-    sweep(): void {
-      for (const [key, p] of live) {
-        if (used.has(key)) continue;
-        live.delete(key);
-        p.close().catch((err: unknown) => logger.warn({ err, provider: p.name }, 'closing a replaced provider failed'));
-      }
-      used = new Set();
-    },
-    async closeAll(): Promise<void> {
-      await Promise.all([...live.values()].map((p) => p.close()));
-      live.clear();
-    },
+    sweep: instances.sweep,
+    closeAll: instances.closeAll,
   };
 }
