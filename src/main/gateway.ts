@@ -27,11 +27,13 @@ import { systemClock } from '../kernel/clock.js';
 import { createIdGenerator } from '../kernel/ids.js';
 import type { Logger } from '../kernel/logger.js';
 import { createBatchingUsageWriter } from '../storage/batching-usage-writer.js';
+import type { DriftStore } from '../storage/ports/drift-store.js';
 import type { LedgerStore } from '../storage/ports/ledger-store.js';
 import { createUsageOutbox } from '../storage/usage-outbox.js';
 import type { ResourceStore } from '../storage/ports/resource-store.js';
 import type { Database } from 'better-sqlite3';
 import { openSqlite } from '../storage/sqlite/database.js';
+import { createSqliteDriftStore } from '../storage/sqlite/drift-store.js';
 import { createSqliteLedgerStore } from '../storage/sqlite/ledger-store.js';
 import { createSqliteResponseStore } from '../storage/sqlite/response-store.js';
 import { telemetryChannels } from '../telemetry/channels.js';
@@ -40,7 +42,6 @@ import { createPrometheusMetrics } from '../telemetry/prometheus/metrics.js';
 import { createActivityRecorder } from './activity.js';
 import { startAlerts } from './alerts/index.js';
 import { startAgentDrift } from './agent-drift.js';
-import { openDriftStore } from './agent-drift-store.js';
 import { type Bootstrap, bootstrap } from './bootstrap.js';
 import { createControlPlane } from './control-plane.js';
 import { startGrantExpiry } from './grant-expiry.js';
@@ -105,13 +106,18 @@ async function assertSameSealKey(store: ResourceStore, key: Buffer): Promise<voi
   }
 }
 
-/** The usage ledger: in Postgres with the resources when GANTRY_DATABASE_URL is set (replicas share it), else in the SQLite file. */
-async function openLedger(settings: Settings, db: Database): Promise<LedgerStore> {
+/**
+ * The usage ledger and the agent drift findings next to it (docs/agents.md#drift-detection): in
+ * Postgres with the resources when GANTRY_DATABASE_URL is set (replicas share them; one pool for
+ * both), else in the SQLite file.
+ */
+async function openLedger(settings: Settings, db: Database): Promise<{ ledger: LedgerStore; drift: DriftStore }> {
   if (settings.databaseUrl) {
     const { openPostgresLedgerStore } = await import('../storage/sql/postgres-ledger-store.js');
-    return openPostgresLedgerStore({ url: settings.databaseUrl, schema: settings.databaseSchema });
+    const ledger = await openPostgresLedgerStore({ url: settings.databaseUrl, schema: settings.databaseSchema });
+    return { ledger, drift: ledger.drift };
   }
-  return createSqliteLedgerStore(db);
+  return { ledger: createSqliteLedgerStore(db), drift: createSqliteDriftStore(db) };
 }
 
 export interface StartOptions {
@@ -125,15 +131,14 @@ export interface StartOptions {
 export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, logger: Logger, options: StartOptions = {}): Promise<RunningGateway> {
   const clock = systemClock;
   const newId = createIdGenerator();
+  const version = packageVersion();
   // The data directory holds secrets: owner-only, created before anything is written into it.
   mkdirSync(settings.dataDir, { recursive: true, mode: 0o700 });
   const boot = bootstrap(settings);
   // Secrets' master key (docs/secrets.md): a malformed one stops the start here, before anything opens.
   const masterKeys = loadMasterKeys(env, settings.dataDir);
   const db = openSqlite(join(settings.dataDir, 'gantry.db'));
-  const ledger = await openLedger(settings, db);
-  // Agent drift findings (docs/agents.md#drift-detection), next to the ledger.
-  const driftStore = await openDriftStore(settings, db);
+  const { ledger, drift: driftStore } = await openLedger(settings, db);
   // The audit seal key comes from the key-hash secret (outside the database), so replicas share it.
   const auditKey = Buffer.from(hkdfSync('sha256', boot.keyHashSecret, 'gantry', 'audit-seal', 32));
   const store = await openResourceStore(settings, (hash) => auditSeal(auditKey, hash));
@@ -194,7 +199,7 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
     flushUsage: () => writer.flush(),
     pollMs: settings.snapshotPollMs,
     publicUrl: () => settings.publicUrl ?? listenUrl,
-    version: packageVersion(),
+    version,
     channels,
     auditKey,
     deploymentHealth: () => deploymentHealth.list(),
@@ -226,7 +231,7 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
   }
   const counters = await openCounterStore(counterSettings, settings.dataDir, counterOwner());
   // Budget thresholds and spend anomalies: metric, audit entry, signed webhook (docs/alerts.md).
-  const alerts = startAlerts({ channels, store, ledger, counters, clock, logger, settings, onWebhookFailure: metrics.alertWebhookFailed, userAgent: `gantry/${packageVersion()}` });
+  const alerts = startAlerts({ channels, store, ledger, counters, clock, logger, settings, onWebhookFailure: metrics.alertWebhookFailed, userAgent: `gantry/${version}` });
   // Agent drift: aggregated, written in batches, one agent_drift alert per finding and UTC day.
   const agentDrift = startAgentDrift({ store: driftStore, counters, channels, clock, logger });
   // Guardrail blocks go to the audit log in batches (the alert recorder's queue and retries).
@@ -259,7 +264,7 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
   const routeDeps = { meter, limits, clock, maxBodyBytes: settings.maxBodyBytes, caller: createUpstreamCaller({ health: deploymentHealth, clock, channels }), cache, guardrails: createGuardrailPipeline({ channels, logger }), authorize: createAuthorize({ channels, spend: spendView }), drift: driftReporter };
   const authenticated = (route: ReturnType<typeof createListModelsRoute>) => ({ route, authenticated: true });
   // The MCP gateway (docs/mcp.md): POST /mcp and /mcp/<server>, stateless Streamable HTTP.
-  const mcp = createMcpRoutes({ limits, clock, channels, drift: driftReporter, logger, maxBodyBytes: settings.maxBodyBytes, version: packageVersion() });
+  const mcp = createMcpRoutes({ limits, clock, channels, drift: driftReporter, logger, maxBodyBytes: settings.maxBodyBytes, version });
   const responses = createRecentResponses({ store: createSqliteResponseStore(db), clock, onError: (err, what) => logger.error({ err }, `${what} failed`) });
 
   const dataPlane = createDataPlane({
@@ -361,7 +366,6 @@ export async function startGateway(settings: Settings, env: NodeJS.ProcessEnv, l
       ['mcpUpstreams.closeAll', () => mcpUpstreams.closeAll()],
       ['store.close', () => store.close()],
       ['ledger.close', () => ledger.close?.()],
-      ['driftStore.close', () => driftStore.close?.()],
       ['clusterMetrics.close', () => clusterMetrics?.close()],
       ['metrics.close', () => metrics.close()],
     ];

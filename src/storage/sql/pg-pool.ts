@@ -14,8 +14,8 @@ export interface MigratedPoolOptions {
 }
 
 /**
- * A pool of its own for a store on the shared database (ledger, drift), with the migrations run:
- * whichever store opens first creates the tables (runMigrations takes Kysely's advisory lock).
+ * A pool of its own for a store on the shared database (the ledger, with the drift findings), with the
+ * migrations run: whichever store opens first creates the tables (runMigrations takes Kysely's advisory lock).
  */
 export async function openMigratedPool(options: MigratedPoolOptions): Promise<{ pool: pg.Pool; db: Kysely<Db> }> {
   const config = await postgresConfig(options.url, options.schema, options.queryTimeoutMs);

@@ -3,11 +3,11 @@ import { describePostgres, POSTGRES_URL } from '../../../test/helpers/postgres.j
 import { createTestSchemas } from '../../../test/helpers/postgres-schemas.js';
 import { describeDriftStoreContract, observation } from '../contract/drift-store.contract.js';
 import type { DriftStore } from '../ports/drift-store.js';
-import { openPostgresDriftStore } from './postgres-drift-store.js';
 import { openPostgresLedgerStore } from './postgres-ledger-store.js';
 
 const schemas = createTestSchemas('gantry_drift');
-const open = async (schema = schemas.fresh()): Promise<DriftStore> => schemas.track(await openPostgresDriftStore({ url: POSTGRES_URL, schema }));
+/** The drift store of a ledger store (a replica: a pool of its own), closed with it. */
+const open = async (schema = schemas.fresh()): Promise<DriftStore> => schemas.track(await openPostgresLedgerStore({ url: POSTGRES_URL, schema })).drift;
 
 describePostgres('postgres drift store', () => {
   afterAll(() => schemas.cleanup());
@@ -16,7 +16,6 @@ describePostgres('postgres drift store', () => {
 
   it('replicas writing the same keys at once add up (no lost update, no deadlock), next to the ledger', async () => {
     const schema = schemas.fresh();
-    schemas.track(await openPostgresLedgerStore({ url: POSTGRES_URL, schema }));
     const [a, b] = await Promise.all([open(schema), open(schema)]);
     const batch = (reverse: boolean) => {
       const list = Array.from({ length: 300 }, (_, i) => observation({ item: `tool-${i}`, count: 1 }));

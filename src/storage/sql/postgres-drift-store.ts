@@ -1,12 +1,7 @@
+import type pg from 'pg';
 import { DEFAULT_DRIFT_LIMIT, type DriftFinding, type DriftKind, type DriftStore, mergeDriftObservations } from '../ports/drift-store.js';
-import { inTransaction, openMigratedPool } from './pg-pool.js';
+import { inTransaction } from './pg-pool.js';
 import { chunked } from './plan.js';
-
-export interface PostgresDriftStoreOptions {
-  readonly url: string;
-  /** The schema of the resources and the ledger (GANTRY_DATABASE_SCHEMA). */
-  readonly schema?: string;
-}
 
 interface Row {
   agent: string;
@@ -34,12 +29,10 @@ function upsertSql(rows: number): string {
 
 /**
  * Drift findings next to the shared ledger (table agent_drift, migrations 0005 and 0006), so every replica's
- * findings add up in one place. A small pool of its own: the detector writes a batch every few seconds.
- * Rows are written in key order in one transaction, so two replicas' batches never deadlock.
+ * findings add up in one place. On the ledger's pool (its owner closes it): the detector writes a batch
+ * every few seconds. Rows are written in key order in one transaction, so two replicas' batches never deadlock.
  */
-export async function openPostgresDriftStore(options: PostgresDriftStoreOptions): Promise<DriftStore> {
-  const { pool, db } = await openMigratedPool({ url: options.url, schema: options.schema, max: 2, applicationName: 'gantry-drift', queryTimeoutMs: 60_000 });
-
+export function createPostgresDriftStore(pool: pg.Pool): DriftStore {
   return {
     async record(observations) {
       if (observations.length === 0) return;
@@ -82,6 +75,5 @@ export async function openPostgresDriftStore(options: PostgresDriftStoreOptions)
         }),
       );
     },
-    close: () => db.destroy(),
   };
 }

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { UsageEvent } from '../../kernel/types.js';
+import type { DriftStore } from '../ports/drift-store.js';
 import { hourRange, type LedgerStore } from '../ports/ledger-store.js';
 import { DEFAULT_USAGE_LIMIT, dayChunks, ROLLUP_KEY_COLUMNS, ROLLUP_SUM_COLUMNS, rollupRows } from '../usage-rollups.js';
 import {
@@ -16,6 +17,7 @@ import {
 } from './ledger-queries.js';
 import { EVENT_COLUMNS, type EventRow, eventFromRow, pushEventValues } from './ledger-events.js';
 import { inTransaction, openMigratedPool } from './pg-pool.js';
+import { createPostgresDriftStore } from './postgres-drift-store.js';
 import { chunked } from './plan.js';
 
 export interface PostgresLedgerStoreOptions {
@@ -25,6 +27,10 @@ export interface PostgresLedgerStoreOptions {
   readonly maxConnections?: number;
 }
 
+export interface PostgresLedgerStore extends LedgerStore {
+  /** Agent drift findings in the same schema, on the ledger's pool (released by close()). */
+  readonly drift: DriftStore;
+}
 
 /** Rows per INSERT: 28 parameters each stays far below Postgres' 65,535 per statement. */
 const EVENTS_PER_STATEMENT = 500;
@@ -48,7 +54,7 @@ const upsertRollups = (table: string, bucket: string, rows: number) => {
  * exactly the returned ones to the rollups, in one transaction: a re-appended request id counts
  * nowhere twice. Rows are written in key order, so concurrent replicas never deadlock on each other.
  */
-export async function openPostgresLedgerStore(options: PostgresLedgerStoreOptions): Promise<LedgerStore> {
+export async function openPostgresLedgerStore(options: PostgresLedgerStoreOptions): Promise<PostgresLedgerStore> {
   const { pool, db } = await openMigratedPool({
     url: options.url,
     schema: options.schema,
@@ -134,6 +140,7 @@ export async function openPostgresLedgerStore(options: PostgresLedgerStoreOption
       const [row] = await query<{ s_cost: string }>(spendSql('postgres', filter));
       return Number(row?.s_cost ?? 0);
     },
+    drift: createPostgresDriftStore(pool),
     close: () => db.destroy(),
   };
 }
