@@ -111,24 +111,31 @@ await stop(bare.proc);
 // Budgets and rate limits ON: a hard budget, a soft budget and a rate limit in scope of every request,
 // counted in memory (the single-process default). Same pinning, same body.
 const limitLevels = levels.filter((c) => c >= 16);
-const gwLimits = await startGantry(sim.url, { config: 'examples/bench/gantry-limits.yaml' });
-const limitsTarget = { url: `${gwLimits.url}/v1/chat/completions`, headers: gwHeaders };
-await loadRun({ ...limitsTarget, body, connections: 16, durationSec: 2 });
-const limitsRuns = [];
-for (const c of limitLevels) {
-  const cpu0 = cpuSeconds(gwLimits.proc.pid);
-  const g = await loadRun({ ...limitsTarget, body, connections: c, durationSec: duration });
-  const core = runs.find((r) => r.concurrency === c);
-  const row = {
-    concurrency: c,
-    gateway: g,
-    gatewayCpuUsPerRequest: Math.round(((cpuSeconds(gwLimits.proc.pid) - cpu0) / Math.max(1, g.requests)) * 1e6),
-    throughputVsCore: core ? Math.round((g.rps / core.gateway.rps) * 1000) / 1000 : undefined,
-  };
-  limitsRuns.push(row);
-  console.log(`budgets+rate limits c=${c}: ${g.rps} rps p50 ${g.p50Ms} p99 ${g.p99Ms} | ${row.gatewayCpuUsPerRequest} µs CPU/req | ${row.throughputVsCore}× core | errors ${g.errors}`);
+
+/** A gateway started with `config` under the load levels from 16 up, compared with the core runs. */
+async function featureRuns(label, config) {
+  const gateway = await startGantry(sim.url, { config });
+  const target = { url: `${gateway.url}/v1/chat/completions`, headers: gwHeaders };
+  await loadRun({ ...target, body, connections: 16, durationSec: 2 });
+  const rows = [];
+  for (const c of limitLevels) {
+    const cpu0 = cpuSeconds(gateway.proc.pid);
+    const g = await loadRun({ ...target, body, connections: c, durationSec: duration });
+    const core = runs.find((r) => r.concurrency === c);
+    const row = {
+      concurrency: c,
+      gateway: g,
+      gatewayCpuUsPerRequest: Math.round(((cpuSeconds(gateway.proc.pid) - cpu0) / Math.max(1, g.requests)) * 1e6),
+      throughputVsCore: core ? Math.round((g.rps / core.gateway.rps) * 1000) / 1000 : undefined,
+    };
+    rows.push(row);
+    console.log(`${label} c=${c}: ${g.rps} rps p50 ${g.p50Ms} p99 ${g.p99Ms} | ${row.gatewayCpuUsPerRequest} µs CPU/req | ${row.throughputVsCore}× core | errors ${g.errors}`);
+  }
+  await stop(gateway.proc);
+  return rows;
 }
-await stop(gwLimits.proc);
+
+const limitsRuns = await featureRuns('budgets+rate limits', 'examples/bench/gantry-limits.yaml');
 
 // Routing + cache ON: the body's model is a Route (rules + complexity score) over two models of two
 // deployments each (least-latency), each with an exact cache. `cache-control: no-cache` makes every
@@ -165,24 +172,7 @@ await stop(gwRouting.proc);
 
 // Policies + guardrails ON: enforced and dry-run Cedar policies and input guardrails (PII and secret
 // redaction, injection and keyword checks) on every request. Same pinning and body.
-const gwPolicy = await startGantry(sim.url, { config: 'examples/bench/gantry-policy.yaml' });
-const policyTarget = { url: `${gwPolicy.url}/v1/chat/completions`, headers: gwHeaders };
-await loadRun({ ...policyTarget, body, connections: 16, durationSec: 2 });
-const policyRuns = [];
-for (const c of limitLevels) {
-  const cpu0 = cpuSeconds(gwPolicy.proc.pid);
-  const g = await loadRun({ ...policyTarget, body, connections: c, durationSec: duration });
-  const core = runs.find((r) => r.concurrency === c);
-  const row = {
-    concurrency: c,
-    gateway: g,
-    gatewayCpuUsPerRequest: Math.round(((cpuSeconds(gwPolicy.proc.pid) - cpu0) / Math.max(1, g.requests)) * 1e6),
-    throughputVsCore: core ? Math.round((g.rps / core.gateway.rps) * 1000) / 1000 : undefined,
-  };
-  policyRuns.push(row);
-  console.log(`policy+guardrails c=${c}: ${g.rps} rps p50 ${g.p50Ms} p99 ${g.p99Ms} | ${row.gatewayCpuUsPerRequest} µs CPU/req | ${row.throughputVsCore}× core | errors ${g.errors}`);
-}
-await stop(gwPolicy.proc);
+const policyRuns = await featureRuns('policy+guardrails', 'examples/bench/gantry-policy.yaml');
 
 // --workers 2 against one process, both unpinned (two workers need two cores). On a 2-core machine
 // they share the cores with the simulator and this load generator, which caps the scaling.
