@@ -286,6 +286,8 @@ describe('policies and grants', () => {
     const client = await active.gw.connect(BOT_KEY);
     await client.callTool({ name: 'demo__add', arguments: { text: '2' } });
     expect(active.gw.events[0]).toMatchObject({ status: 200, policy: 'grant:add-ok' });
+    // Counted like a model call's grant (policy metrics), never audited as a denial.
+    expect(active.gw.policyDecisions).toMatchObject([{ outcome: 'granted', action: 'call_tool', policyIds: ['no-add'], resource: 'Tool:demo__add' }]);
     await active.gw.close();
 
     const expired = await setup({ policy: FORBID_ADD, grants: [grant({ resource: 'demo__add', until: Date.now() - 1 })] });

@@ -1,11 +1,10 @@
-import { GatewayError } from '../../kernel/errors/index.js';
 import type { PolicyRequest } from '../../policy/types.js';
 import type { TelemetryChannels } from '../../telemetry/channels.js';
 import type { RequestContext } from '../context.js';
 import type { CompiledGrant, CompiledMcpServer } from '../snapshot.js';
-import { activeGrant, noteGrant } from '../stages/grant-check.js';
+import { activeGrant } from '../stages/grant-check.js';
 import { dataClassOf, principalOf } from '../stages/policy-principal.js';
-import { createPublishDecision, principalLabel } from '../stages/policy-publish.js';
+import { createPublishDecision, grantOrRefuse } from '../stages/policy-publish.js';
 
 type Principal = ReturnType<typeof principalOf>;
 
@@ -40,7 +39,7 @@ export function createToolPolicy(deps: { readonly channels: Pick<TelemetryChanne
     return server.secrets.map((secret) => ({ principal, action: 'read_secret', resource: { type: 'Secret', id: secret }, context: { tags } }));
   };
 
-  /** One decision: dry-run evidence kept, errors published; an enforced denial throws unless a Grant overrides it. */
+  /** One decision: dry-run evidence kept, errors published; an enforced denial throws unless a Grant overrides it (grantOrRefuse). */
   function decide(ctx: RequestContext, request: PolicyRequest, grant: () => CompiledGrant | undefined): void {
     const engine = ctx.snapshot.policies;
     if (!engine) return;
@@ -50,18 +49,7 @@ export function createToolPolicy(deps: { readonly channels: Pick<TelemetryChanne
       ctx.policyWouldDeny = [...(ctx.policyWouldDeny ?? []), ...decision.wouldDenyBy];
       publish(ctx, request, 'would_deny', decision.wouldDenyBy);
     }
-    if (decision.allowed) return;
-    const granted = grant();
-    if (granted) {
-      noteGrant(ctx, granted.name);
-      return;
-    }
-    ctx.policyDeniedBy = decision.deniedBy;
-    publish(ctx, request, 'deny', decision.deniedBy);
-    throw new GatewayError(
-      'GW_POLICY_DENIED',
-      `Policy "${decision.deniedBy.join('", "')}" denies ${request.action} on ${request.resource.type} "${request.resource.id}" for ${principalLabel(request.principal)} of team "${request.principal.team}". Ask your platform team about the policy, or for a Grant.`,
-    );
+    if (!decision.allowed) grantOrRefuse(ctx, publish, request, decision.deniedBy, grant());
   }
 
   return {

@@ -1,4 +1,3 @@
-import { GatewayError } from '../../kernel/errors/index.js';
 import type { ChatCompletionRequest } from '../../kernel/wire/openai.js';
 import type { PolicyDecision, PolicyEngine, PolicyRequest, PolicyValue } from '../../policy/types.js';
 import type { TelemetryChannels } from '../../telemetry/channels.js';
@@ -7,7 +6,7 @@ import type { CompiledModel } from '../snapshot.js';
 import { worstCaseMicros } from '../limits/worst-case.js';
 import type { AuthorizeModel } from './resolve-model.js';
 import { dataClassOf, principalOf } from './policy-principal.js';
-import { createPublishDecision, principalLabel, type PublishDecision as Publish } from './policy-publish.js';
+import { createPublishDecision, grantOrRefuse, type PublishDecision as Publish } from './policy-publish.js';
 import { activeGrant, noteGrant } from './grant-check.js';
 
 /** The team's month-to-date spend, from a per-process view refreshed off the request path. */
@@ -60,8 +59,8 @@ const NO_SECRETS: SecretsVerdict = { denied: undefined, grants: [], wouldDeny: [
  * read_secret(principal, Secret::<name>) for each Secret the model's providers use (design-10: the
  * request reads them through the gateway). Asked only when some policy can apply to read_secret
  * (PolicyEngine.coversAction), so it costs nothing otherwise. An enforced denial stands unless an
- * active read_secret Grant names that Secret. For the requested model (`served`), dry-run denials are
- * published like invoke_model's; a fallback's only count as its evidence if it serves.
+ * active read_secret Grant names that Secret. For the requested model (`served`), dry-run denials and
+ * grants are published like invoke_model's; a fallback's only count as its evidence if it serves.
  */
 function checkSecrets(ctx: RequestContext, engine: PolicyEngine, principal: Principal, model: CompiledModel, publish: Publish, served: boolean): SecretsVerdict {
   if (model.secrets.length === 0 || !engine.coversAction('read_secret')) return NO_SECRETS;
@@ -78,6 +77,7 @@ function checkSecrets(ctx: RequestContext, engine: PolicyEngine, principal: Prin
     const grant = activeGrant(ctx, 'read_secret', secret);
     if (!grant) return { denied: decision.deniedBy, secret, request };
     grants.push(grant.name);
+    if (served) publish(ctx, request, 'granted', decision.deniedBy);
   }
   return { denied: undefined, grants, wouldDeny };
 }
@@ -138,13 +138,6 @@ function checkFallbacks(ctx: RequestContext, engine: PolicyEngine, model: Compil
 export function createAuthorize(deps: AuthorizeDeps): AuthorizeModel {
   const publish = createPublishDecision(deps.channels);
 
-  const refuse = (ctx: RequestContext, request: PolicyRequest, deniedBy: readonly string[], what: string): never => {
-    ctx.policyDeniedBy = deniedBy;
-    publish(ctx, request, 'deny', deniedBy);
-    const { principal } = request;
-    throw new GatewayError('GW_POLICY_DENIED', `Policy "${deniedBy.join('", "')}" denies ${what} for ${principalLabel(principal)} of team "${principal.team}". Ask your platform team about the policy, or request a Grant (docs/grants.md).`);
-  };
-
   return function authorize(ctx, chat): void {
     const engine = ctx.snapshot.policies;
     const model = ctx.model;
@@ -174,17 +167,10 @@ export function createAuthorize(deps: AuthorizeDeps): AuthorizeModel {
       ctx.policyWouldDeny = decision.wouldDenyBy;
       publish(ctx, policyRequest, 'would_deny', decision.wouldDenyBy);
     }
-    if (!decision.allowed) {
-      // A grant may name the Model or the Route the client asked for.
-      const grant = activeGrant(ctx, 'invoke_model', model.name, ctx.route?.name);
-      if (!grant) refuse(ctx, policyRequest, decision.deniedBy, `invoke_model on Model "${model.name}"`);
-      else {
-        noteGrant(ctx, grant.name);
-        publish(ctx, policyRequest, 'granted', decision.deniedBy);
-      }
-    }
+    // A grant may name the Model or the Route the client asked for.
+    if (!decision.allowed) grantOrRefuse(ctx, publish, policyRequest, decision.deniedBy, activeGrant(ctx, 'invoke_model', model.name, ctx.route?.name));
     const secrets = checkSecrets(ctx, engine, principal, model, publish, true);
-    if (secrets.denied) refuse(ctx, secrets.request, secrets.denied, `read_secret on Secret "${secrets.secret}" (used by Model "${model.name}")`);
+    if (secrets.denied) grantOrRefuse(ctx, publish, secrets.request, secrets.denied, undefined, `read_secret on Secret "${secrets.secret}" (used by Model "${model.name}")`);
     else if (secrets.grants.length > 0 || secrets.wouldDeny.length > 0) {
       for (const g of secrets.grants) noteGrant(ctx, g);
       if (secrets.wouldDeny.length > 0) ctx.policyWouldDeny = [...(ctx.policyWouldDeny ?? []), ...secrets.wouldDeny];

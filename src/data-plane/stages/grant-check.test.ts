@@ -210,9 +210,13 @@ describe('grants: read_secret', () => {
     expect(run({ models: [prodModel], policy: forbidSecret }, { ...plainKey, team: 'sales' }, 'gpt-prod', T0).code).toBeUndefined();
   });
 
-  it('a read_secret grant lets it through with evidence', () => {
-    const r = run({ models: [prodModel], policy: forbidSecret, grants: [grant('secret-ok', 'read_secret', 'openai-prod')] }, plainKey, 'gpt-prod', T0 + HOUR);
+  it('a read_secret grant lets it through with evidence and a granted decision', () => {
+    let r: ReturnType<typeof run> | undefined;
+    const messages = decisions(() => {
+      r = run({ models: [prodModel], policy: forbidSecret, grants: [grant('secret-ok', 'read_secret', 'openai-prod')] }, plainKey, 'gpt-prod', T0 + HOUR);
+    });
     expect(r).toMatchObject({ code: undefined, policy: 'grant:secret-ok' });
+    expect(messages).toEqual([expect.objectContaining({ outcome: 'granted', action: 'read_secret', policyIds: ['p'], resource: 'Secret:openai-prod' })]);
   });
 
   it('leaves out a fallback model whose Secret a policy denies', () => {
